@@ -1,0 +1,1 @@
+"""Demo pipelines that fail the way real ones do (see `DemoConfig.scenario`)."""

@@ -1,0 +1,8 @@
+"""The demo code location's definitions."""
+
+import dagster as dg
+
+from pipelines.demo.assets import demo_assets_job, raw_orders, region_averages
+from pipelines.demo.etl import demo_etl
+
+defs = dg.Definitions(assets=[raw_orders, region_averages], jobs=[demo_etl, demo_assets_job])

@@ -1,0 +1,94 @@
+"""`demo_etl`: extract → transform → load over a small bundled CSV.
+
+With empty run config it hits a real bug: `transform_data` averages order amounts per
+region for every region in the reference list, and a region with no orders in the batch
+divides by zero. `scenario` selects other faults real pipelines hit.
+"""
+
+
+import csv
+import sqlite3
+from pathlib import Path
+from typing import Literal
+from urllib.request import urlopen
+
+import dagster as dg
+from pydantic import Field
+
+from sentinel.hooks import sentinel_failure_hook
+from sentinel.settings import dagster_home
+
+DATA = Path(__file__).parent / "data"
+
+Scenario = Literal["default", "none", "schema_drift", "missing_file", "api_down"]
+
+
+class DemoConfig(dg.Config):
+    scenario: Scenario = Field(
+        default="default",
+        description="default: the empty-region bug; none: a green run; schema_drift: "
+        "upstream renamed a column; missing_file: the day's extract is absent; "
+        "api_down: the FX-rate API refuses connections.",
+    )
+    fx_api_url: str = Field(
+        default="http://127.0.0.1:9/v1/rates", description="FX-rate API (api_down scenario)."
+    )
+
+
+def read_orders(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@dg.op(description="Read the day's orders and the region reference list.")
+def extract_data(context: dg.OpExecutionContext, config: DemoConfig) -> dict[str, list[dict[str, str]]]:
+    source = {
+        "schema_drift": DATA / "orders_v2.csv",
+        "missing_file": DATA / "incoming" / "orders_2026-11-25.csv",
+    }.get(config.scenario, DATA / "orders.csv")
+    print(f"extract_data: reading {source.name}")
+    orders = read_orders(source)
+    if config.scenario == "api_down":
+        print(f"extract_data: fetching FX rates from {config.fx_api_url}")
+        with urlopen(config.fx_api_url, timeout=5) as resp:  # noqa: S310 - demo API
+            resp.read()
+    with (DATA / "regions.csv").open(newline="") as fh:
+        regions = [r["region"] for r in csv.DictReader(fh)]
+    if config.scenario == "none":
+        regions = sorted({o["region"] for o in orders})
+    context.log.info(f"{len(orders)} orders, regions {regions}")
+    return {"orders": orders, "regions": [{"region": r} for r in regions]}
+
+
+def average_by_region(orders: list[dict[str, str]], regions: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for region in regions:
+        amounts = [float(o["amount"]) for o in orders if o["region"] == region]
+        out[region] = sum(amounts) / len(amounts)
+    return out
+
+
+@dg.op(description="Average order value per region.")
+def transform_data(extracted: dict[str, list[dict[str, str]]]) -> dict[str, float]:
+    regions = [r["region"] for r in extracted["regions"]]
+    print(f"transform_data: {len(extracted['orders'])} orders across {len(regions)} regions")
+    return average_by_region(extracted["orders"], regions)
+
+
+@dg.op(description="Write the averages to the local warehouse (SQLite under DAGSTER_HOME).")
+def load_data(context: dg.OpExecutionContext, averages: dict[str, float]) -> None:
+    path = dagster_home() / "demo" / "warehouse.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS region_avg (region TEXT PRIMARY KEY, avg REAL)")
+        conn.executemany("INSERT OR REPLACE INTO region_avg VALUES (?, ?)", averages.items())
+    context.log.info(f"loaded {len(averages)} rows into {path}")
+
+
+@dg.job(
+    hooks={sentinel_failure_hook},
+    executor_def=dg.in_process_executor,
+    description="Demo ETL with Sentinel attached. Fails by default (see DemoConfig).",
+)
+def demo_etl() -> None:
+    load_data(transform_data(extract_data()))

@@ -1,0 +1,36 @@
+"""Sentinel's code location: the RCA assets, their job and the sensors that watch every
+code location of the instance. Load it beside your own code locations (workspace.yaml).
+"""
+
+
+import dagster as dg
+
+from sentinel.assets import incident_history, rca_report
+from sentinel.resources import SentinelResource
+from sentinel.sensors import (
+    rca_job,
+    sentinel_outbox_sensor,
+    sentinel_recovery_sensor,
+    sentinel_run_failure_sensor,
+)
+
+
+def sentinel_definitions(resource: SentinelResource | None = None) -> dg.Definitions:
+    """Sentinel's definitions, to load as their own code location or merge into yours.
+
+    Args:
+        resource: explicit configuration; by default every setting comes from the
+            environment when a run or tick starts (see the README).
+
+    Examples:
+        defs = dg.Definitions.merge(my_defs, sentinel_definitions())
+    """
+    return dg.Definitions(
+        assets=[rca_report, incident_history],
+        jobs=[rca_job],
+        sensors=[sentinel_run_failure_sensor, sentinel_recovery_sensor, sentinel_outbox_sensor],
+        resources={"sentinel": resource or SentinelResource()},
+    )
+
+
+defs = sentinel_definitions()

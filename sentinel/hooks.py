@@ -1,0 +1,83 @@
+"""The failure hook: diagnose in the failing process and report within seconds.
+
+Attach it to any job (`@job(hooks={sentinel_failure_hook})`) or asset job. It needs no
+resource: settings come from the environment when it fires. It never raises and never
+changes the step's outcome; if Sentinel itself fails, a degraded report goes out instead.
+"""
+
+
+import logging
+from collections.abc import Mapping
+
+import dagster as dg
+
+from sentinel.evidence import failure_of, from_hook
+from sentinel.incidents import is_retried
+from sentinel.reporting import diagnose_within, last_resort
+from sentinel.resources import sentinel_for
+from sentinel.settings import SentinelSettings
+
+log = logging.getLogger("sentinel")
+
+
+def will_be_retried(tags: Mapping[str, str], default_max_retries: int = 0) -> bool:
+    """True when Dagster will launch another attempt of this run after it fails."""
+    if is_retried(tags):
+        return True
+    try:
+        max_retries = int(tags.get("dagster/max_retries", default_max_retries))
+        attempt = int(tags.get("dagster/retry_number", 0))
+    except ValueError:
+        return False
+    return attempt < max_retries
+
+
+def handle_failure(context: dg.HookContext) -> str:
+    """Returns what happened (for logs and tests): reported, repeat, duplicate, retry, degraded."""
+    settings: SentinelSettings | None = None
+    try:
+        settings = SentinelSettings.resolve()
+        sentinel = sentinel_for(settings)
+        evidence = from_hook(context)
+        instance = context.instance
+        if instance.run_retries_enabled and will_be_retried(
+            evidence.tags, instance.run_retries_max_retries
+        ):
+            return "retry"
+        registration = sentinel.store.register(
+            failure_of(evidence, "hook"), window_s=settings.incident_window_h * 3600
+        )
+        if registration.outcome == "duplicate":
+            return "duplicate"
+        if registration.outcome == "repeat":
+            sentinel.notify_repeat(registration)
+            return "repeat"
+        report = diagnose_within(evidence, settings, settings.hook_budget_s)
+        sentinel.record(instance, registration.incident, evidence, report, runless=True)
+        return "reported"
+    except Exception as e:  # noqa: BLE001 - Sentinel's own failure must become a degraded report
+        log.exception("Sentinel failed while reporting a step failure")
+        where = f"job {context.job_name}, step {context.step_key}, run {context.run_id}"
+        original = context.op_exception
+        detail = f"{type(e).__name__}: {e}"
+        if original is not None:
+            detail = f"step error: {type(original).__name__}: {original}\nSentinel error: {detail}"
+        try:
+            if settings is None:
+                raise
+            sentinel_for(settings).degraded(
+                key=f"{context.run_id}:{context.step_key}",
+                title=f"{context.job_name} failed in {context.step_key}",
+                where=where,
+                error=detail,
+                run_id=context.run_id,
+            )
+        except Exception as inner:  # noqa: BLE001 - store or Slack unusable: last resort
+            last_resort(settings, f"{context.job_name} failed in {context.step_key}", inner)
+        return "degraded"
+
+
+@dg.failure_hook(name="sentinel_failure_hook")
+def sentinel_failure_hook(context: dg.HookContext) -> None:
+    outcome = handle_failure(context)
+    context.log.info(f"Sentinel: {outcome}")

@@ -1,0 +1,271 @@
+"""Incidents: one problem, one fingerprint, one top-level Slack message.
+
+Decisions (is this a retry, does a repeat reopen or update, what resolves what) are
+pure functions; `IncidentStore` applies them in one serialised transaction so concurrent
+writers agree.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Mapping
+from typing import Literal
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlalchemy.engine import Connection
+
+from sentinel.store import engine_for, incidents, occurrences, transaction
+
+RETRY_TAGS = ("dagster/will_retry",)
+
+
+class Incident(BaseModel):
+    id: str
+    fingerprint: str
+    status: str
+    kind: str = "failure"
+    target: str | None = None
+    job: str | None = None
+    step: str | None = None
+    location: str | None = None
+    title: str | None = None
+    category: str | None = None
+    severity: str | None = None
+    error_type: str | None = None
+    first_run_id: str | None = None
+    last_run_id: str | None = None
+    first_seen: float
+    last_seen: float
+    occurrences: int = 1
+    resolved_at: float | None = None
+    resolved_by_run_id: str | None = None
+    brain: str | None = None
+    report_json: str | None = None
+    evidence_json: str | None = None
+    source: str | None = None
+
+    @property
+    def mttr_s(self) -> float | None:
+        return None if self.resolved_at is None else self.resolved_at - self.first_seen
+
+
+class Failure(BaseModel):
+    """A failure (or health finding) as registered: what the store needs to dedupe it."""
+
+    fingerprint: str
+    kind: str = "failure"
+    target: str | None = None
+    job: str | None = None
+    step: str | None = None
+    location: str | None = None
+    title: str | None = None
+    category: str | None = None
+    severity: str | None = None
+    error_type: str | None = None
+    run_id: str | None = None
+    source: Literal["hook", "sensor", "health", "manual"] = "sensor"
+
+
+class Registration(BaseModel):
+    incident: Incident
+    # new: first of its fingerprint in the window; repeat: counted on an open incident;
+    # duplicate: this exact run/step was registered before (hook and sensor racing).
+    outcome: Literal["new", "repeat", "duplicate"]
+
+
+# --- pure decisions -----------------------------------------------------------------
+
+
+def is_retried(tags: Mapping[str, str]) -> bool:
+    """A run Dagster will retry does not open an incident; its final attempt will."""
+    return str(tags.get("dagster/will_retry", "")).lower() == "true"
+
+
+def still_open(last_seen: float, now: float, window_s: float) -> bool:
+    """A repeat within the window updates the incident; after it, a new one opens."""
+    return now - last_seen <= window_s
+
+
+def new_incident_id(fingerprint: str, now: float) -> str:
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now))
+    return f"{stamp}-{fingerprint[:8]}-{secrets.token_hex(2)}"
+
+
+# --- the store -----------------------------------------------------------------------
+
+
+def _row(row: sa.Row | None) -> Incident | None:  # type: ignore[type-arg]
+    return None if row is None else Incident.model_validate(dict(row._mapping))
+
+
+class IncidentStore:
+    """Incident state in the shared store (SQLite file or PostgreSQL)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = engine_for(url)
+
+    def register(
+        self, failure: Failure, *, window_s: float = 24 * 3600, now: float | None = None
+    ) -> Registration:
+        now = time.time() if now is None else now
+        with transaction(self.engine, lock_key=failure.fingerprint) as conn:
+            if failure.run_id is not None:
+                seen = conn.execute(
+                    sa.select(occurrences.c.incident_id).where(
+                        occurrences.c.run_id == failure.run_id,
+                        occurrences.c.step == (failure.step or ""),
+                    )
+                ).first()
+                if seen is not None:
+                    incident = self._get(conn, seen.incident_id)
+                    assert incident is not None
+                    return Registration(incident=incident, outcome="duplicate")
+            current = _row(
+                conn.execute(
+                    sa.select(incidents).where(incidents.c.open_key == failure.fingerprint)
+                ).first()
+            )
+            if current is not None and not still_open(current.last_seen, now, window_s):
+                conn.execute(
+                    incidents.update()
+                    .where(incidents.c.id == current.id)
+                    .values(open_key=None, status="expired")
+                )
+                current = None
+            if current is None:
+                incident_id = new_incident_id(failure.fingerprint, now)
+                conn.execute(
+                    incidents.insert().values(
+                        id=incident_id,
+                        fingerprint=failure.fingerprint,
+                        open_key=failure.fingerprint,
+                        status="open",
+                        kind=failure.kind,
+                        target=failure.target,
+                        job=failure.job,
+                        step=failure.step,
+                        location=failure.location,
+                        title=failure.title,
+                        category=failure.category,
+                        severity=failure.severity,
+                        error_type=failure.error_type,
+                        first_run_id=failure.run_id,
+                        last_run_id=failure.run_id,
+                        first_seen=now,
+                        last_seen=now,
+                        occurrences=1,
+                        source=failure.source,
+                    )
+                )
+                outcome: Literal["new", "repeat"] = "new"
+            else:
+                incident_id = current.id
+                conn.execute(
+                    incidents.update()
+                    .where(incidents.c.id == incident_id)
+                    .values(
+                        occurrences=incidents.c.occurrences + 1,
+                        last_seen=now,
+                        last_run_id=failure.run_id or current.last_run_id,
+                    )
+                )
+                outcome = "repeat"
+            if failure.run_id is not None:
+                conn.execute(
+                    occurrences.insert().values(
+                        run_id=failure.run_id,
+                        step=failure.step or "",
+                        incident_id=incident_id,
+                        source=failure.source,
+                        created_at=now,
+                    )
+                )
+            incident = self._get(conn, incident_id)
+            assert incident is not None
+            return Registration(incident=incident, outcome=outcome)
+
+    @staticmethod
+    def _get(conn: Connection, incident_id: str) -> Incident | None:
+        return _row(conn.execute(sa.select(incidents).where(incidents.c.id == incident_id)).first())
+
+    def get(self, incident_id: str) -> Incident | None:
+        with self.engine.connect() as conn:
+            return self._get(conn, incident_id)
+
+    def run_registered(self, run_id: str) -> bool:
+        """True when any failure of this run (a step via the hook, or the run) is counted."""
+        with self.engine.connect() as conn:
+            return (
+                conn.execute(
+                    sa.select(occurrences.c.run_id).where(occurrences.c.run_id == run_id).limit(1)
+                ).first()
+                is not None
+            )
+
+    def save_report(
+        self,
+        incident_id: str,
+        *,
+        report_json: str,
+        category: str,
+        severity: str,
+        brain: str,
+        title: str | None = None,
+        evidence_json: str | None = None,
+    ) -> None:
+        values: dict[str, object] = {
+            "report_json": report_json,
+            "category": category,
+            "severity": severity,
+            "brain": brain,
+        }
+        if title is not None:
+            values["title"] = title
+        if evidence_json is not None:
+            values["evidence_json"] = evidence_json
+        with transaction(self.engine) as conn:
+            conn.execute(incidents.update().where(incidents.c.id == incident_id).values(**values))
+
+    def save_evidence(self, incident_id: str, evidence_json: str) -> None:
+        with transaction(self.engine) as conn:
+            conn.execute(
+                incidents.update()
+                .where(incidents.c.id == incident_id)
+                .values(evidence_json=evidence_json)
+            )
+
+    def resolve(
+        self, *, target: str, run_id: str | None, now: float | None = None
+    ) -> list[Incident]:
+        """Resolve every open incident of a job or asset after its next success."""
+        now = time.time() if now is None else now
+        with transaction(self.engine, lock_key=f"resolve:{target}") as conn:
+            rows = conn.execute(
+                sa.select(incidents).where(
+                    incidents.c.target == target,
+                    incidents.c.status == "open",
+                    incidents.c.kind == "failure",
+                    incidents.c.last_seen <= now,
+                )
+            ).all()
+            resolved = [inc for inc in (_row(r) for r in rows) if inc is not None]
+            for inc in resolved:
+                conn.execute(
+                    incidents.update()
+                    .where(incidents.c.id == inc.id)
+                    .values(
+                        status="resolved", open_key=None, resolved_at=now, resolved_by_run_id=run_id
+                    )
+                )
+                inc.status, inc.resolved_at, inc.resolved_by_run_id = "resolved", now, run_id
+            return resolved
+
+    def all(self, limit: int = 10_000) -> list[Incident]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(incidents).order_by(incidents.c.first_seen.desc()).limit(limit)
+            ).all()
+        return [inc for inc in (_row(r) for r in rows) if inc is not None]

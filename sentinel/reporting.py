@@ -1,0 +1,288 @@
+"""Sentinel's loop: register the incident → diagnose → record the report → deliver once.
+
+Hooks, sensors and the RCA asset stay thin and call into `Sentinel`. Delivery always goes
+through the durable outbox; the materialized report says whether Slack got it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from pydantic import BaseModel
+
+from brain.analyzers import analyze
+from brain.diagnose import diagnose
+from brain.models import Evidence, Report
+from brain.redact import redact, redact_data
+from brain.render import to_markdown
+from sentinel import slack
+from sentinel.errors import SentinelError
+from sentinel.incidents import Incident, IncidentStore, Registration
+from sentinel.outbox import Outbox, OutboxItem
+from sentinel.settings import SentinelSettings
+from sentinel.slack import SlackTransport
+
+log = logging.getLogger("sentinel")
+
+RCA_ASSET_KEY = dg.AssetKey(["sentinel", "rca_report"])
+INCIDENT_PARTITIONS = "sentinel_incidents"
+
+
+class Delivery(BaseModel):
+    delivered: bool
+    status: str
+    detail: str | None = None
+
+
+def post_key(incident_id: str) -> str:
+    return f"{incident_id}:post"
+
+
+def diagnose_within(evidence: Evidence, settings: SentinelSettings, budget_s: float) -> Report:
+    """The brain within a wall-clock budget; the offline analyzers if it runs over."""
+    brain = settings.brain.model_copy(
+        update={"gemini_timeout_s": min(settings.brain.gemini_timeout_s, max(budget_s - 1.0, 1.0))}
+    )
+    box: dict[str, Report] = {}
+
+    def work() -> None:
+        box["report"] = diagnose(evidence, brain)
+
+    worker = threading.Thread(target=work, name="sentinel-diagnose", daemon=True)
+    worker.start()
+    worker.join(budget_s)
+    if "report" in box:
+        return box["report"]
+    report = analyze(redact_data(evidence))
+    report.notes.append(f"The full diagnosis did not finish within {budget_s:.0f} s; offline analyzers only.")
+    return report
+
+
+def report_metadata(
+    incident: Incident, report: Report, markdown: str, run_url: str | None, delivery: Delivery
+) -> dict[str, Any]:
+    top = report.top
+    meta: dict[str, Any] = {
+        "report": dg.MetadataValue.md(markdown),
+        "summary": report.summary,
+        "category": report.category.value,
+        "severity": report.severity.value,
+        "confidence": float(top.confidence) if top else 0.0,
+        "brain": report.brain,
+        "job": incident.job or "",
+        "step": incident.step or "",
+        "run_id": incident.last_run_id or "",
+        "fingerprint": incident.fingerprint,
+        "incident_id": incident.id,
+        "occurrences": incident.occurrences,
+        "error_type": report.error_type or "",
+        "slack_delivered": delivery.delivered,
+        "slack_status": delivery.status,
+        "degraded": report.degraded,
+    }
+    if delivery.detail:
+        meta["slack_detail"] = delivery.detail
+    if run_url:
+        meta["run_url"] = dg.MetadataValue.url(run_url)
+    return meta
+
+
+class Sentinel:
+    """One per process and settings: the store, the outbox and the Slack transport."""
+
+    def __init__(self, settings: SentinelSettings) -> None:
+        self.settings = settings
+        self.store = IncidentStore(settings.database_url)
+        self.outbox = Outbox(settings.database_url)
+        self.transport = SlackTransport(settings)
+
+    # -- delivery ------------------------------------------------------------------
+    def _delivery(self, item: OutboxItem | None) -> Delivery:
+        if item is None:
+            return Delivery(delivered=False, status="missing")
+        if item.status == "sent":
+            return Delivery(delivered=True, status="sent")
+        if not self.transport.configured:
+            return Delivery(
+                delivered=False,
+                status="queued",
+                detail="Slack is not configured (SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL); "
+                "the message waits in the outbox.",
+            )
+        return Delivery(delivered=False, status=item.status, detail=item.last_error)
+
+    def send(
+        self,
+        key: str,
+        message: slack.Message,
+        *,
+        incident_id: str | None = None,
+        kind: str = "post",
+        parent_key: str | None = None,
+        deliver: bool = True,
+    ) -> Delivery:
+        """Queue a message and, unless told not to (sensor ticks), try to send it now."""
+        self.outbox.enqueue(
+            key,
+            channel=self.settings.slack_channel,
+            message=message,
+            kind=kind,  # type: ignore[arg-type]
+            parent_key=parent_key,
+            incident_id=incident_id,
+        )
+        if not deliver:
+            return self._delivery(self.outbox.get(key))
+        return self._delivery(self.outbox.deliver(key, self.transport))
+
+    # -- the loop ----------------------------------------------------------------------
+    def record(
+        self,
+        instance: dg.DagsterInstance | None,
+        incident: Incident,
+        evidence: Evidence,
+        report: Report,
+        *,
+        runless: bool,
+        rediagnosis_of: str | None = None,
+    ) -> dict[str, Any]:
+        """Store the report, deliver it once, and (hook path) materialize it runlessly.
+
+        Returns the materialization metadata.
+        """
+        evidence = redact_data(evidence)
+        report = redact_data(report)
+        report.fingerprint = incident.fingerprint
+        run_url = self.settings.run_url(incident.last_run_id) if incident.last_run_id else None
+        title = f"{incident.job or incident.target or 'Dagster'} · {incident.title or report.category.value}"
+        markdown = redact(to_markdown(report, title=title, run_url=run_url))
+        self.store.save_report(
+            incident.id,
+            report_json=report.model_dump_json(),
+            category=report.category.value,
+            severity=report.severity.value,
+            brain=report.brain,
+            evidence_json=evidence.model_dump_json(),
+        )
+        parent = post_key(incident.id)
+        message = slack.render_incident(incident, report, run_url)
+        if self.outbox.get(parent) is None:
+            delivery = self.send(parent, message, incident_id=incident.id)
+            if self.transport.threads:
+                self.send(
+                    f"{incident.id}:report",
+                    slack.render_report_thread(report),
+                    incident_id=incident.id,
+                    kind="reply",
+                    parent_key=parent,
+                )
+        else:
+            # Re-diagnosis: the parent message shows the new report; the thread says so.
+            self.outbox.replace_payload(parent, message)
+            tag = rediagnosis_of or f"{time.time():.0f}"
+            delivery = self.send(
+                f"{incident.id}:rediagnosis:{tag}:update",
+                message,
+                incident_id=incident.id,
+                kind="update",
+                parent_key=parent,
+            )
+            if self.transport.threads:
+                self.send(
+                    f"{incident.id}:rediagnosis:{tag}:reply",
+                    slack.render_report_thread(report),
+                    incident_id=incident.id,
+                    kind="reply",
+                    parent_key=parent,
+                )
+        metadata = report_metadata(incident, report, markdown, run_url, delivery)
+        if runless and instance is not None:
+            instance.add_dynamic_partitions(INCIDENT_PARTITIONS, [incident.id])
+            instance.report_runless_asset_event(
+                dg.AssetMaterialization(
+                    asset_key=RCA_ASSET_KEY,
+                    partition=incident.id,
+                    description=report.summary[:500],
+                    metadata=metadata,
+                )
+            )
+        return metadata
+
+    def notify_repeat(self, registration: Registration, *, deliver: bool = True) -> Delivery:
+        incident = registration.incident
+        run_url = self.settings.run_url(incident.last_run_id) if incident.last_run_id else None
+        return self.send(
+            f"{incident.id}:repeat:{incident.last_run_id or incident.occurrences}",
+            slack.render_repeat(incident, run_url),
+            incident_id=incident.id,
+            kind="reply",
+            parent_key=post_key(incident.id),
+            deliver=deliver,
+        )
+
+    def notify_resolved(
+        self, incident: Incident, run_id: str | None, *, deliver: bool = True
+    ) -> Delivery:
+        """Edit the original message to say resolved, with the time to recovery."""
+        mttr = incident.mttr_s or 0.0
+        note = f"Resolved by run {(run_id or '?')[:8]} after {_duration(mttr)}."
+        report = Report.model_validate_json(incident.report_json) if incident.report_json else None
+        run_url = self.settings.run_url(run_id) if run_id else None
+        if report is None:
+            message = slack.render_degraded(incident.title or "Incident", note, "resolved", run_url)
+        else:
+            message = slack.render_incident(incident, report, run_url, resolved_note=note)
+        parent = post_key(incident.id)
+        self.outbox.replace_payload(parent, message)
+        return self.send(
+            f"{incident.id}:resolved",
+            message,
+            incident_id=incident.id,
+            kind="update",
+            parent_key=parent,
+            deliver=deliver,
+        )
+
+    def degraded(
+        self, *, key: str, title: str, where: str, error: str, run_id: str | None
+    ) -> Delivery:
+        """Sentinel itself failed: send a degraded report rather than nothing."""
+        run_url = self.settings.run_url(run_id) if run_id else None
+        message = slack.render_degraded(title, where, redact(error)[-1500:], run_url)
+        return self.send(f"degraded:{key}", message)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def last_resort(settings: SentinelSettings | None, title: str, error: BaseException) -> None:
+    """When even the store is unusable: post directly, else append to a local file."""
+    text = f"{title}: Sentinel failed ({type(error).__name__}: {error})"
+    log.error(redact(text))
+    if settings is not None:
+        try:
+            SlackTransport(settings).post(
+                settings.slack_channel, slack.render_degraded(title, "", redact(str(error)), None)
+            )
+            return
+        except SentinelError as e:
+            log.error("Slack unreachable for the degraded report: %s", e)
+        path = settings.state_dir / "undelivered.jsonl"
+    else:
+        path = Path.cwd() / "sentinel-undelivered.jsonl"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"at": time.time(), "title": title, "error": redact(str(error))}) + "\n")
+    except OSError as e:
+        log.error("cannot write %s: %s", path, e)

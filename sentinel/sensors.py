@@ -1,0 +1,76 @@
+"""Sentinel's sensors: thin wrappers around decisions in `sentinel.triage`.
+
+- `sentinel_run_failure_sensor`: every failed run of every code location. Registers the
+  incident and requests an `rca_report` run; no remote call inside the tick.
+- `sentinel_recovery_sensor`: the next success of a job resolves its open incidents.
+- `sentinel_outbox_sensor`: drains the Slack outbox (bounded per tick).
+"""
+
+
+import dagster as dg
+
+from sentinel import triage
+from sentinel.assets import incident_partitions
+from sentinel.reporting import RCA_ASSET_KEY
+from sentinel.resources import SentinelResource
+from sentinel.triage import RCA_JOB_NAME
+
+rca_job = dg.define_asset_job(
+    RCA_JOB_NAME,
+    selection=dg.AssetSelection.keys(RCA_ASSET_KEY),
+    partitions_def=incident_partitions,
+    tags={"sentinel/internal": "true"},
+)
+
+
+@dg.run_failure_sensor(
+    name="sentinel_run_failure_sensor",
+    monitor_all_code_locations=True,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    request_job=rca_job,
+    minimum_interval_seconds=5,
+    description="Registers every failed run as an incident and requests its RCA report.",
+)
+def sentinel_run_failure_sensor(
+    context: dg.RunFailureSensorContext, sentinel: SentinelResource
+) -> dg.RunRequest | dg.SkipReason:
+    decision = triage.on_failed_run(sentinel.get(), context.instance, context.dagster_run)
+    if decision.partition_key is None:
+        return dg.SkipReason(decision.reason)
+    return dg.RunRequest(
+        run_key=f"rca:{decision.partition_key}",
+        partition_key=decision.partition_key,
+        tags={"sentinel/failed_run": context.dagster_run.run_id},
+    )
+
+
+@dg.run_status_sensor(
+    name="sentinel_recovery_sensor",
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitor_all_code_locations=True,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=10,
+    description="Resolves a job's open incidents when it next succeeds.",
+)
+def sentinel_recovery_sensor(
+    context: dg.RunStatusSensorContext, sentinel: SentinelResource
+) -> dg.SkipReason:
+    resolved = triage.on_successful_run(sentinel.get(), context.dagster_run)
+    return dg.SkipReason(f"resolved {resolved} incident(s)")
+
+
+@dg.sensor(
+    name="sentinel_outbox_sensor",
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Delivers queued Slack messages (retries after outages), ~1/s per channel.",
+)
+def sentinel_outbox_sensor(
+    context: dg.SensorEvaluationContext, sentinel: SentinelResource
+) -> dg.SkipReason:
+    s = sentinel.get()
+    result = s.outbox.drain(s.transport, deadline_s=30.0)
+    return dg.SkipReason(
+        f"sent {result.sent}, failed {result.failed}, waiting {result.waiting}"
+        + (f"; last error: {result.errors[-1]}" if result.errors else "")
+    )

@@ -1,0 +1,89 @@
+"""Resolved Sentinel settings: explicit resource config first, then the environment.
+
+Values are read when a run or tick starts (`SentinelSettings.resolve`), never at import,
+so a missing token means "Slack not configured" (reports go to the outbox), not "".
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr
+
+from brain.config import BrainSettings
+from sentinel.errors import ConfigurationError
+
+DEFAULT_UI_URL = "http://127.0.0.1:3000"
+DEFAULT_CHANNEL = "#data-alerts"
+
+# Environment variable for each setting (the README's configuration table).
+ENV = {
+    "ui_url": "SENTINEL_UI_URL",
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_channel": "SLACK_CHANNEL",
+    "slack_api_url": "SLACK_API_URL",
+    "slack_webhook_url": "SLACK_WEBHOOK_URL",
+    "database_url": "SENTINEL_DATABASE_URL",
+    "hook_budget_s": "SENTINEL_HOOK_BUDGET_S",
+    "incident_window_h": "SENTINEL_INCIDENT_WINDOW_H",
+}
+
+
+def dagster_home(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    home = env.get("DAGSTER_HOME")
+    return Path(home) if home else Path.cwd() / ".dagster_home"
+
+
+class SentinelSettings(BaseModel):
+    ui_url: str = DEFAULT_UI_URL
+    slack_bot_token: SecretStr | None = None
+    slack_channel: str = DEFAULT_CHANNEL
+    slack_api_url: str | None = None
+    slack_webhook_url: SecretStr | None = None
+    database_url: str = ""
+    state_dir: Path
+    hook_budget_s: float = Field(default=8.0, gt=0)
+    incident_window_h: float = Field(default=24.0, gt=0)
+    brain: BrainSettings
+
+    @property
+    def slack_configured(self) -> bool:
+        return self.slack_bot_token is not None or self.slack_webhook_url is not None
+
+    def run_url(self, run_id: str) -> str:
+        return f"{self.ui_url.rstrip('/')}/runs/{run_id}"
+
+    @classmethod
+    def resolve(
+        cls, overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
+    ) -> SentinelSettings:
+        """Merge explicit values (None = unset) over the environment, read now."""
+        env = dict(os.environ if env is None else env)
+        given = {k: v for k, v in (overrides or {}).items() if v is not None and v != ""}
+        values: dict[str, Any] = {}
+        for field, var in ENV.items():
+            if field in given:
+                values[field] = given[field]
+            elif env.get(var):
+                values[field] = env[var]
+        state_dir = dagster_home(env) / "sentinel"
+        values.setdefault("database_url", f"sqlite:///{state_dir / 'sentinel.db'}")
+        brain_env = dict(env)
+        brain_env.setdefault("SENTINEL_STATE_DIR", str(state_dir))
+        for key, var in (
+            ("brain", "SENTINEL_BRAIN"),
+            ("gemini_api_key", "GEMINI_API_KEY"),
+            ("gemini_model", "GEMINI_MODEL"),
+            ("gemini_base_url", "GEMINI_BASE_URL"),
+        ):
+            if key in given:
+                brain_env[var] = str(given[key])
+        try:
+            brain = BrainSettings.from_env(brain_env)
+            return cls(state_dir=state_dir, brain=brain, **values)
+        except ValueError as e:
+            raise ConfigurationError(f"invalid Sentinel settings: {e}") from e

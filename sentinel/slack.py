@@ -1,0 +1,335 @@
+"""Slack: Block Kit rendering (pure) and delivery through slack_sdk.
+
+Every piece of untrusted text (error messages, logs, model output) is redacted and then
+escaped (`&`, `<`, `>`), so a log line holding `<!channel>` or `<http://x|label>` never
+pings anyone or spoofs a link; `link_names` is never set. Slack's limits (50 blocks,
+3000 characters a section, 150 a header) are respected by truncating cleanly.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.http_retry import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    RetryHandler,
+    RetryState,
+)
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.webhook import WebhookClient
+
+from brain.models import Report
+from brain.redact import redact
+from sentinel.errors import DeliveryError, RetryLater
+from sentinel.incidents import Incident
+from sentinel.settings import SentinelSettings
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_HEADER = 150
+MAX_FALLBACK = 3000
+MAX_CONTEXT = 2000
+
+Message = dict[str, Any]
+
+# --- text hygiene ----------------------------------------------------------------------
+
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
+
+
+def escape(text: str) -> str:
+    """Redact secrets, then escape Slack's control characters."""
+    return redact(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int, marker: str = "…") -> str:
+    """Cut to `limit` characters without splitting an `&amp;`-style entity."""
+    if len(text) <= limit:
+        return text
+    cut = _PARTIAL_ENTITY.sub("", text[: limit - len(marker)])
+    return cut + marker
+
+
+def _code_block(lines: list[str], limit: int = MAX_SECTION) -> str:
+    body = escape("\n".join(lines)).replace("```", "ʼʼʼ")
+    return "```" + truncate(body, limit - 7) + "```"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION)}}
+
+
+def _header(text: str) -> dict[str, Any]:
+    plain = redact(text)
+    return {"type": "header", "text": {"type": "plain_text", "text": truncate(plain, MAX_HEADER)}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, MAX_CONTEXT)}]}
+
+
+def _link_button(url: str, label: str = "Open run in Dagster") -> dict[str, Any]:
+    return {
+        "type": "actions",
+        "elements": [
+            {"type": "button", "text": {"type": "plain_text", "text": label}, "url": url}
+        ],
+    }
+
+
+def _message(fallback: str, blocks: list[dict[str, Any]]) -> Message:
+    if len(blocks) > MAX_BLOCKS:
+        blocks = blocks[: MAX_BLOCKS - 1] + [_context("_(truncated: too many blocks)_")]
+    return {"text": truncate(escape(fallback), MAX_FALLBACK), "blocks": blocks}
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+_SEVERITY_EMOJI = {"critical": ":red_circle:", "high": ":red_circle:", "medium": ":large_orange_circle:"}
+
+
+def _where(incident: Incident) -> str:
+    parts = []
+    if incident.job:
+        parts.append(f"*Job:* `{escape(incident.job)}`")
+    if incident.step:
+        parts.append(f"*Step:* `{escape(incident.step)}`")
+    if incident.last_run_id:
+        parts.append(f"*Run:* `{escape(incident.last_run_id[:8])}`")
+    if incident.location:
+        parts.append(f"*Location:* `{escape(incident.location)}`")
+    return "   ".join(parts) or "_(no job or step)_"
+
+
+def render_incident(
+    incident: Incident, report: Report, run_url: str | None, *, resolved_note: str | None = None
+) -> Message:
+    """The top-level message: what, where, top cause with confidence, evidence, fix, link."""
+    top = report.top
+    what = report.error_type or incident.title or incident.kind
+    status = ":white_check_mark: Resolved" if resolved_note else _SEVERITY_EMOJI.get(
+        report.severity.value, ":warning:"
+    )
+    title = f"{'Resolved: ' if resolved_note else ''}{what} in {incident.step or incident.target or 'Dagster'}"
+    blocks: list[dict[str, Any]] = [_header(title)]
+    if resolved_note:
+        blocks.append(_section(f"{status} {escape(resolved_note)}"))
+    blocks.append(_section(_where(incident)))
+    if top is not None:
+        blocks.append(
+            _section(
+                f"*Root cause* ({escape(report.category.value)}, confidence {top.confidence:.0%}):\n"
+                f"{escape(top.cause)}"
+            )
+        )
+        if top.evidence:
+            blocks.append(_section("*Evidence*\n" + _code_block(top.evidence[:8], MAX_SECTION - 20)))
+        if top.remediation:
+            steps = "\n".join(f"• {escape(s)}" for s in top.remediation[:4])
+            blocks.append(_section(f"*Remediation*\n{steps}"))
+    else:
+        blocks.append(_section(escape(report.summary)))
+    if report.fix_suggestion:
+        blocks.append(_section(f"*Fix suggestion*\n{escape(report.fix_suggestion)}"))
+    if run_url:
+        blocks.append(_link_button(run_url))
+    footer = f"Sentinel · brain `{report.brain}` · incident `{incident.id}`"
+    if incident.occurrences > 1:
+        footer += f" · seen {incident.occurrences}×"
+    if report.degraded:
+        footer += " · degraded report"
+    blocks.append(_context(footer))
+    fallback = f"{title}: {report.summary}"
+    return _message(fallback, blocks)
+
+
+def render_report_thread(report: Report) -> Message:
+    """The thread reply: every ranked cause with its evidence and remediation."""
+    blocks: list[dict[str, Any]] = [_section(f"*Summary*\n{escape(report.summary)}")]
+    for i, cand in enumerate(report.candidates[:8], start=1):
+        text = f"*{i}. {escape(cand.cause)}*\n`{cand.category.value}` · confidence {cand.confidence:.0%}"
+        blocks.append(_section(text))
+        if cand.evidence and i > 1:
+            blocks.append(_section(_code_block(cand.evidence[:6])))
+        if cand.remediation and i > 1:
+            blocks.append(_section("\n".join(f"• {escape(s)}" for s in cand.remediation[:4])))
+    if report.failing_location:
+        loc = report.failing_location
+        blocks.append(_context(escape(f"Failing location: {loc.file}:{loc.line or '?'} {loc.function or ''}")))
+    for note in report.notes[:5]:
+        blocks.append(_context(escape(note)))
+    return _message(f"Full report: {report.summary}", blocks)
+
+
+def render_repeat(incident: Incident, run_url: str | None) -> Message:
+    text = f"Seen again ({incident.occurrences}×)"
+    if incident.last_run_id:
+        text += f" in run `{escape(incident.last_run_id[:8])}`"
+    if run_url:
+        text += f" · <{run_url}|open run>"
+    return _message(f"Seen again ({incident.occurrences}x)", [_section(text)])
+
+
+def render_degraded(title: str, where: str, error: str, run_url: str | None) -> Message:
+    """Sentinel itself failed: still say that something broke, and that we could not tell why."""
+    blocks = [
+        _header(f"{title} (degraded report)"),
+        _section(escape(where)),
+        _section(
+            "*Sentinel could not diagnose this failure.* The run failed; open it for details.\n"
+            + _code_block([error][:1], 1500)
+        ),
+    ]
+    if run_url:
+        blocks.append(_link_button(run_url))
+    return _message(f"{title} (degraded report): {error}", blocks)
+
+
+# --- delivery ------------------------------------------------------------------------------
+
+
+class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Retry 429s in-process only when Retry-After is short; longer waits go to the outbox."""
+
+    def __init__(self, max_retry_count: int = 2, max_wait_s: float = 5.0) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait_s = max_wait_s
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        return _retry_after(response.headers) <= self.max_wait_s
+
+
+class BadGatewayRetryHandler(ServerErrorRetryHandler):
+    """slack_sdk's server-error handler retries 500 and 503 only; add 502 and 504."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code in (500, 502, 503, 504)
+
+
+def _retry_after(headers: dict[str, Any] | None) -> float:
+    for key, value in (headers or {}).items():
+        if key.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return float(raw)
+            except (TypeError, ValueError):
+                return 30.0
+    return 1.0
+
+
+def retry_handlers() -> list[RetryHandler]:
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        CappedRateLimitRetryHandler(max_retry_count=2),
+        BadGatewayRetryHandler(max_retry_count=2),
+    ]
+
+
+class SlackTransport:
+    """Posts, replies and updates through the Web API (bot token) or an incoming webhook."""
+
+    def __init__(self, settings: SentinelSettings, timeout_s: int = 10) -> None:
+        self.client: WebClient | None = None
+        self.webhook: WebhookClient | None = None
+        if settings.slack_bot_token is not None:
+            kwargs: dict[str, Any] = {}
+            if settings.slack_api_url:
+                kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
+            self.client = WebClient(
+                token=settings.slack_bot_token.get_secret_value(),
+                timeout=timeout_s,
+                retry_handlers=retry_handlers(),
+                **kwargs,
+            )
+        elif settings.slack_webhook_url is not None:
+            self.webhook = WebhookClient(
+                settings.slack_webhook_url.get_secret_value(),
+                timeout=timeout_s,
+                retry_handlers=retry_handlers(),
+            )
+
+    @property
+    def configured(self) -> bool:
+        return self.client is not None or self.webhook is not None
+
+    @property
+    def threads(self) -> bool:
+        """Webhooks cannot reply in threads or update messages."""
+        return self.client is not None
+
+    def post(self, channel: str, message: Message, thread_ts: str | None = None) -> tuple[str, str]:
+        """Send a message; returns (channel id, ts). Raises RetryLater or DeliveryError."""
+        if self.client is not None:
+            resp = self._call(
+                self.client.chat_postMessage,
+                channel=channel,
+                text=message["text"],
+                blocks=message["blocks"],
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            return str(resp.get("channel") or channel), str(resp.get("ts"))
+        if self.webhook is not None:
+            try:
+                wresp = self.webhook.send(text=message["text"], blocks=message["blocks"])
+            except (SlackRequestError, OSError) as e:
+                raise RetryLater(f"Slack webhook unreachable: {e}") from e
+            if wresp.status_code == 429 or wresp.status_code >= 500:
+                raise RetryLater(
+                    f"Slack webhook answered {wresp.status_code}",
+                    retry_after=_retry_after(dict(wresp.headers or {})),
+                )
+            if wresp.status_code != 200:
+                raise DeliveryError(f"Slack webhook answered {wresp.status_code}: {wresp.body}")
+            return channel, f"webhook-{time.time():.6f}"
+        raise DeliveryError("Slack is not configured (no SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL)")
+
+    def update(self, channel_id: str, ts: str, message: Message) -> None:
+        if self.client is None:
+            raise DeliveryError("message updates need a bot token (webhooks cannot update)")
+        self._call(
+            self.client.chat_update,
+            channel=channel_id,
+            ts=ts,
+            text=message["text"],
+            blocks=message["blocks"],
+        )
+
+    @staticmethod
+    def _call(method: Any, **kwargs: Any) -> Any:
+        try:
+            return method(**{k: v for k, v in kwargs.items() if v is not None})
+        except SlackApiError as e:
+            status = e.response.status_code
+            if status == 429 or status >= 500:
+                raise RetryLater(
+                    f"Slack answered {status}: {e.response.get('error')}",
+                    retry_after=_retry_after(dict(e.response.headers or {})),
+                ) from e
+            raise DeliveryError(f"Slack refused the message: {e.response.get('error')}") from e
+        except (SlackRequestError, OSError) as e:
+            raise RetryLater(f"Slack unreachable: {e}") from e

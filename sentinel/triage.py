@@ -1,0 +1,64 @@
+"""What to do about a finished run: pure-ish decisions over the store, no remote calls."""
+
+from __future__ import annotations
+
+import dagster as dg
+from pydantic import BaseModel
+
+from brain.redact import redact_data
+from sentinel.evidence import failure_of, from_run
+from sentinel.incidents import is_retried
+from sentinel import slack
+from sentinel.reporting import INCIDENT_PARTITIONS, Sentinel
+
+RCA_JOB_NAME = "sentinel_rca_job"
+
+
+class Decision(BaseModel):
+    reason: str
+    partition_key: str | None = None
+
+
+def on_failed_run(sentinel: Sentinel, instance: dg.DagsterInstance, run: dg.DagsterRun) -> Decision:
+    """Register a failed run; request an RCA run only for a new incident."""
+    if run.job_name == RCA_JOB_NAME:
+        incident_id = run.tags.get("dagster/partition", "?")
+        # The asset already queued a degraded report under this key when it could.
+        sentinel.outbox.enqueue(
+            f"degraded:rca:{incident_id}",
+            channel=sentinel.settings.slack_channel,
+            message=slack.render_degraded(
+                f"Sentinel could not diagnose incident {incident_id}",
+                f"RCA run {run.run_id}",
+                "the RCA run failed; see its logs",
+                sentinel.settings.run_url(run.run_id),
+            ),
+        )
+        return Decision(reason=f"Sentinel's own RCA run {run.run_id} failed: degraded report queued")
+    if is_retried(run.tags):
+        return Decision(reason=f"run {run.run_id} will be retried")
+    if sentinel.store.run_registered(run.run_id):
+        return Decision(reason=f"run {run.run_id} already reported by the failure hook")
+    evidence = from_run(instance, run)
+    registration = sentinel.store.register(
+        failure_of(evidence, "sensor"), window_s=sentinel.settings.incident_window_h * 3600
+    )
+    incident = registration.incident
+    if registration.outcome == "duplicate":
+        return Decision(reason=f"run {run.run_id} already registered")
+    if registration.outcome == "repeat":
+        sentinel.notify_repeat(registration, deliver=False)
+        return Decision(reason=f"run {run.run_id}: repeat of incident {incident.id}")
+    sentinel.store.save_evidence(incident.id, redact_data(evidence).model_dump_json())
+    instance.add_dynamic_partitions(INCIDENT_PARTITIONS, [incident.id])
+    return Decision(reason=f"new incident {incident.id}", partition_key=incident.id)
+
+
+def on_successful_run(sentinel: Sentinel, run: dg.DagsterRun) -> int:
+    """Resolve the job's open incidents; queue the 'resolved' edit of their messages."""
+    if run.job_name == RCA_JOB_NAME:
+        return 0
+    resolved = sentinel.store.resolve(target=run.job_name, run_id=run.run_id)
+    for incident in resolved:
+        sentinel.notify_resolved(incident, run.run_id, deliver=False)
+    return len(resolved)

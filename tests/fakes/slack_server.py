@@ -1,0 +1,152 @@
+"""A small Slack Web API on 127.0.0.1 for tests: chat.postMessage and chat.update.
+
+It checks `Authorization: Bearer`, answers `{"ok": true, "ts": ...}` like Slack, records
+every call, and can be scripted to answer 429 (with Retry-After), 500 or an error such
+as `invalid_auth`, or to be "down" (connections refused) for a while.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+
+@dataclass
+class Scripted:
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+
+
+@dataclass
+class Call:
+    method: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    at: float
+    answered: int = 200
+
+
+@dataclass
+class FakeSlack:
+    token: str = "xoxb-test-token"
+    calls: list[Call] = field(default_factory=list)
+    script: deque[Scripted] = field(default_factory=deque)
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _server: ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def messages(self, method: str = "chat.postMessage", answered: int = 200) -> list[Call]:
+        with self._lock:
+            return [
+                c
+                for c in self.calls
+                if c.method == method and c.answered == answered and not c.body.get("_error")
+            ]
+
+    def top_level(self) -> list[Call]:
+        return [c for c in self.messages() if not c.body.get("thread_ts")]
+
+    def replies(self) -> list[Call]:
+        return [c for c in self.messages() if c.body.get("thread_ts")]
+
+    def fail_next(self, *items: Scripted) -> None:
+        self.script.extend(items)
+
+    def wait_for(self, predicate: Any, timeout: float = 30.0) -> list[Call]:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            found = [c for c in self.messages() if predicate(c)]
+            if found:
+                return found
+            time.sleep(0.1)
+        raise AssertionError(f"no matching Slack message within {timeout}s; got {self.calls}")
+
+    # --- server -------------------------------------------------------------------------
+    def start(self, port: int = 0) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server API
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode() if length else ""
+                ctype = self.headers.get("Content-Type", "")
+                if "json" in ctype:
+                    body = json.loads(raw or "{}")
+                else:
+                    body = {k: v[0] for k, v in parse_qs(raw).items()}
+                    for k in ("blocks", "attachments"):
+                        if isinstance(body.get(k), str):
+                            body[k] = json.loads(body[k])
+                method = self.path.rsplit("/", 1)[-1]
+                call = Call(method, body, dict(self.headers.items()), time.time())
+                with fake._lock:
+                    fake.calls.append(call)
+                    scripted = fake.script.popleft() if fake.script else None
+                if scripted is not None and scripted.status != 200:
+                    call.answered = scripted.status
+                    headers = {}
+                    if scripted.retry_after is not None:
+                        headers["Retry-After"] = str(scripted.retry_after)
+                    error = scripted.error or ("ratelimited" if scripted.status == 429 else "fatal")
+                    return self._answer(scripted.status, {"ok": False, "error": error}, headers)
+                auth = self.headers.get("Authorization", "")
+                if auth != f"Bearer {fake.token}" or (scripted and scripted.error):
+                    call.body["_error"] = True
+                    err = scripted.error if scripted and scripted.error else "invalid_auth"
+                    return self._answer(200, {"ok": False, "error": err})
+                if method == "chat.postMessage":
+                    ts = f"{1_700_000_000 + next(fake._ts)}.000100"
+                    return self._answer(
+                        200, {"ok": True, "channel": "C0SENTINEL", "ts": ts, "message": {"ts": ts}}
+                    )
+                if method == "chat.update":
+                    return self._answer(
+                        200, {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
+                    )
+                return self._answer(200, {"ok": True})
+
+            def _answer(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,82 @@
+"""The failure hook inside real runs against a real (temporary) Dagster instance."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.demo.etl import demo_etl
+from sentinel.reporting import RCA_ASSET_KEY
+from sentinel.resources import SentinelResource
+from tests.fakes.slack_server import FakeSlack
+
+
+def _texts(call) -> str:  # every text in a Slack message, for assertions
+    import json
+
+    return json.dumps(call.body.get("blocks", [])) + call.body.get("text", "")
+
+
+def test_demo_etl_failure_is_reported_once_with_diagnosis(
+    instance: dg.DagsterInstance, slack_env: FakeSlack
+) -> None:
+    result = demo_etl.execute_in_process(instance=instance, raise_on_error=False)
+
+    assert not result.success  # Sentinel never hides the outcome
+    failed = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert [e.step_key for e in failed] == ["transform_data"]
+
+    top = slack_env.top_level()
+    assert len(top) == 1
+    text = _texts(top[0])
+    assert "ZeroDivisionError" in text and "transform_data" in text and "demo_etl" in text
+    assert top[0].headers["Authorization"] == f"Bearer {slack_env.token}"
+    assert top[0].body["channel"] == "#data-alerts"
+    assert f"/runs/{result.run_id}" in text
+    # The full report goes in the thread of that message.
+    replies = slack_env.replies()
+    assert replies and replies[0].body["thread_ts"]
+
+    event = instance.get_latest_materialization_event(RCA_ASSET_KEY)
+    assert event is not None and event.asset_materialization is not None
+    meta = event.asset_materialization.metadata
+    assert "ZeroDivisionError" in meta["report"].value
+    assert meta["job"].value == "demo_etl" and meta["step"].value == "transform_data"
+    assert meta["run_id"].value == result.run_id
+    assert meta["slack_delivered"].value is True
+    assert len(meta["fingerprint"].value) == 16
+    partition = event.asset_materialization.partition
+    assert partition in instance.get_dynamic_partitions("sentinel_incidents")
+
+
+def test_repeat_failure_updates_the_incident_in_thread(
+    instance: dg.DagsterInstance, slack_env: FakeSlack
+) -> None:
+    demo_etl.execute_in_process(instance=instance, raise_on_error=False)
+    second = demo_etl.execute_in_process(instance=instance, raise_on_error=False)
+
+    assert len(slack_env.top_level()) == 1
+    repeat = [c for c in slack_env.replies() if "Seen again" in c.body.get("text", "")]
+    assert len(repeat) == 1 and second.run_id[:8] in _texts(repeat[0])
+    incidents = SentinelResource().get().store.all()
+    assert len(incidents) == 1 and incidents[0].occurrences == 2
+
+
+def test_without_slack_the_report_waits_in_the_outbox(instance: dg.DagsterInstance) -> None:
+    result = demo_etl.execute_in_process(instance=instance, raise_on_error=False)
+
+    assert not result.success
+    event = instance.get_latest_materialization_event(RCA_ASSET_KEY)
+    meta = event.asset_materialization.metadata
+    assert meta["slack_delivered"].value is False
+    assert "not configured" in meta["slack_detail"].value
+    pending = SentinelResource().get().outbox.items(status="pending")
+    assert [p.kind for p in pending] == ["post"]
+
+
+def test_green_run_reports_nothing(instance: dg.DagsterInstance, slack_env: FakeSlack) -> None:
+    result = demo_etl.execute_in_process(
+        instance=instance,
+        run_config={"ops": {"extract_data": {"config": {"scenario": "none"}}}},
+    )
+    assert result.success
+    assert slack_env.calls == []
