@@ -67,7 +67,8 @@ def _section(text: str) -> dict[str, Any]:
 
 
 def _header(text: str) -> dict[str, Any]:
-    plain = redact(text)
+    # plain_text shows entities literally, so neutralise angle brackets with look-alikes.
+    plain = redact(text).replace("<", "‹").replace(">", "›")
     return {"type": "header", "text": {"type": "plain_text", "text": truncate(plain, MAX_HEADER)}}
 
 

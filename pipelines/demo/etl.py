@@ -92,3 +92,21 @@ def load_data(context: dg.OpExecutionContext, averages: dict[str, float]) -> Non
 )
 def demo_etl() -> None:
     load_data(transform_data(extract_data()))
+
+
+class ExportConfig(dg.Config):
+    partner_url: str = Field(
+        default="http://127.0.0.1:9/v1/upload", description="Partner upload endpoint."
+    )
+
+
+@dg.op(description="Upload the region averages to a partner API.")
+def upload_to_partner(config: ExportConfig) -> None:
+    print(f"upload_to_partner: POST {config.partner_url}")
+    with urlopen(config.partner_url, data=b"{}", timeout=5) as resp:  # noqa: S310 - demo API
+        resp.read()
+
+
+@dg.job(description="A job without Sentinel's hook: its failures reach Sentinel via the sensor.")
+def partner_export() -> None:
+    upload_to_partner()

@@ -32,6 +32,7 @@ class Call:
     headers: dict[str, str]
     at: float
     answered: int = 200
+    response: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,6 +49,10 @@ class FakeSlack:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/"
+
+    @property
+    def webhook_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/services/T000/B000/XXXX"
 
     def messages(self, method: str = "chat.postMessage", answered: int = 200) -> list[Call]:
         with self._lock:
@@ -94,7 +99,7 @@ class FakeSlack:
                     for k in ("blocks", "attachments"):
                         if isinstance(body.get(k), str):
                             body[k] = json.loads(body[k])
-                method = self.path.rsplit("/", 1)[-1]
+                method = "webhook" if self.path.startswith("/services/") else self.path.rsplit("/", 1)[-1]
                 call = Call(method, body, dict(self.headers.items()), time.time())
                 with fake._lock:
                     fake.calls.append(call)
@@ -106,6 +111,14 @@ class FakeSlack:
                         headers["Retry-After"] = str(scripted.retry_after)
                     error = scripted.error or ("ratelimited" if scripted.status == 429 else "fatal")
                     return self._answer(scripted.status, {"ok": False, "error": error}, headers)
+                if self.path.startswith("/services/"):  # an incoming webhook
+                    data = b"ok"
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return None
                 auth = self.headers.get("Authorization", "")
                 if auth != f"Bearer {fake.token}" or (scripted and scripted.error):
                     call.body["_error"] = True
@@ -113,9 +126,8 @@ class FakeSlack:
                     return self._answer(200, {"ok": False, "error": err})
                 if method == "chat.postMessage":
                     ts = f"{1_700_000_000 + next(fake._ts)}.000100"
-                    return self._answer(
-                        200, {"ok": True, "channel": "C0SENTINEL", "ts": ts, "message": {"ts": ts}}
-                    )
+                    call.response = {"ok": True, "channel": "C0SENTINEL", "ts": ts}
+                    return self._answer(200, {**call.response, "message": {"ts": ts}})
                 if method == "chat.update":
                     return self._answer(
                         200, {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}

@@ -1,0 +1,163 @@
+"""`sentinel diagnose` end to end: the real console script, Gemini on a loopback server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.brain.test_redact import CORPUS, SECRETS
+from tests.fakes.gemini_server import FakeGemini, Reply
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = Path(sys.executable).with_name("sentinel")
+
+TRACEBACK = """\
+Traceback (most recent call last):
+  File "/opt/pipelines/assets/orders.py", line 42, in load_orders
+    df = df[["order_id", "customer_id"]]
+  File "/usr/lib/python3.11/site-packages/pandas/core/frame.py", line 3899, in __getitem__
+    indexer = self.columns._get_indexer_strict(key, "columns")[1]
+KeyError: "['customer_id'] not in index"
+"""
+
+
+def command() -> list[str]:
+    if SCRIPT.exists():
+        return [str(SCRIPT)]
+    return [sys.executable, "-m", "sentinel.cli"]  # pragma: no cover
+
+
+def run_cli(
+    args: list[str], env: dict[str, str], stdin: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*command(), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def base_env(tmp_path: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GEMINI_", "GOOGLE_", "SENTINEL_", "DAGSTER_HOME"))
+    }
+    env["SENTINEL_STATE_DIR"] = str(tmp_path / "state")
+    env["PYTHONWARNINGS"] = "ignore"
+    return env
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGemini]:
+    with FakeGemini(api_key="cli-test-key") as server:
+        yield server
+
+
+@pytest.fixture
+def gemini_env(base_env: dict[str, str], fake: FakeGemini) -> dict[str, str]:
+    return {
+        **base_env,
+        "SENTINEL_BRAIN": "gemini",
+        "GEMINI_API_KEY": "cli-test-key",
+        "GEMINI_BASE_URL": fake.url,
+        "SENTINEL_GEMINI_TIMEOUT_S": "3",
+        "SENTINEL_GEMINI_ATTEMPTS": "3",
+    }
+
+
+@pytest.fixture
+def failure_file(tmp_path: Path) -> Path:
+    path = tmp_path / "failure.txt"
+    path.write_text(TRACEBACK, encoding="utf-8")
+    return path
+
+
+def parse_json_stdout(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)  # stdout is exactly one JSON document
+    assert isinstance(data, dict)
+    return data
+
+
+def test_rules_json_output_is_pure_json(base_env: dict[str, str], failure_file: Path) -> None:
+    proc = run_cli(["diagnose", str(failure_file), "--format", "json"], {**base_env, "SENTINEL_BRAIN": "rules"})
+    data = parse_json_stdout(proc)
+    assert data["brain"] == "rules"
+    assert data["error_type"] == "KeyError"
+    assert data["fingerprint"]
+
+
+def test_stdin_and_markdown(base_env: dict[str, str]) -> None:
+    proc = run_cli(["diagnose", "-"], {**base_env, "SENTINEL_BRAIN": "rules"}, stdin=TRACEBACK)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("# ")
+    assert "**Brain:** `rules`" in proc.stdout
+
+
+def test_missing_file_and_bad_settings_exit_2(base_env: dict[str, str], tmp_path: Path) -> None:
+    proc = run_cli(["diagnose", str(tmp_path / "nope.txt")], base_env)
+    assert proc.returncode == 2 and proc.stdout == ""
+    proc = run_cli(["diagnose", "-"], {**base_env, "SENTINEL_BRAIN": "psychic"}, stdin="x")
+    assert proc.returncode == 2 and "SENTINEL_BRAIN" in proc.stderr
+
+
+def test_gemini_answer(gemini_env: dict[str, str], fake: FakeGemini, failure_file: Path) -> None:
+    proc = run_cli(["diagnose", str(failure_file), "--format", "json"], gemini_env)
+    data = parse_json_stdout(proc)
+    assert data["brain"] == "gemini", data["notes"]
+    assert fake.request_count == 1
+    assert fake.requests[0].headers["x-goog-api-key"] == "cli-test-key"
+
+
+@pytest.mark.parametrize(
+    "replies",
+    [
+        pytest.param([Reply.error(503)] * 3, id="503"),
+        pytest.param([Reply.error(429, retry_after=60)] * 3, id="429"),
+        pytest.param([Reply.hang(120)], id="hang"),
+    ],
+)
+def test_gemini_trouble_returns_rules_quickly(
+    gemini_env: dict[str, str], fake: FakeGemini, failure_file: Path, replies: list[Reply]
+) -> None:
+    fake.enqueue(*replies)
+    t0 = time.monotonic()
+    proc = run_cli(["diagnose", str(failure_file), "--format", "json"], gemini_env)
+    elapsed = time.monotonic() - t0
+    data = parse_json_stdout(proc)
+    assert data["brain"] == "rules"
+    assert any("Gemini" in n for n in data["notes"])
+    assert elapsed < 60
+    assert fake.request_count >= 1
+
+
+def test_no_planted_secret_in_stdout_or_requests(
+    gemini_env: dict[str, str], fake: FakeGemini, tmp_path: Path
+) -> None:
+    path = tmp_path / "leaky.log"
+    path.write_text(CORPUS + TRACEBACK, encoding="utf-8")
+    for fmt in ("json", "markdown"):
+        proc = run_cli(["diagnose", str(path), "--format", fmt], gemini_env)
+        assert proc.returncode == 0, proc.stderr
+        for secret in SECRETS:
+            assert secret not in proc.stdout, secret
+            assert secret not in proc.stderr, secret
+    bodies = "\n".join(fake.bodies())
+    assert bodies
+    for secret in SECRETS:
+        assert secret not in bodies, secret

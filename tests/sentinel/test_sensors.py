@@ -1,0 +1,134 @@
+"""The run-failure and recovery sensors, evaluated against real runs in a real instance."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+
+from sentinel.assets import rca_report
+from sentinel.reporting import RCA_ASSET_KEY
+from sentinel.resources import SentinelResource
+from sentinel.sensors import sentinel_recovery_sensor, sentinel_run_failure_sensor
+from tests.fakes.slack_server import FakeSlack
+
+
+@dg.op
+def fetch_partner_feed() -> list[dict[str, str]]:
+    import os
+
+    return [{"token": os.environ["PARTNER_FEED_URL"]}]
+
+
+@dg.job
+def unhooked_job() -> None:  # no Sentinel hook: only the sensor can see it fail
+    fetch_partner_feed()
+
+
+@dg.op
+def ok() -> int:
+    return 1
+
+
+@dg.job(name="unhooked_job")
+def unhooked_job_fixed() -> None:
+    ok()
+
+
+def _failure_context(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult):
+    run = instance.get_run_by_id(result.run_id)
+    event = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
+    return dg.build_run_status_sensor_context(
+        sensor_name=sentinel_run_failure_sensor.name,
+        dagster_event=event,
+        dagster_instance=instance,
+        dagster_run=run,
+        resources={"sentinel": SentinelResource()},
+    ).for_run_failure()
+
+
+def test_sensor_registers_unhooked_failure_and_requests_rca(
+    instance: dg.DagsterInstance, slack_env: FakeSlack, monkeypatch
+) -> None:
+    monkeypatch.delenv("PARTNER_FEED_URL", raising=False)
+    result = unhooked_job.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+
+    request = sentinel_run_failure_sensor(_failure_context(instance, result))
+    assert isinstance(request, dg.RunRequest)
+    incident_id = request.partition_key
+    assert incident_id in instance.get_dynamic_partitions("sentinel_incidents")
+    assert slack_env.calls == []  # nothing remote inside the tick
+
+    # The requested run: materialize that partition of the RCA asset.
+    out = dg.materialize(
+        [rca_report],
+        partition_key=incident_id,
+        instance=instance,
+        resources={"sentinel": SentinelResource()},
+    )
+    assert out.success
+    meta = instance.get_latest_materialization_event(RCA_ASSET_KEY).asset_materialization.metadata
+    assert meta["job"].value == "unhooked_job"
+    assert meta["step"].value == "fetch_partner_feed"
+    assert "PARTNER_FEED_URL" in meta["report"].value
+    top = slack_env.top_level()
+    assert len(top) == 1 and "PARTNER_FEED_URL" in json.dumps(top[0].body)
+
+    # Evaluating the same failure again (a second tick, or the sensor racing) is a no-op.
+    again = sentinel_run_failure_sensor(_failure_context(instance, result))
+    assert isinstance(again, dg.SkipReason)
+
+
+def test_sensor_skips_runs_the_hook_reported(instance: dg.DagsterInstance, slack_env: FakeSlack) -> None:
+    from pipelines.demo.etl import demo_etl
+
+    result = demo_etl.execute_in_process(instance=instance, raise_on_error=False)
+    skip = sentinel_run_failure_sensor(_failure_context(instance, result))
+    assert isinstance(skip, dg.SkipReason) and "hook" in skip.skip_message
+    assert len(slack_env.top_level()) == 1
+
+
+def test_rematerializing_rediagnoses_and_updates_instead_of_reposting(
+    instance: dg.DagsterInstance, slack_env: FakeSlack, monkeypatch
+) -> None:
+    monkeypatch.delenv("PARTNER_FEED_URL", raising=False)
+    result = unhooked_job.execute_in_process(instance=instance, raise_on_error=False)
+    request = sentinel_run_failure_sensor(_failure_context(instance, result))
+    for _ in range(2):
+        dg.materialize(
+            [rca_report],
+            partition_key=request.partition_key,
+            instance=instance,
+            resources={"sentinel": SentinelResource()},
+        )
+    assert len(slack_env.top_level()) == 1
+    assert len(slack_env.messages("chat.update")) == 1
+
+
+def test_next_success_resolves_and_edits_the_message(
+    instance: dg.DagsterInstance, slack_env: FakeSlack, monkeypatch
+) -> None:
+    monkeypatch.delenv("PARTNER_FEED_URL", raising=False)
+    failed = unhooked_job.execute_in_process(instance=instance, raise_on_error=False)
+    request = sentinel_run_failure_sensor(_failure_context(instance, failed))
+    dg.materialize([rca_report], partition_key=request.partition_key, instance=instance,
+                   resources={"sentinel": SentinelResource()})
+
+    fixed = unhooked_job_fixed.execute_in_process(instance=instance)
+    ctx = dg.build_run_status_sensor_context(
+        sensor_name=sentinel_recovery_sensor.name,
+        dagster_event=next(e for e in fixed.all_events if e.event_type_value == "PIPELINE_SUCCESS"),
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(fixed.run_id),
+        resources={"sentinel": SentinelResource()},
+    )
+    sentinel_recovery_sensor(ctx)
+    s = SentinelResource().get()
+    incident = s.store.get(request.partition_key)
+    assert incident.status == "resolved" and incident.mttr_s is not None
+    s.outbox.drain(s.transport, per_channel_interval_s=0)
+    updates = slack_env.messages("chat.update")
+    assert len(updates) == 1 and "Resolved" in json.dumps(updates[0].body)
+    parent = slack_env.top_level()[0].response
+    assert (updates[0].body["channel"], updates[0].body["ts"]) == (parent["channel"], parent["ts"])

@@ -1,0 +1,170 @@
+"""Slack rendering (pure) and delivery through the real slack_sdk against a loopback Slack."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from brain.models import Candidate, Category, Report
+from sentinel.errors import DeliveryError, RetryLater
+from sentinel.incidents import Incident
+from sentinel.outbox import Outbox
+from sentinel.settings import SentinelSettings
+from sentinel.slack import (
+    MAX_HEADER,
+    MAX_SECTION,
+    SlackTransport,
+    escape,
+    render_incident,
+    render_report_thread,
+    truncate,
+)
+from tests.fakes.slack_server import FakeSlack, Scripted
+
+HOSTILE = "boom <!channel> <@U123ABC> <http://evil.example|click me> & more"
+
+
+def _incident(**kw) -> Incident:
+    base = dict(id="20261125-000000-abcdef12-0001", fingerprint="abcdef1234567890", status="open",
+                job="demo_etl", step="transform_data", last_run_id="1234567890abcdef",
+                first_seen=0.0, last_seen=0.0, title="ZeroDivisionError in transform_data")
+    base.update(kw)
+    return Incident(**base)
+
+
+def _report(evidence: list[str] | None = None, cause: str = HOSTILE) -> Report:
+    return Report(
+        category=Category.CODE_ERROR,
+        summary=cause,
+        error_type="ZeroDivisionError",
+        candidates=[Candidate(category=Category.CODE_ERROR, cause=cause, confidence=0.9,
+                              evidence=evidence or [HOSTILE], remediation=["guard " + HOSTILE])],
+        fix_suggestion="if not amounts: continue  # " + HOSTILE,
+    )
+
+
+def _all_text(message: dict) -> str:
+    return json.dumps(message)
+
+
+def test_untrusted_text_is_escaped_everywhere() -> None:
+    message = render_incident(_incident(step="<!here>"), _report(), "http://127.0.0.1:3000/runs/x")
+    text = _all_text(message)
+    for raw in ("<!channel>", "<@U123ABC>", "<http://evil.example|click me>", "<!here>"):
+        assert raw not in text
+    assert "&lt;!channel&gt;" in text and "&amp; more" in text
+    assert "link_names" not in message
+
+
+def test_limits_are_respected_with_huge_input() -> None:
+    huge = ["x" * 5000 + "&<>"] * 200
+    report = _report(evidence=huge, cause="C" * 10_000)
+    report.candidates = report.candidates * 60
+    for message in (render_incident(_incident(title="T" * 500), report, None), render_report_thread(report)):
+        assert len(message["blocks"]) <= 50
+        for block in message["blocks"]:
+            if block["type"] == "section":
+                assert len(block["text"]["text"]) <= MAX_SECTION
+            if block["type"] == "header":
+                assert len(block["text"]["text"]) <= MAX_HEADER
+
+
+def test_truncate_never_splits_an_entity() -> None:
+    escaped = escape("a" * 8 + "&" * 10)
+    for limit in range(5, 30):
+        cut = truncate(escaped, limit)
+        assert len(cut) <= limit
+        assert not cut.rstrip("…").endswith(("&", "&a", "&am", "&amp"[:3]))
+
+
+def test_secrets_are_redacted_before_slack() -> None:
+    report = _report(evidence=["password=hunter2hunter2 token xoxb-1234567890-abcdefghijkl"])
+    text = _all_text(render_incident(_incident(), report, None))
+    assert "hunter2hunter2" not in text and "xoxb-1234567890-abcdefghijkl" not in text
+
+
+def _settings(tmp_path: Path, slack: FakeSlack, **kw) -> SentinelSettings:
+    env = {"DAGSTER_HOME": str(tmp_path), "SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.url}
+    env.update(kw)
+    return SentinelSettings.resolve(env=env)
+
+
+def test_429_with_retry_after_is_retried(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    fake_slack.fail_next(Scripted(status=429, retry_after=1))
+    transport = SlackTransport(_settings(tmp_path, fake_slack))
+    channel, ts = transport.post("#data-alerts", render_incident(_incident(), _report(), None))
+    assert ts and channel == "C0SENTINEL"
+    assert [c.answered for c in fake_slack.calls] == [429, 200]
+    assert fake_slack.calls[1].at - fake_slack.calls[0].at >= 1.0  # honoured Retry-After
+
+
+def test_5xx_is_retried(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    fake_slack.fail_next(Scripted(status=500), Scripted(status=503))
+    SlackTransport(_settings(tmp_path, fake_slack)).post("#c", render_incident(_incident(), _report(), None))
+    assert [c.answered for c in fake_slack.calls] == [500, 503, 200]
+
+
+def test_long_retry_after_goes_to_the_outbox_not_a_sleep(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    fake_slack.fail_next(Scripted(status=429, retry_after=120))
+    with pytest.raises(RetryLater) as info:
+        SlackTransport(_settings(tmp_path, fake_slack)).post("#c", render_incident(_incident(), _report(), None))
+    assert info.value.retry_after == 120
+
+
+def test_invalid_auth_is_a_delivery_error(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    settings = _settings(tmp_path, fake_slack, SLACK_BOT_TOKEN="xoxb-wrong")
+    with pytest.raises(DeliveryError, match="invalid_auth"):
+        SlackTransport(settings).post("#c", render_incident(_incident(), _report(), None))
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_outbox_keeps_messages_while_slack_is_down_and_sends_each_once(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    down = SentinelSettings.resolve(env={
+        "DAGSTER_HOME": str(tmp_path), "SLACK_BOT_TOKEN": fake_slack.token,
+        "SLACK_API_URL": f"http://127.0.0.1:{_closed_port()}/api/"})
+    outbox = Outbox(down.database_url)
+    transport_down = SlackTransport(down, timeout_s=2)
+    for i in range(3):
+        key = f"inc-{i}:post"
+        assert outbox.enqueue(key, channel="#c", message=render_incident(_incident(id=f"inc-{i}"), _report(), None))
+        assert not outbox.enqueue(key, channel="#c", message={})  # idempotent
+        item = outbox.deliver(key, transport_down)
+        assert item.status == "pending" and item.attempts == 1 and "unreachable" in item.last_error
+    assert outbox.backlog() == 3
+
+    up = SlackTransport(_settings(tmp_path, fake_slack))
+    clock = [10_000_000_000.0]  # far enough ahead that every backoff has expired
+    result = outbox.drain(up, per_channel_interval_s=0, now=lambda: clock[0], sleep=lambda s: None)
+    assert result.sent == 3 and outbox.backlog() == 0
+    assert outbox.drain(up, per_channel_interval_s=0).sent == 0
+    assert len(fake_slack.top_level()) == 3
+
+
+def test_drain_paces_one_message_per_second_per_channel(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    settings = _settings(tmp_path, fake_slack)
+    outbox = Outbox(settings.database_url)
+    for i in range(3):
+        outbox.enqueue(f"k{i}", channel="#c", message=render_incident(_incident(), _report(), None))
+    outbox.drain(SlackTransport(settings))
+    times = [c.at for c in fake_slack.messages()]
+    assert len(times) == 3
+    assert all(b - a >= 0.95 for a, b in zip(times, times[1:], strict=False))
+
+
+def test_webhook_delivery(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    settings = SentinelSettings.resolve(env={"DAGSTER_HOME": str(tmp_path), "SLACK_WEBHOOK_URL": fake_slack.webhook_url})
+    transport = SlackTransport(settings)
+    assert transport.configured and not transport.threads
+    transport.post("#c", render_incident(_incident(), _report(), None))
+    calls = fake_slack.calls
+    assert len(calls) == 1 and calls[0].method == "webhook" and "&lt;!channel&gt;" in json.dumps(calls[0].body)
