@@ -26,7 +26,7 @@ incident_partitions = dg.DynamicPartitionsDefinition(name=INCIDENT_PARTITIONS)
     kinds={"python"},
 )
 def rca_report(context: dg.AssetExecutionContext, sentinel: SentinelResource) -> dg.MaterializeResult:
-    s = sentinel.get()
+    s = sentinel.get(context.instance)
     incident_id = context.partition_key
     incident = s.store.get(incident_id)
     if incident is None:
@@ -68,8 +68,10 @@ def _markdown_table(df: pd.DataFrame) -> str:
     description="Every incident: category, first and last seen, occurrences, status, MTTR.",
     kinds={"pandas"},
 )
-def incident_history(sentinel: SentinelResource) -> dg.MaterializeResult:
-    s = sentinel.get()
+def incident_history(
+    context: dg.AssetExecutionContext, sentinel: SentinelResource
+) -> dg.MaterializeResult:
+    s = sentinel.get(context.instance)
     rows = [
         {
             "incident_id": i.id,

@@ -37,9 +37,9 @@ def handle_failure(context: dg.HookContext) -> str:
     settings: SentinelSettings | None = None
     try:
         settings = SentinelSettings.resolve()
-        sentinel = sentinel_for(settings)
-        evidence = from_hook(context)
         instance = context.instance
+        sentinel = sentinel_for(settings, instance)
+        evidence = from_hook(context)
         if instance.run_retries_enabled and will_be_retried(
             evidence.tags, instance.run_retries_max_retries
         ):
@@ -65,7 +65,7 @@ def handle_failure(context: dg.HookContext) -> str:
         try:
             if settings is None:
                 raise
-            sentinel_for(settings).degraded(
+            sentinel_for(settings, context.instance).degraded(
                 key=f"{context.run_id}:{context.step_key}",
                 title=f"{context.job_name} failed in {context.step_key}",
                 where=where,

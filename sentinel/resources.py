@@ -18,8 +18,24 @@ _CACHE: dict[str, Sentinel] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def sentinel_for(settings: SentinelSettings) -> Sentinel:
-    """One `Sentinel` per distinct settings per process (engines and clients are reused)."""
+def instance_postgres_url(instance: dg.DagsterInstance | None) -> str | None:
+    """The PostgreSQL URL of a dagster-postgres instance's run storage, if it has one."""
+    if instance is None:
+        return None
+    storage = instance.run_storage
+    for candidate in (storage, getattr(storage, "_run_storage", None)):
+        url = getattr(candidate, "postgres_url", None)
+        if isinstance(url, str):
+            return url
+    return None
+
+
+def sentinel_for(settings: SentinelSettings, instance: dg.DagsterInstance | None = None) -> Sentinel:
+    """One `Sentinel` per distinct settings per process (engines and clients are reused).
+
+    With no store configured, a PostgreSQL-backed instance's database is used.
+    """
+    settings = settings.with_instance_database(instance_postgres_url(instance))
     key = settings.model_dump_json()
     with _CACHE_LOCK:
         found = _CACHE.get(key)
@@ -51,5 +67,5 @@ class SentinelResource(dg.ConfigurableResource):  # type: ignore[type-arg]
                   "database_url", "brain", "gemini_api_key", "gemini_model", "gemini_base_url")
         return SentinelSettings.resolve({name: getattr(self, name) for name in fields})
 
-    def get(self) -> Sentinel:
-        return sentinel_for(self.settings())
+    def get(self, instance: dg.DagsterInstance | None = None) -> Sentinel:
+        return sentinel_for(self.settings(), instance)

@@ -34,7 +34,7 @@ rca_job = dg.define_asset_job(
 def sentinel_run_failure_sensor(
     context: dg.RunFailureSensorContext, sentinel: SentinelResource
 ) -> dg.RunRequest | dg.SkipReason:
-    decision = triage.on_failed_run(sentinel.get(), context.instance, context.dagster_run)
+    decision = triage.on_failed_run(sentinel.get(context.instance), context.instance, context.dagster_run)
     if decision.partition_key is None:
         return dg.SkipReason(decision.reason)
     return dg.RunRequest(
@@ -55,7 +55,7 @@ def sentinel_run_failure_sensor(
 def sentinel_recovery_sensor(
     context: dg.RunStatusSensorContext, sentinel: SentinelResource
 ) -> dg.SkipReason:
-    resolved = triage.on_successful_run(sentinel.get(), context.dagster_run)
+    resolved = triage.on_successful_run(sentinel.get(context.instance), context.dagster_run)
     return dg.SkipReason(f"resolved {resolved} incident(s)")
 
 
@@ -68,7 +68,7 @@ def sentinel_recovery_sensor(
 def sentinel_outbox_sensor(
     context: dg.SensorEvaluationContext, sentinel: SentinelResource
 ) -> dg.SkipReason:
-    s = sentinel.get()
+    s = sentinel.get(context.instance)
     result = s.outbox.drain(s.transport, deadline_s=30.0)
     return dg.SkipReason(
         f"sent {result.sent}, failed {result.failed}, waiting {result.waiting}"

@@ -45,6 +45,9 @@ class SentinelSettings(BaseModel):
     slack_api_url: str | None = None
     slack_webhook_url: SecretStr | None = None
     database_url: str = ""
+    # True when no URL was configured: then a PostgreSQL-backed Dagster instance's own
+    # database is used, so every process of the deployment shares one store.
+    database_default: bool = True
     state_dir: Path
     hook_budget_s: float = Field(default=8.0, gt=0)
     incident_window_h: float = Field(default=24.0, gt=0)
@@ -53,6 +56,11 @@ class SentinelSettings(BaseModel):
     @property
     def slack_configured(self) -> bool:
         return self.slack_bot_token is not None or self.slack_webhook_url is not None
+
+    def with_instance_database(self, postgres_url: str | None) -> SentinelSettings:
+        if not self.database_default or not postgres_url:
+            return self
+        return self.model_copy(update={"database_url": postgres_url, "database_default": False})
 
     def run_url(self, run_id: str) -> str:
         return f"{self.ui_url.rstrip('/')}/runs/{run_id}"
@@ -71,6 +79,7 @@ class SentinelSettings(BaseModel):
             elif env.get(var):
                 values[field] = env[var]
         state_dir = dagster_home(env) / "sentinel"
+        values["database_default"] = "database_url" not in values
         values.setdefault("database_url", f"sqlite:///{state_dir / 'sentinel.db'}")
         brain_env = dict(env)
         brain_env.setdefault("SENTINEL_STATE_DIR", str(state_dir))

@@ -124,11 +124,23 @@ def engine_for(url: str) -> Engine:
                 _sqlite_immediate(engine)
             else:
                 engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
-            metadata.create_all(engine, checkfirst=True)
+            try:
+                metadata.create_all(engine, checkfirst=True)
+            except (sa.exc.IntegrityError, sa.exc.ProgrammingError):
+                # Another process created the schema at the same moment.
+                metadata.create_all(engine, checkfirst=True)
         except SQLAlchemyError as e:
             raise StoreError(f"cannot open the Sentinel store at {_safe_url(url)}: {e}") from e
         _ENGINES[url] = engine
         return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection (tests dropping databases; forked processes)."""
+    with _ENGINES_LOCK:
+        for engine in _ENGINES.values():
+            engine.dispose()
+        _ENGINES.clear()
 
 
 def _safe_url(url: str) -> str:

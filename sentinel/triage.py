@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 from pydantic import BaseModel
 
+from brain.models import Evidence
 from brain.redact import redact_data
 from sentinel.evidence import failure_of, from_run
 from sentinel.incidents import is_retried
@@ -39,19 +40,30 @@ def on_failed_run(sentinel: Sentinel, instance: dg.DagsterInstance, run: dg.Dags
         return Decision(reason=f"run {run.run_id} will be retried")
     if sentinel.store.run_registered(run.run_id):
         return Decision(reason=f"run {run.run_id} already reported by the failure hook")
-    evidence = from_run(instance, run)
+    return open_incident(sentinel, instance, from_run(instance, run), "sensor")
+
+
+def open_incident(
+    sentinel: Sentinel, instance: dg.DagsterInstance, evidence: Evidence, source: str
+) -> Decision:
+    """Register a finding (failed run or health check) from a sensor tick.
+
+    A new incident gets its stored evidence and a partition, and the caller requests an
+    RCA run for it; a repeat queues a threaded "seen again"; nothing remote happens here.
+    """
     registration = sentinel.store.register(
-        failure_of(evidence, "sensor"), window_s=sentinel.settings.incident_window_h * 3600
+        failure_of(evidence, source), window_s=sentinel.settings.incident_window_h * 3600
     )
     incident = registration.incident
+    what = f"run {evidence.run_id}" if evidence.run_id else f"{evidence.kind} {evidence.asset or evidence.job}"
     if registration.outcome == "duplicate":
-        return Decision(reason=f"run {run.run_id} already registered")
+        return Decision(reason=f"{what} already registered")
     if registration.outcome == "repeat":
         sentinel.notify_repeat(registration, deliver=False)
-        return Decision(reason=f"run {run.run_id}: repeat of incident {incident.id}")
+        return Decision(reason=f"{what}: repeat of incident {incident.id}")
     sentinel.store.save_evidence(incident.id, redact_data(evidence).model_dump_json())
     instance.add_dynamic_partitions(INCIDENT_PARTITIONS, [incident.id])
-    return Decision(reason=f"new incident {incident.id}", partition_key=incident.id)
+    return Decision(reason=f"{what}: new incident {incident.id}", partition_key=incident.id)
 
 
 def on_successful_run(sentinel: Sentinel, run: dg.DagsterRun) -> int:

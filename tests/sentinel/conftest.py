@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -37,7 +39,40 @@ def slack_env(dagster_home: Path, fake_slack: FakeSlack, monkeypatch: pytest.Mon
     return fake_slack
 
 
-@pytest.fixture
-def instance(dagster_home: Path) -> Iterator[dg.DagsterInstance]:
-    with dg.instance_for_test(temp_dir=str(dagster_home)) as inst:
-        yield inst
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, empty database on the local PostgreSQL server, dropped afterwards."""
+    psycopg2 = pytest.importorskip("psycopg2")
+    name = f"sentinel_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg2.connect(PG_ADMIN_URL, connect_timeout=5)
+    except psycopg2.OperationalError as e:
+        pytest.fail(f"PostgreSQL is not reachable on 127.0.0.1:5432 ({e}); .ci/run starts it")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        from sentinel.store import dispose_engines
+
+        dispose_engines()
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def instance(request: pytest.FixtureRequest, dagster_home: Path) -> Iterator[dg.DagsterInstance]:
+    """A real Dagster instance: SQLite (the default) or PostgreSQL-backed (dagster-postgres)."""
+    if request.param == "sqlite":
+        with dg.instance_for_test(temp_dir=str(dagster_home)) as inst:
+            yield inst
+        return
+    with fresh_postgres_database() as url:
+        overrides = {"storage": {"postgres": {"postgres_url": url}}}
+        with dg.instance_for_test(temp_dir=str(dagster_home), overrides=overrides) as inst:
+            yield inst

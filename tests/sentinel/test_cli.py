@@ -58,7 +58,6 @@ def base_env(tmp_path: Path) -> dict[str, str]:
         if not k.startswith(("GEMINI_", "GOOGLE_", "SENTINEL_", "DAGSTER_HOME"))
     }
     env["SENTINEL_STATE_DIR"] = str(tmp_path / "state")
-    env["PYTHONWARNINGS"] = "ignore"
     return env
 
 
@@ -95,7 +94,9 @@ def parse_json_stdout(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
 
 
 def test_rules_json_output_is_pure_json(base_env: dict[str, str], failure_file: Path) -> None:
-    proc = run_cli(["diagnose", str(failure_file), "--format", "json"], {**base_env, "SENTINEL_BRAIN": "rules"})
+    proc = run_cli(
+        ["diagnose", str(failure_file), "--format", "json"], {**base_env, "SENTINEL_BRAIN": "rules"}
+    )
     data = parse_json_stdout(proc)
     assert data["brain"] == "rules"
     assert data["error_type"] == "KeyError"

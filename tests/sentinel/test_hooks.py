@@ -57,7 +57,7 @@ def test_repeat_failure_updates_the_incident_in_thread(
     assert len(slack_env.top_level()) == 1
     repeat = [c for c in slack_env.replies() if "Seen again" in c.body.get("text", "")]
     assert len(repeat) == 1 and second.run_id[:8] in _texts(repeat[0])
-    incidents = SentinelResource().get().store.all()
+    incidents = SentinelResource().get(instance).store.all()
     assert len(incidents) == 1 and incidents[0].occurrences == 2
 
 
@@ -69,7 +69,7 @@ def test_without_slack_the_report_waits_in_the_outbox(instance: dg.DagsterInstan
     meta = event.asset_materialization.metadata
     assert meta["slack_delivered"].value is False
     assert "not configured" in meta["slack_detail"].value
-    pending = SentinelResource().get().outbox.items(status="pending")
+    pending = SentinelResource().get(instance).outbox.items(status="pending")
     assert [p.kind for p in pending] == ["post"]
 
 

@@ -124,7 +124,7 @@ def test_next_success_resolves_and_edits_the_message(
         resources={"sentinel": SentinelResource()},
     )
     sentinel_recovery_sensor(ctx)
-    s = SentinelResource().get()
+    s = SentinelResource().get(instance)
     incident = s.store.get(request.partition_key)
     assert incident.status == "resolved" and incident.mttr_s is not None
     s.outbox.drain(s.transport, per_channel_interval_s=0)
