@@ -9,6 +9,7 @@ from sentinel.assets import incident_history, rca_report
 from sentinel.resources import SentinelResource
 from sentinel.sensors import (
     rca_job,
+    sentinel_failure_sweep_sensor,
     sentinel_outbox_sensor,
     sentinel_recovery_sensor,
     sentinel_run_failure_sensor,
@@ -28,7 +29,12 @@ def sentinel_definitions(resource: SentinelResource | None = None) -> dg.Definit
     return dg.Definitions(
         assets=[rca_report, incident_history],
         jobs=[rca_job],
-        sensors=[sentinel_run_failure_sensor, sentinel_recovery_sensor, sentinel_outbox_sensor],
+        sensors=[
+            sentinel_run_failure_sensor,
+            sentinel_failure_sweep_sensor,
+            sentinel_recovery_sensor,
+            sentinel_outbox_sensor,
+        ],
         resources={"sentinel": resource or SentinelResource()},
     )
 

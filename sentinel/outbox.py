@@ -103,6 +103,22 @@ class Outbox:
                 .values(payload=json.dumps(message))
             )
 
+    def pending_for(self, incident_id: str, *, kind: str, key_prefix: str) -> OutboxItem | None:
+        """The newest pending message of an incident of a kind whose key starts with a prefix."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(outbox)
+                .where(
+                    outbox.c.incident_id == incident_id,
+                    outbox.c.kind == kind,
+                    outbox.c.status == "pending",
+                    outbox.c.key.startswith(key_prefix, autoescape=True),
+                )
+                .order_by(outbox.c.created_at.desc())
+                .limit(1)
+            ).first()
+        return None if row is None else OutboxItem.model_validate(dict(row._mapping))
+
     def get(self, key: str) -> OutboxItem | None:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(outbox).where(outbox.c.key == key)).first()

@@ -213,16 +213,26 @@ class Sentinel:
             )
         return metadata
 
-    def notify_repeat(self, registration: Registration, *, deliver: bool = True) -> Delivery:
+    def notify_repeat(self, registration: Registration) -> Delivery:
+        """Queue a threaded "seen again"; repeats coalesce into the reply still pending.
+
+        Repeats are never sent inline: during a burst the drain sends one reply per
+        incident per round, carrying the latest count, instead of one per failed run.
+        """
         incident = registration.incident
         run_url = self.settings.run_url(incident.last_run_id) if incident.last_run_id else None
+        message = slack.render_repeat(incident, run_url)
+        pending = self.outbox.pending_for(incident.id, kind="reply", key_prefix=f"{incident.id}:repeat:")
+        if pending is not None:
+            self.outbox.replace_payload(pending.key, message)
+            return self._delivery(self.outbox.get(pending.key))
         return self.send(
-            f"{incident.id}:repeat:{incident.last_run_id or incident.occurrences}",
-            slack.render_repeat(incident, run_url),
+            f"{incident.id}:repeat:{incident.occurrences}",
+            message,
             incident_id=incident.id,
             kind="reply",
             parent_key=post_key(incident.id),
-            deliver=deliver,
+            deliver=False,
         )
 
     def notify_resolved(

@@ -74,3 +74,26 @@ def sentinel_outbox_sensor(
         f"sent {result.sent}, failed {result.failed}, waiting {result.waiting}"
         + (f"; last error: {result.errors[-1]}" if result.errors else "")
     )
+
+
+@dg.sensor(
+    name="sentinel_failure_sweep_sensor",
+    job=rca_job,
+    minimum_interval_seconds=15,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Backstop over the run storage: catches up on bursts of failed runs that the "
+    "run-failure sensor (at most 5 runs a tick) has not reached yet.",
+)
+def sentinel_failure_sweep_sensor(
+    context: dg.SensorEvaluationContext, sentinel: SentinelResource
+) -> dg.SensorResult:
+    sweep = triage.sweep_failed_runs(
+        sentinel.get(context.instance), context.instance, context.cursor
+    )
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(run_key=f"rca:{key}", partition_key=key) for key in sweep.partition_keys
+        ],
+        cursor=sweep.cursor,
+        skip_reason=None if sweep.partition_keys else sweep.summary,
+    )

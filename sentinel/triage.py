@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from datetime import datetime, timezone
+
 import dagster as dg
 from pydantic import BaseModel
 
@@ -59,7 +62,7 @@ def open_incident(
     if registration.outcome == "duplicate":
         return Decision(reason=f"{what} already registered")
     if registration.outcome == "repeat":
-        sentinel.notify_repeat(registration, deliver=False)
+        sentinel.notify_repeat(registration)
         return Decision(reason=f"{what}: repeat of incident {incident.id}")
     sentinel.store.save_evidence(incident.id, redact_data(evidence).model_dump_json())
     instance.add_dynamic_partitions(INCIDENT_PARTITIONS, [incident.id])
@@ -74,3 +77,58 @@ def on_successful_run(sentinel: Sentinel, run: dg.DagsterRun) -> int:
     for incident in resolved:
         sentinel.notify_resolved(incident, run.run_id, deliver=False)
     return len(resolved)
+
+
+class Sweep(BaseModel):
+    partition_keys: list[str] = []
+    cursor: str
+    summary: str
+
+
+SWEEP_OVERLAP_S = 5.0
+SWEEP_START_S = 15 * 60.0
+
+
+def sweep_failed_runs(
+    sentinel: Sentinel,
+    instance: dg.DagsterInstance,
+    cursor: str | None,
+    *,
+    limit: int = 500,
+    deadline_s: float = 40.0,
+) -> Sweep:
+    """Register every failed run updated since the cursor, oldest first, within a deadline.
+
+    The cursor is the update time of the last run handled; a small overlap re-reads the
+    edge (registration is idempotent per run), so runs updated in the same instant are
+    never skipped.
+    """
+    started = time.time()
+    since = float(cursor) if cursor else started - SWEEP_START_S
+    records = instance.get_run_records(
+        dg.RunsFilter(
+            statuses=[dg.DagsterRunStatus.FAILURE],
+            updated_after=datetime.fromtimestamp(since - SWEEP_OVERLAP_S, tz=timezone.utc),
+        ),
+        limit=limit,
+        order_by="update_timestamp",
+        ascending=True,
+    )
+    keys: list[str] = []
+    handled = 0
+    newest = since
+    for record in records:
+        if time.time() - started > deadline_s:
+            break
+        run = record.dagster_run
+        if not sentinel.store.run_registered(run.run_id):
+            decision = on_failed_run(sentinel, instance, run)
+            if decision.partition_key is not None:
+                keys.append(decision.partition_key)
+        handled += 1
+        newest = max(newest, record.update_timestamp.timestamp())
+    return Sweep(
+        partition_keys=keys,
+        cursor=f"{newest:.6f}",
+        summary=f"swept {handled} failed run(s), {len(keys)} new incident(s)",
+    )

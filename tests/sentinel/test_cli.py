@@ -58,6 +58,7 @@ def base_env(tmp_path: Path) -> dict[str, str]:
         if not k.startswith(("GEMINI_", "GOOGLE_", "SENTINEL_", "DAGSTER_HOME"))
     }
     env["SENTINEL_STATE_DIR"] = str(tmp_path / "state")
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"  # loopback never via a proxy
     return env
 
 

@@ -52,13 +52,18 @@ def test_repeat_failure_updates_the_incident_in_thread(
     instance: dg.DagsterInstance, slack_env: FakeSlack
 ) -> None:
     demo_etl.execute_in_process(instance=instance, raise_on_error=False)
-    second = demo_etl.execute_in_process(instance=instance, raise_on_error=False)
+    demo_etl.execute_in_process(instance=instance, raise_on_error=False)
+    third = demo_etl.execute_in_process(instance=instance, raise_on_error=False)
+    s = SentinelResource().get(instance)
+    s.outbox.drain(s.transport, per_channel_interval_s=0)
 
     assert len(slack_env.top_level()) == 1
+    # Repeats coalesce: one threaded reply with the latest count, not one per run.
     repeat = [c for c in slack_env.replies() if "Seen again" in c.body.get("text", "")]
-    assert len(repeat) == 1 and second.run_id[:8] in _texts(repeat[0])
-    incidents = SentinelResource().get(instance).store.all()
-    assert len(incidents) == 1 and incidents[0].occurrences == 2
+    assert len(repeat) == 1 and third.run_id[:8] in _texts(repeat[0]) and "3" in repeat[0].body["text"]
+    assert repeat[0].body["thread_ts"] == slack_env.top_level()[0].response["ts"]
+    incidents = s.store.all()
+    assert len(incidents) == 1 and incidents[0].occurrences == 3
 
 
 def test_without_slack_the_report_waits_in_the_outbox(instance: dg.DagsterInstance) -> None:

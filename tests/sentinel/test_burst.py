@@ -1,0 +1,52 @@
+"""A burst of failed runs across jobs and causes: few incidents, every run counted, paced."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from sentinel.assets import rca_report
+from sentinel.resources import SentinelResource
+from sentinel.sensors import sentinel_failure_sweep_sensor
+from tests.fakes.failing_jobs import run_failures
+from tests.fakes.slack_server import FakeSlack
+
+
+def test_burst_of_failures_becomes_one_incident_per_cause(
+    instance: dg.DagsterInstance, slack_env: FakeSlack
+) -> None:
+    n = 24
+    run_ids = run_failures(instance, n)
+
+    result = sentinel_failure_sweep_sensor(
+        dg.build_sensor_context(instance=instance, resources={"sentinel": SentinelResource()})
+    )
+    keys = [r.partition_key for r in result.run_requests]
+    assert len(keys) == 4  # four causes → four incidents, whatever the run ids and numbers
+
+    s = SentinelResource().get(instance)
+    incidents = s.store.all()
+    assert len(incidents) == 4 and sum(i.occurrences for i in incidents) == n
+    assert all(s.store.run_registered(r) for r in run_ids)
+
+    # A second tick from the returned cursor finds nothing new.
+    again = sentinel_failure_sweep_sensor(
+        dg.build_sensor_context(
+            instance=instance, cursor=result.cursor, resources={"sentinel": SentinelResource()}
+        )
+    )
+    assert again.run_requests == []
+
+    for key in keys:
+        dg.materialize([rca_report], partition_key=key, instance=instance,
+                       resources={"sentinel": SentinelResource()})
+    s.outbox.drain(s.transport, deadline_s=60)
+    assert len(slack_env.top_level()) == 4
+    assert s.outbox.backlog() == 0
+    # Repeats were coalesced: at most one "seen again" reply per incident.
+    repeats = [c for c in slack_env.replies() if "Seen again" in c.body.get("text", "")]
+    assert len(repeats) == 4
+    times = sorted(c.at for c in slack_env.messages())
+    # The drain paces its sends at about one message a second per channel.
+    drained = [c.at for c in slack_env.messages() if "Seen again" in c.body.get("text", "")]
+    assert all(b - a >= 0.95 for a, b in zip(drained, drained[1:], strict=False))
+    assert len(times) >= 8
