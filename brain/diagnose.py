@@ -1,12 +1,121 @@
-"""Diagnosis entry point: analyzers always, Gemini on top when configured."""
+"""Diagnosis entry point: analyzers always, Gemini on top when configured.
+
+    from brain.diagnose import diagnose
+    report = diagnose(evidence)                      # analyzers only
+    report = diagnose(evidence, BrainSettings.from_env())
+
+1. redact the evidence (text, logs, messages, frames' code, run config, tags, metadata);
+2. run the offline analyzers;
+3. when `settings.use_gemini`, ask Gemini with the analyzers' findings as context; any
+   Gemini failure keeps the analyzers' report, with a note saying why;
+4. redact the final report again (defence in depth).
+
+`diagnose` never raises on bad input: the worst case is a degraded `unknown` report.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
+
 from brain.analyzers import analyze
 from brain.config import BrainSettings
-from brain.models import Evidence, Report
+from brain.errors import CircuitOpen, GeminiError, GeminiInvalidAnswer, GeminiUnavailable
+from brain.fingerprint import fingerprint
+from brain.gemini import Clock, LLMDiagnoser, gemini_report
+from brain.models import Candidate, Category, Evidence, Report
+from brain.redact import redact_data
+
+log = logging.getLogger(__name__)
 
 
-def diagnose(evidence: Evidence, settings: BrainSettings | None = None) -> Report:
+def _fallback_report(evidence: Evidence, why: str) -> Report:
+    root = evidence.root
+    cause = f"{root.type}: {root.message}" if root else "The failure could not be analysed."
+    return Report(
+        category=Category.UNKNOWN,
+        summary=cause[:500],
+        candidates=[Candidate(category=Category.UNKNOWN, cause=cause[:500], confidence=0.1)],
+        error_type=evidence.surface.type if evidence.surface else None,
+        error_message=root.message if root else None,
+        notes=[why],
+        degraded=True,
+    )
+
+
+def _with_fingerprint(report: Report, evidence: Evidence) -> Report:
+    if report.fingerprint:
+        return report
+    root = evidence.root
+    fp = fingerprint(
+        target=evidence.job or evidence.asset,
+        step=evidence.step,
+        error_type=root.type if root else report.error_type,
+        message=root.message if root else (report.error_message or evidence.text[:500]),
+    )
+    return report.model_copy(update={"fingerprint": fp})
+
+
+def diagnose(
+    evidence: Evidence,
+    settings: BrainSettings | None = None,
+    *,
+    llm: LLMDiagnoser | None = None,
+    clock: Clock = time.time,
+) -> Report:
+    """Diagnose one failure. `settings=None` means the analyzers only (no network).
+
+    `llm` replaces the google-genai backend (a test double or another model); `clock`
+    drives the circuit breaker's cool-down and the cache's TTL.
+    """
     settings = settings or BrainSettings(mode="rules")
-    return analyze(evidence)
+    try:
+        safe = redact_data(evidence)
+    except Exception:  # noqa: BLE001 - never let a redaction bug leak unredacted data
+        log.exception("redaction failed; diagnosing without the evidence")
+        safe = Evidence(text="[evidence dropped: redaction failed]")
+
+    try:
+        report = analyze(safe)
+    except Exception as e:  # noqa: BLE001 - the analyzers must not break the hook
+        log.exception("analyzers failed")
+        report = _fallback_report(safe, f"analyzers failed: {type(e).__name__}")
+    report = _with_fingerprint(report, safe)
+
+    if settings.use_gemini:
+        report = _maybe_gemini(safe, report, settings, llm, clock)
+
+    try:
+        final: Report = redact_data(report)
+    except Exception:  # noqa: BLE001
+        log.exception("redaction of the report failed")
+        final = _fallback_report(Evidence(), "report dropped: redaction failed")
+    return final
+
+
+def _maybe_gemini(
+    evidence: Evidence,
+    report: Report,
+    settings: BrainSettings,
+    llm: LLMDiagnoser | None,
+    clock: Clock,
+) -> Report:
+    if llm is None and settings.gemini_api_key is None:
+        return _note(report, "Gemini requested but no API key is set (GEMINI_API_KEY); rules only")
+    try:
+        return gemini_report(evidence, report, settings, llm=llm, clock=clock)
+    except CircuitOpen as e:
+        return _note(report, f"Gemini skipped: {e}")
+    except GeminiUnavailable as e:
+        return _note(report, f"Gemini unavailable, rules report used: {e}")
+    except GeminiInvalidAnswer as e:
+        return _note(report, f"Gemini answer rejected, rules report used: {e}")
+    except GeminiError as e:  # pragma: no cover - all subclasses handled above
+        return _note(report, f"Gemini failed, rules report used: {e}")
+    except Exception as e:  # noqa: BLE001 - a Gemini bug must not cost the rules report
+        log.exception("unexpected error in the Gemini stage")
+        return _note(report, f"Gemini stage crashed ({type(e).__name__}); rules report used")
+
+
+def _note(report: Report, note: str) -> Report:
+    return report.model_copy(update={"brain": "rules", "notes": [*report.notes, note]})

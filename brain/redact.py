@@ -35,8 +35,8 @@ def _mark(kind: str) -> str:
 # literals lets the regex engine skip quickly over positions that cannot start a match.
 _PREFILTER_WORDS = (
     r"akia|asia|agpa|aida|aroa|aiza|xox[abeposr]|xapp-|hooks\.slack\.com|gh[pousr]_|github_pat_"
-    r"|sk[-_]|[rp]k_live|[rp]k_test|eyj|pass|pwd|token|secret|api[_-]?key|access[_-]?key"
-    r"|private[_-]?key|auth|bearer|credential|cookie|session[_-]?key|://[^\s/@]+@"
+    r"|sk-|sk_|rk_live|pk_live|rk_test|pk_test|eyj|pass|pwd|token|secret|api[_-]?key|access[_-]?key"
+    r"|private[_-]?key|auth|bearer|basic\s|credential|cookie|session[_-]?key|://[^\s/@]+@"
 )
 _PREFILTER = re.compile(_PREFILTER_WORDS)
 _PREFILTER_I = re.compile(_PREFILTER_WORDS, re.IGNORECASE)
@@ -203,15 +203,52 @@ _LINE_RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] 
     (_URL_CRED_RE, _url_sub),
     (_AUTH_HEADER_RE, _auth_sub),
     (_BEARER_RE, _bearer_sub),
-    (_KV_RE, _kv_sub),
     (_FLAG_RE, _flag_sub),
 ]
+
+
+def _redact_kv(line: str) -> str:
+    """Like `_KV_RE.sub(_kv_sub, line)`, but a non-secret `key=` only consumes the key and
+    separator, so `conn = connect(password="x")` still reaches `password=`."""
+    out: list[str] = []
+    pos = last = 0
+    while True:
+        m = _KV_RE.search(line, pos)
+        if m is None:
+            break
+        if is_secret_key(m.group("key")):
+            out.append(line[last : m.start()])
+            out.append(_kv_sub(m))
+            last = pos = m.end()
+        else:
+            pos = m.end("sep")
+    if not out:
+        return line
+    out.append(line[last:])
+    return "".join(out)
 
 
 def _redact_line(line: str) -> str:
     for pattern, repl in _LINE_RULES:
         line = pattern.sub(repl, line)
-    return line
+    return _redact_kv(line)
+
+
+def _candidate_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line of `text` that contains a prefilter trigger, in order."""
+    low = text.lower()
+    # lower() keeps offsets unless a rare character changes length (e.g. "İ").
+    search = _PREFILTER.search if len(low) == len(text) else _PREFILTER_I.search
+    scan = low if len(low) == len(text) else text
+    spans: list[tuple[int, int]] = []
+    m = search(scan)
+    while m is not None:
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        end = len(text) if end == -1 else end
+        spans.append((start, end))
+        m = search(scan, end)
+    return spans
 
 
 def redact(text: str) -> str:
@@ -222,24 +259,15 @@ def redact(text: str) -> str:
         text = _PEM_RE.sub(_pem_sub, text)
         if "PRIVATE KEY-----" in text:
             text = _PEM_OPEN_RE.sub(_pem_sub, text)
-    low = text.lower()
-    # lower() keeps offsets unless a rare character changes length (e.g. "İ").
-    search = _PREFILTER.search if len(low) == len(text) else _PREFILTER_I.search
-    scan = low if len(low) == len(text) else text
-    m = search(scan)
-    if m is None:
+    spans = _candidate_spans(text)
+    if not spans:
         return text
     out: list[str] = []
     last = 0
-    while m is not None:
-        start = text.rfind("\n", 0, m.start()) + 1
-        end = text.find("\n", m.end())
-        if end == -1:
-            end = len(text)
+    for start, end in spans:
         out.append(text[last:start])
         out.append(_redact_line(text[start:end]))
         last = end
-        m = search(scan, end)
     out.append(text[last:])
     return "".join(out)
 

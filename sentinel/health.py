@@ -83,13 +83,16 @@ ENV: dict[str, tuple[str, str]] = {
         "SENTINEL_HEALTH_LOOKBACK_H",
         "hours of check evaluations read on the first tick (no cursor yet)",
     ),
-    "min_history": ("SENTINEL_HEALTH_MIN_HISTORY", "fewest past values before judging a cadence/duration"),
+    "min_history": (
+        "SENTINEL_HEALTH_MIN_HISTORY",
+        "fewest past values before judging a cadence or a duration",
+    ),
     "stale_factor": ("SENTINEL_STALE_FACTOR", "stale when silent longer than factor × median gap"),
     "stale_floor_s": ("SENTINEL_STALE_FLOOR_S", "never stale before this many seconds of silence"),
     "cadence_history": ("SENTINEL_CADENCE_HISTORY", "materializations used for the usual cadence"),
     "freshness_warn": ("SENTINEL_FRESHNESS_WARN", "also report freshness WARN (not only FAIL)"),
     "long_run_factor": ("SENTINEL_LONG_RUN_FACTOR", "long-running beyond factor × p95 duration"),
-    "long_run_floor_s": ("SENTINEL_LONG_RUN_FLOOR_S", "never long-running before this many seconds"),
+    "long_run_floor_s": ("SENTINEL_LONG_RUN_FLOOR_S", "never long-running before this many s"),
     "queued_max_s": ("SENTINEL_QUEUED_MAX_S", "a run QUEUED longer than this is stuck"),
     "starting_max_s": ("SENTINEL_STARTING_MAX_S", "a run STARTING/CANCELING longer is stuck"),
     "run_history": ("SENTINEL_RUN_HISTORY", "successful runs per job used as the baseline"),
@@ -99,7 +102,7 @@ ENV: dict[str, tuple[str, str]] = {
         "a slower run is a regression only if this many seconds slower than the median",
     ),
     "failure_window_s": ("SENTINEL_FAILURE_WINDOW_S", "window of the failure-rate check"),
-    "failure_min_count": ("SENTINEL_FAILURE_MIN_COUNT", "fewest failures in the window for a spike"),
+    "failure_min_count": ("SENTINEL_FAILURE_MIN_COUNT", "fewest failures in the window (spike)"),
     "failure_factor": ("SENTINEL_FAILURE_FACTOR", "spike when the rate is factor × the baseline"),
     "outbox_max_age_s": ("SENTINEL_OUTBOX_MAX_AGE_S", "oldest pending Slack message allowed"),
     "tick_failures": ("SENTINEL_TICK_FAILURES", "consecutive failed ticks of a sentinel_* sensor"),
@@ -415,7 +418,8 @@ def stuck_runs(
                     (
                         f"p95 of the last {len(history)} successful runs: {human(base)}"
                         if base is not None
-                        else f"not enough successful runs for a baseline; floor {human(long_run_floor_s)}"
+                        else "not enough successful runs for a baseline; floor "
+                        f"{human(long_run_floor_s)}"
                     ),
                 ],
                 job=job,
@@ -565,7 +569,9 @@ def outbox_health(
     return out
 
 
-def failing_sensors(ticks: Mapping[str, Sequence[TickInfo]], *, threshold: int = 3) -> list[Finding]:
+def failing_sensors(
+    ticks: Mapping[str, Sequence[TickInfo]], *, threshold: int = 3
+) -> list[Finding]:
     """Sentinel sensors whose latest `threshold` ticks all failed (ticks newest first)."""
     out: list[Finding] = []
     for name, history in sorted(ticks.items()):

@@ -68,6 +68,12 @@ def fingerprint_of(finding: Finding) -> str:
     return failure_of(finding.evidence(), "health").fingerprint
 
 
+def check_fingerprint(asset: str, check: str) -> str:
+    """The fingerprint a failure of this check has (to resolve it on a passing evaluation)."""
+    summary = health.check_summary(asset, check)
+    return fingerprint_of(Finding(kind="failed_check", summary=summary, asset=asset, step=check))
+
+
 def open_incidents(sentinel: Sentinel, kinds: Iterable[str]) -> list[Incident]:
     with sentinel.store.engine.connect() as conn:
         rows = conn.execute(
@@ -330,7 +336,8 @@ def successful_durations(instance: DagsterInstance, job: str, limit: int) -> lis
 def run_health_findings(
     instance: DagsterInstance, cfg: HealthConfig, now: float
 ) -> list[Finding]:
-    active = [run_info(r) for r in instance.get_run_records(dg.RunsFilter(statuses=ACTIVE), limit=1000)]
+    records = instance.get_run_records(dg.RunsFilter(statuses=ACTIVE), limit=1000)
+    active = [run_info(r) for r in records]
     durations: dict[str, list[float]] = {}
     for job in sorted({r.job for r in active if r.status == "STARTED"}):
         runs = successful_durations(instance, job, cfg.run_history)
@@ -487,12 +494,7 @@ def sentinel_asset_check_sensor(
     evaluations, after = check_evaluations(context.instance, float(after))
     latest = health.latest_per_check(evaluations)
     failed = [f for f in (health.failed_check(ev) for ev in latest) if f is not None]
-    passed = {
-        fingerprint_of(Finding(kind="failed_check", summary=health.check_summary(ev.asset, ev.check),
-                               asset=ev.asset, step=ev.check)): ev
-        for ev in latest
-        if ev.passed
-    }
+    passed = {check_fingerprint(ev.asset, ev.check): ev for ev in latest if ev.passed}
     outcome = settle(
         sentinel.get(),
         context.instance,

@@ -263,6 +263,15 @@ class IncidentStore:
                 inc.status, inc.resolved_at, inc.resolved_by_run_id = "resolved", now, run_id
             return resolved
 
+    def opened_between(self, start: float, end: float) -> list[Incident]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(incidents).where(
+                    incidents.c.first_seen >= start, incidents.c.first_seen < end
+                )
+            ).all()
+        return [inc for inc in (_row(r) for r in rows) if inc is not None]
+
     def all(self, limit: int = 10_000) -> list[Incident]:
         with self.engine.connect() as conn:
             rows = conn.execute(

@@ -94,6 +94,21 @@ class Outbox:
             return False
         return True
 
+    def merge_into(self, key: str, digest_key: str, *, channel: str, incident_id: str) -> None:
+        """Record that `key` (an incident's post) is carried by the digest `digest_key`."""
+        now = time.time()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    outbox.insert().values(
+                        key=key, incident_id=incident_id, channel=channel, kind="post",
+                        parent_key=digest_key, payload="{}", status="merged", attempts=0,
+                        next_attempt_at=now, created_at=now,
+                    )
+                )
+        except IntegrityError:
+            pass
+
     def replace_payload(self, key: str, message: Message) -> None:
         """A pending message not yet sent carries the latest content (e.g. resolved)."""
         with transaction(self.engine) as conn:
@@ -166,6 +181,11 @@ class Outbox:
         parent: OutboxItem | None = None
         if item.parent_key is not None:
             parent = self.get(item.parent_key)
+            if parent is not None and parent.status == "merged" and parent.parent_key:
+                # The parent was folded into a storm digest: thread under the digest.
+                parent = self.get(parent.parent_key)
+                if item.kind == "update" and parent is not None:
+                    item.kind = "reply"
             if parent is not None and parent.status == "pending":
                 return item  # the parent must go first; the drain comes back for this one
         if not self._lease(key, now()):

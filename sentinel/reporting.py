@@ -171,7 +171,10 @@ class Sentinel:
         )
         parent = post_key(incident.id)
         message = slack.render_incident(incident, report, run_url)
-        if self.outbox.get(parent) is None:
+        storm = self._storm(incident)
+        if self.outbox.get(parent) is None and storm is not None:
+            delivery = self._join_storm(incident, storm)
+        elif self.outbox.get(parent) is None:
             delivery = self.send(parent, message, incident_id=incident.id)
             if self.transport.threads:
                 self.send(
@@ -212,6 +215,34 @@ class Sentinel:
                 )
             )
         return metadata
+
+    def _storm(self, incident: Incident) -> list[Incident] | None:
+        """The incidents opened in this incident's storm window, when they are too many."""
+        window = self.settings.storm_window_s
+        bucket_start = incident.first_seen - incident.first_seen % window
+        opened = self.store.opened_between(bucket_start, bucket_start + window)
+        if len(opened) <= self.settings.storm_threshold:
+            return None
+        # The first N of the window were posted on their own; the rest join the digest.
+        ranked = sorted(opened, key=lambda i: (i.first_seen, i.id))
+        if incident.id in {i.id for i in ranked[: self.settings.storm_threshold]}:
+            return None
+        return ranked[self.settings.storm_threshold :]
+
+    def _join_storm(self, incident: Incident, members: list[Incident]) -> Delivery:
+        window = self.settings.storm_window_s
+        digest = f"storm:{int(incident.first_seen // window)}"
+        channel = self.settings.slack_channel
+        self.outbox.merge_into(post_key(incident.id), digest, channel=channel, incident_id=incident.id)
+        message = slack.render_storm(members, self.settings.ui_url, window)
+        current = self.outbox.get(digest)
+        if current is None or current.status == "pending":
+            if current is not None:
+                self.outbox.replace_payload(digest, message)
+            return self.send(digest, message)
+        return self.send(
+            f"{digest}:update:{len(members)}", message, kind="update", parent_key=digest
+        )
 
     def notify_repeat(self, registration: Registration) -> Delivery:
         """Queue a threaded "seen again"; repeats coalesce into the reply still pending.

@@ -29,6 +29,8 @@ ENV = {
     "database_url": "SENTINEL_DATABASE_URL",
     "hook_budget_s": "SENTINEL_HOOK_BUDGET_S",
     "incident_window_h": "SENTINEL_INCIDENT_WINDOW_H",
+    "storm_threshold": "SENTINEL_STORM_THRESHOLD",
+    "storm_window_s": "SENTINEL_STORM_WINDOW_S",
 }
 
 
@@ -51,6 +53,10 @@ class SentinelSettings(BaseModel):
     state_dir: Path
     hook_budget_s: float = Field(default=8.0, gt=0)
     incident_window_h: float = Field(default=24.0, gt=0)
+    # More than `storm_threshold` new incidents within one `storm_window_s` window become
+    # one digest message instead of one message each.
+    storm_threshold: int = Field(default=10, ge=1)
+    storm_window_s: float = Field(default=300.0, gt=0)
     brain: BrainSettings
 
     @property

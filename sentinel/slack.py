@@ -178,6 +178,22 @@ def render_repeat(incident: Incident, run_url: str | None) -> Message:
     return _message(f"Seen again ({incident.occurrences}x)", [_section(text)])
 
 
+def render_storm(members: list[Incident], ui_url: str, window_s: float) -> Message:
+    """One digest for an incident storm instead of one message per incident."""
+    minutes = max(window_s / 60, 1)
+    title = f"Incident storm: {len(members)} more new incidents within {minutes:.0f} min"
+    lines = []
+    for inc in members[:40]:
+        what = escape(inc.title or inc.kind)
+        where = escape(inc.job or inc.target or "?")
+        link = f"<{ui_url.rstrip('/')}/runs/{inc.last_run_id}|run>" if inc.last_run_id else ""
+        lines.append(f"• `{where}` · {what} {link}".rstrip())
+    if len(members) > 40:
+        lines.append(f"…and {len(members) - 40} more")
+    blocks = [_header(title), _section("\n".join(lines)), _context("Each has its report in `sentinel/rca_report`; replies about one go in this thread.")]
+    return _message(title, blocks)
+
+
 def render_degraded(title: str, where: str, error: str, run_url: str | None) -> Message:
     """Sentinel itself failed: still say that something broke, and that we could not tell why."""
     blocks = [

@@ -1,0 +1,259 @@
+"""Redaction: a corpus of planted secrets in many forms; none may survive."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from brain.models import Evidence, ExceptionInfo, Frame, UpstreamAsset
+from brain.redact import is_secret_key, redact, redact_data
+
+# (secret value that must disappear, text that embeds it)
+AWS_ID = "AKIAIOSFODNN7EXAMPLE"
+AWS_STS_ID = "ASIAY34FZKBOKMUTVV7A"
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+GOOGLE_KEY = "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"
+SLACK_BOT = "xoxb-1234567890123-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
+SLACK_USER = "xoxp-1234567890-0987654321-abcdef123456"
+SLACK_APP = "xapp-1-A0123BCDEFG-1234567890123-abcdef0123456789abcdef"
+SLACK_HOOK = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+GH_PAT = "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"
+GH_OAUTH = "gho_16C7e42F292c6912E7710c838347Ae178B4a"
+GH_SERVER = "ghs_abcdefghijklmnopqrstuvwxyz0123456789"
+GH_USER = "ghu_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+GH_FINE = "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
+OPENAI = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+ANTHROPIC = "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz-0123456789"
+STRIPE = "sk_live_51HxYzAbCdEfGhIjKlMnOpQr"
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ."
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
+PEM_BODY_1 = "MIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MbUj5PLNLiR"
+PEM_BODY_2 = "nW2nKd3X6qq6b0JYu5yZ1GN1c9fQ1HOKrFlE4xJ4y2OOz8hSMdL0ZW1pT6w"
+PEM = f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY_1}\n{PEM_BODY_2}\n-----END RSA PRIVATE KEY-----"
+PASSWORDS = [
+    "hunter2-Pa55",
+    "s3cr3t!value",
+    "c0rrect-horse",
+    "Tr0ub4dor&3",
+    "p4ssw0rd-env",
+    "pwdValue99",
+    "tok_9f8e7d6c5b4a",
+    "apikey-777abc",
+    "accesskey-zz9",
+    "xApiKey-123456",
+    "cliPassword42",
+    "basicCreds-b64",
+    "yamlSecret-1",
+    "urlPassw0rd",
+    "json-escaped-pw",
+]
+
+CORPUS = f"""\
+2026-11-25 03:00:01 INFO connecting aws_access_key_id={AWS_ID} region=eu-west-1
+2026-11-25 03:00:01 INFO sts creds {AWS_STS_ID}
+aws_secret_access_key = {AWS_SECRET}
+export AWS_SECRET_ACCESS_KEY="{AWS_SECRET}"
+GOOGLE_API_KEY={GOOGLE_KEY}
+slack: posting with token {SLACK_BOT} to #alerts
+SLACK_USER_TOKEN='{SLACK_USER}'
+socket mode app token {SLACK_APP}
+webhook={SLACK_HOOK}
+git clone https://x-access-token:{GH_SERVER}@github.com/acme/etl.git
+GITHUB_TOKEN={GH_PAT}
+oauth {GH_OAUTH} user {GH_USER}
+fine-grained: {GH_FINE}
+openai.AuthenticationError: Incorrect API key provided: {OPENAI}
+anthropic key {ANTHROPIC}
+stripe.error.AuthenticationError: Invalid API Key provided: {STRIPE}
+Authorization: Bearer {JWT}
+HTTPError: 401 headers {{'Authorization': 'Basic dXNlcjpiYXNpY0NyZWRzLWI2NA=='}}
+x-api-key: {PASSWORDS[9]}
+password={PASSWORDS[0]} user=etl
+DB_PASSWORD: "{PASSWORDS[1]}"
+{{"user": "etl", "password": "{PASSWORDS[2]}", "host": "db"}}
+passwd = '{PASSWORDS[3]}'
+POSTGRES_PASSWORD={PASSWORDS[4]}
+pwd={PASSWORDS[5]}
+?grant_type=refresh&token={PASSWORDS[6]}&x=1
+api_key: {PASSWORDS[7]}
+s3 access_key={PASSWORDS[8]}
+dbt run --password {PASSWORDS[10]} --target prod
+secret: {PASSWORDS[12]}
+OperationalError: connection to "postgresql://etl:{PASSWORDS[13]}@db.internal:5432/prod" failed
+{{\\"password\\": \\"{PASSWORDS[14]}\\"}}
+{PEM}
+Traceback (most recent call last):
+  File "/opt/pipelines/assets/orders.py", line 42, in load_orders
+    conn = connect(password="{PASSWORDS[0]}")
+KeyError: 'customer_id'
+"""
+
+SECRETS = [
+    AWS_ID,
+    AWS_STS_ID,
+    AWS_SECRET,
+    GOOGLE_KEY,
+    SLACK_BOT,
+    SLACK_USER,
+    SLACK_APP,
+    "XXXXXXXXXXXXXXXXXXXXXXXX",
+    GH_PAT,
+    GH_OAUTH,
+    GH_SERVER,
+    GH_USER,
+    GH_FINE,
+    OPENAI,
+    ANTHROPIC,
+    STRIPE,
+    JWT,
+    "dXNlcjpiYXNpY0NyZWRzLWI2NA==",
+    PEM_BODY_1,
+    PEM_BODY_2,
+    *[p for i, p in enumerate(PASSWORDS) if i != 11],
+]
+
+
+def test_no_planted_secret_survives() -> None:
+    out = redact(CORPUS)
+    for secret in SECRETS:
+        assert secret not in out, secret
+    assert "[REDACTED:" in out
+
+
+def test_line_numbers_and_surroundings_are_kept() -> None:
+    out = redact(CORPUS)
+    assert out.count("\n") == CORPUS.count("\n")
+    # What is not secret stays: users, hosts, keys' names, the traceback.
+    for keep in (
+        "postgresql://etl:",
+        "@db.internal:5432/prod",
+        "user=etl",
+        "aws_secret_access_key = ",
+        "Authorization: Bearer ",
+        "https://x-access-token:",
+        "@github.com/acme/etl.git",
+        "region=eu-west-1",
+        "-----BEGIN RSA PRIVATE KEY-----",
+        "-----END RSA PRIVATE KEY-----",
+        'File "/opt/pipelines/assets/orders.py", line 42, in load_orders',
+        "KeyError: 'customer_id'",
+        "--target prod",
+    ):
+        assert keep in out, keep
+    for i, (a, b) in enumerate(zip(CORPUS.splitlines(), out.splitlines(), strict=True)):
+        if "KeyError" in a or "Traceback" in a:
+            assert a == b, i
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we use a token bucket rate limiter; max_tokens=1500 tokens_used: 12",
+        "commit 3f2a9c1e4b5d6f708192a3b4c5d6e7f809a1b2c3 (HEAD -> main)",
+        "run_id=123e4567-e89b-12d3-a456-426614174000 step=load_orders",
+        "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "INFO tests passed: 12, failed: 0; password_policy=strict; token_type: bearer",
+        "PWD=/home/etl/pipelines HOME=/home/etl",
+        "Authentication succeeded for user etl via keypair",
+        "s3://warehouse/orders/2026-11-24.parquet read in 0.5s",
+        "password: ${DB_PASSWORD} token: {{ secrets.token }} api_key=<your-key> secret: ****",
+        "https://api.example.com/v2/items?page=3 returned 200",
+        "task-runner-0123456789abcdef started; disk-usage-warning-threshold=90",
+        "",
+    ],
+)
+def test_ordinary_text_is_untouched(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_idempotent() -> None:
+    once = redact(CORPUS)
+    assert redact(once) == once
+
+
+def test_kinds_in_markers() -> None:
+    out = redact(f"a={AWS_ID} b={GOOGLE_KEY} c {SLACK_BOT} d {GH_PAT} e {JWT} password=x1y2z3")
+    for kind in (
+        "aws_access_key_id",
+        "google_api_key",
+        "slack_token",
+        "github_token",
+        "jwt",
+        "password",
+    ):
+        assert f"[REDACTED:{kind}]" in out
+
+
+def test_url_password_keeps_user_and_host() -> None:
+    assert (
+        redact("mysql+pymysql://app:p%40ss@10.0.0.5:3306/db")
+        == "mysql+pymysql://app:[REDACTED:password]@10.0.0.5:3306/db"
+    )
+    assert (
+        redact("redis://:only-a-pass@cache:6379/0") == "redis://:[REDACTED:password]@cache:6379/0"
+    )
+
+
+def test_pem_escaped_in_json_and_truncated() -> None:
+    escaped = json.dumps({"private_key": PEM})
+    out = redact(escaped)
+    assert PEM_BODY_1 not in out and PEM_BODY_2 not in out
+    truncated = f"key:\n-----BEGIN PRIVATE KEY-----\n{PEM_BODY_1}\n{PEM_BODY_2}\nnext line here"
+    out = redact(truncated)
+    assert PEM_BODY_1 not in out and PEM_BODY_2 not in out
+    assert out.count("\n") == truncated.count("\n")
+    assert out.endswith("next line here")
+
+
+def test_is_secret_key() -> None:
+    for key in ("password", "DB_PASSWORD", "apiKey", "x-api-key", "SecretAccessKey", "csrftoken"):
+        assert is_secret_key(key), key
+    for key in ("bypass", "compass", "max_tokens", "token_bucket", "PWD", "passed", "user"):
+        assert not is_secret_key(key), key
+
+
+def test_redact_data_recurses_and_masks_secret_keys() -> None:
+    data = {
+        "resources": {"db": {"config": {"password": 123456, "user": "etl", "dsn": f"x {JWT}"}}},
+        "list": [f"token={PASSWORDS[6]}", ("tuple", GOOGLE_KEY)],
+        "api_key": "abc-plain-value",
+        "enabled": True,
+        GH_PAT: "as-a-key",
+    }
+    out = redact_data(data)
+    dumped = json.dumps(out, default=str)
+    for secret in (JWT, PASSWORDS[6], GOOGLE_KEY, "abc-plain-value", "123456", GH_PAT):
+        assert secret not in dumped
+    assert out["resources"]["db"]["config"]["user"] == "etl"
+    assert out["enabled"] is True
+    assert isinstance(out["list"][1], tuple)
+
+
+def test_redact_data_on_evidence_model() -> None:
+    ev = Evidence(
+        text=CORPUS,
+        logs=f"INFO password={PASSWORDS[0]}",
+        events=[f"STEP_FAILURE token={PASSWORDS[6]}"],
+        exceptions=[
+            ExceptionInfo(
+                type="OperationalError",
+                message=f"could not connect to postgresql://etl:{PASSWORDS[13]}@db/prod",
+                frames=[
+                    Frame(file="/opt/a.py", line=3, code=f'connect(password="{PASSWORDS[0]}")')
+                ],
+            )
+        ],
+        run_config={"ops": {"load": {"config": {"api_key": PASSWORDS[7]}}}},
+        tags={"dagster/secret": PASSWORDS[12], "owner": "data-team"},
+        upstream=[UpstreamAsset(asset_key="raw", metadata={"conn": f"Bearer {JWT}"})],
+    )
+    out = redact_data(ev)
+    assert isinstance(out, Evidence)
+    dumped = out.model_dump_json()
+    for secret in SECRETS:
+        assert secret not in dumped, secret
+    assert out.tags["owner"] == "data-team"
+    assert out.exceptions[0].frames[0].line == 3
