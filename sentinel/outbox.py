@@ -155,6 +155,7 @@ class Outbox:
             )
 
     def _lease(self, key: str, now: float) -> bool:
+        """Take the row for sending. A lease left behind by a crashed sender has expired."""
         with transaction(self.engine) as conn:
             res = conn.execute(
                 outbox.update()
@@ -188,9 +189,21 @@ class Outbox:
                     item.kind = "reply"
             if parent is not None and parent.status == "pending":
                 return item  # the parent must go first; the drain comes back for this one
+        crashed_mid_send = item.lease_until is not None
         if not self._lease(key, now()):
             return self.get(key)
         message: Message = json.loads(item.payload)
+        if crashed_mid_send and item.kind in ("post", "reply"):
+            thread = parent.ts if item.kind == "reply" and parent is not None else None
+            found = transport.find_sent(
+                (parent.channel_id if thread and parent else None) or item.channel,
+                key,
+                item.created_at - 1,
+                thread,
+            )
+            if found is not None:
+                self._finish(key, status="sent", sent_at=now(), channel_id=found[0], ts=found[1])
+                return self.get(key)
         try:
             channel_id, ts = item.channel_id, item.ts
             usable_parent = parent is not None and parent.status == "sent" and parent.ts
@@ -200,12 +213,14 @@ class Outbox:
                 channel_id, ts = parent.channel_id, parent.ts
             elif item.kind == "update":
                 # Nothing to update (webhook, or the parent never got out): say it anew.
-                channel_id, ts = transport.post(item.channel, message)
+                channel_id, ts = transport.post(item.channel, message, key=key)
             elif item.kind == "reply" and usable_parent and transport.threads:
                 assert parent is not None and parent.channel_id
-                channel_id, ts = transport.post(parent.channel_id, message, thread_ts=parent.ts)
+                channel_id, ts = transport.post(
+                    parent.channel_id, message, thread_ts=parent.ts, key=key
+                )
             else:
-                channel_id, ts = transport.post(item.channel, message)
+                channel_id, ts = transport.post(item.channel, message, key=key)
         except RetryLater as e:
             attempts = item.attempts + 1
             self._finish(

@@ -36,6 +36,7 @@ MAX_SECTION = 3000
 MAX_HEADER = 150
 MAX_FALLBACK = 3000
 MAX_CONTEXT = 2000
+METADATA_EVENT = "sentinel_message"
 
 Message = dict[str, Any]
 
@@ -297,8 +298,14 @@ class SlackTransport:
         """Webhooks cannot reply in threads or update messages."""
         return self.client is not None
 
-    def post(self, channel: str, message: Message, thread_ts: str | None = None) -> tuple[str, str]:
-        """Send a message; returns (channel id, ts). Raises RetryLater or DeliveryError."""
+    def post(
+        self, channel: str, message: Message, thread_ts: str | None = None, key: str | None = None
+    ) -> tuple[str, str]:
+        """Send a message; returns (channel id, ts). Raises RetryLater or DeliveryError.
+
+        `key` (the outbox idempotency key) rides along as message metadata, so a sender
+        that crashed mid-send can later find out whether Slack got the message.
+        """
         if self.client is not None:
             resp = self._call(
                 self.client.chat_postMessage,
@@ -308,6 +315,9 @@ class SlackTransport:
                 thread_ts=thread_ts,
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}}
+                if key
+                else None,
             )
             return str(resp.get("channel") or channel), str(resp.get("ts"))
         if self.webhook is not None:
@@ -324,6 +334,31 @@ class SlackTransport:
                 raise DeliveryError(f"Slack webhook answered {wresp.status_code}: {wresp.body}")
             return channel, f"webhook-{time.time():.6f}"
         raise DeliveryError("Slack is not configured (no SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL)")
+
+    def find_sent(self, channel: str, key: str, oldest: float, thread_ts: str | None = None) -> tuple[str, str] | None:
+        """Look for a message carrying `key` in its metadata (sent before a crash).
+
+        Needs the `channels:history` scope; without it (or on any error) returns None and
+        the caller sends again: at-least-once is the floor, exactly-once the usual case.
+        """
+        if self.client is None:
+            return None
+        try:
+            if thread_ts:
+                resp = self.client.conversations_replies(
+                    channel=channel, ts=thread_ts, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
+                )
+            else:
+                resp = self.client.conversations_history(
+                    channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
+                )
+        except (SlackApiError, SlackRequestError, OSError):
+            return None
+        for msg in resp.get("messages") or []:
+            meta = msg.get("metadata") or {}
+            if meta.get("event_type") == METADATA_EVENT and (meta.get("event_payload") or {}).get("key") == key:
+                return str(resp.get("channel") or channel), str(msg.get("ts"))
+        return None
 
     def update(self, channel_id: str, ts: str, message: Message) -> None:
         if self.client is None:

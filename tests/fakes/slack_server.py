@@ -23,6 +23,8 @@ class Scripted:
     status: int = 200
     error: str | None = None
     retry_after: int | None = None
+    # Accept the message, then wait this long before answering (a sender may die meanwhile).
+    delay_s: float = 0.0
 
 
 @dataclass
@@ -96,7 +98,7 @@ class FakeSlack:
                     body = json.loads(raw or "{}")
                 else:
                     body = {k: v[0] for k, v in parse_qs(raw).items()}
-                    for k in ("blocks", "attachments"):
+                    for k in ("blocks", "attachments", "metadata"):
                         if isinstance(body.get(k), str):
                             body[k] = json.loads(body[k])
                 method = "webhook" if self.path.startswith("/services/") else self.path.rsplit("/", 1)[-1]
@@ -127,7 +129,18 @@ class FakeSlack:
                 if method == "chat.postMessage":
                     ts = f"{1_700_000_000 + next(fake._ts)}.000100"
                     call.response = {"ok": True, "channel": "C0SENTINEL", "ts": ts}
+                    if scripted is not None and scripted.delay_s:
+                        time.sleep(scripted.delay_s)
                     return self._answer(200, {**call.response, "message": {"ts": ts}})
+                if method in ("conversations.history", "conversations.replies"):
+                    thread = body.get("ts") if method == "conversations.replies" else None
+                    found = [
+                        {"ts": c.response["ts"], "text": c.body.get("text"),
+                         "metadata": c.body.get("metadata"), "thread_ts": c.body.get("thread_ts")}
+                        for c in fake.messages()
+                        if c.response and (thread is None or c.body.get("thread_ts") == thread)
+                    ]
+                    return self._answer(200, {"ok": True, "messages": found[::-1]})
                 if method == "chat.update":
                     return self._answer(
                         200, {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}

@@ -168,3 +168,40 @@ def test_webhook_delivery(tmp_path: Path, fake_slack: FakeSlack) -> None:
     transport.post("#c", render_incident(_incident(), _report(), None))
     calls = fake_slack.calls
     assert len(calls) == 1 and calls[0].method == "webhook" and "&lt;!channel&gt;" in json.dumps(calls[0].body)
+
+
+def test_a_sender_killed_mid_send_never_causes_a_duplicate(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    """Slack accepted the message but the sender died before marking it sent: the next
+    drainer finds it through its metadata key instead of sending it again."""
+    import subprocess
+    import sys
+    import textwrap
+    import time as _time
+
+    settings = _settings(tmp_path, fake_slack)
+    outbox = Outbox(settings.database_url)
+    for i in range(3):
+        outbox.enqueue(f"inc-{i}:post", channel="#c", message=render_incident(_incident(id=f"inc-{i}"), _report(), None))
+    fake_slack.fail_next(Scripted(), Scripted(delay_s=30))  # the second send hangs after acceptance
+    script = textwrap.dedent(f"""
+        from sentinel.outbox import Outbox
+        from sentinel.settings import SentinelSettings
+        from sentinel.slack import SlackTransport
+        s = SentinelSettings.resolve(env={{"DAGSTER_HOME": {str(tmp_path)!r},
+            "SLACK_BOT_TOKEN": {fake_slack.token!r}, "SLACK_API_URL": {fake_slack.url!r}}})
+        Outbox(s.database_url).drain(SlackTransport(s, timeout_s=60), per_channel_interval_s=0)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    deadline = _time.time() + 30
+    while len(fake_slack.messages()) < 2 and _time.time() < deadline:
+        _time.sleep(0.1)
+    proc.kill()  # the daemon dies mid-send
+    proc.wait()
+    assert len(fake_slack.messages()) == 2
+
+    clock = [_time.time() + 120]  # past the lease and every backoff
+    result = outbox.drain(SlackTransport(settings), per_channel_interval_s=0, now=lambda: clock[0])
+    posts = fake_slack.messages()
+    assert len(posts) == 3 and outbox.backlog() == 0 and result.sent == 2
+    keys = [p.body["metadata"]["event_payload"]["key"] for p in posts]
+    assert sorted(keys) == ["inc-0:post", "inc-1:post", "inc-2:post"]
