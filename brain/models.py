@@ -112,6 +112,8 @@ class Evidence(BaseModel):
     upstream: list[UpstreamAsset] = Field(default_factory=list)
     previous_success: dict[str, Any] | None = None
     blast_radius: list[str] = Field(default_factory=list)
+    owners: list[str] = Field(default_factory=list)
+    group: str | None = None
     recurrence: int = 0
     log_templates: list[LogTemplate] = Field(default_factory=list)
     # Free-form kind of trouble when it is not an exception (health checks):

@@ -127,6 +127,43 @@ def _finish(evidence: Evidence) -> Evidence:
     return evidence
 
 
+def _asset_facts(context: dg.HookContext, evidence: Evidence) -> None:
+    """Asset, owners, group, upstream materializations and blast radius of the failing step.
+
+    Reads the job's asset layer through the hook's step context (not public API: when it
+    is missing or changes, the evidence simply goes without these facts).
+    """
+    step_context = getattr(context, "_step_execution_context", None)
+    try:
+        layer = step_context.job_def.asset_layer  # type: ignore[union-attr]
+        keys = sorted(
+            (k for k in layer.get_selected_entity_keys_for_node(step_context.step.node_handle)  # type: ignore[union-attr]
+             if isinstance(k, dg.AssetKey)),
+            key=lambda k: k.to_user_string(),
+        )
+        if not keys:
+            return
+        graph = layer.asset_graph
+        nodes = [graph.get(k) for k in keys]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return
+    evidence.asset = keys[0].to_user_string() if len(keys) == 1 else ", ".join(k.to_user_string() for k in keys)
+    evidence.owners = sorted({o for n in nodes for o in (n.owners or [])})
+    groups = {n.group_name for n in nodes if n.group_name}
+    evidence.group = groups.pop() if len(groups) == 1 else None
+    parents = sorted({p for n in nodes for p in n.parent_keys} - set(keys), key=lambda k: k.to_user_string())
+    evidence.upstream = _upstream(context.instance, parents)
+    seen: set[dg.AssetKey] = set(keys)
+    frontier = [c for n in nodes for c in n.child_keys]
+    while frontier and len(seen) < 500:
+        key = frontier.pop()
+        if key in seen or not graph.has(key):
+            continue
+        seen.add(key)
+        frontier.extend(graph.get(key).child_keys)
+    evidence.blast_radius = sorted(k.to_user_string() for k in seen - set(keys))
+
+
 def from_hook(context: dg.HookContext) -> Evidence:
     """Evidence inside the failing process: the live exception and the step's output so far."""
     instance = context.instance
@@ -146,6 +183,7 @@ def from_hook(context: dg.HookContext) -> Evidence:
     )
     if run is not None:
         _add_run_facts(instance, run, evidence)
+    _asset_facts(context, evidence)
     return _finish(evidence)
 
 
@@ -217,12 +255,12 @@ def failure_of(evidence: Evidence, source: str) -> Failure:
         job=evidence.job,
         step=evidence.step,
         location=evidence.location,
+        asset=evidence.asset,
+        group=evidence.group,
+        owners=",".join(evidence.owners) or None,
         title=title,
         error_type=root.type if root else None,
         run_id=evidence.run_id,
         source=source,  # type: ignore[arg-type]
     )
 
-
-def upstream_for_step(instance: DagsterInstance, keys: Sequence[dg.AssetKey]) -> list[UpstreamAsset]:
-    return _upstream(instance, keys)

@@ -53,12 +53,32 @@ ACTIVE = [
     DagsterRunStatus.CANCELING,
 ]
 MAX_RUNS_PER_TICK = 200
+CURSOR_OVERLAP_S = 5.0
+RUNLESS_RUN_ID = ""  # where Dagster stores events reported outside of runs
 MAX_ASSETS = 2000
+TICK_BUDGET_S = 40.0
 BASELINE_S = 7 * 86400.0
 
 
 def config() -> HealthConfig:
     return HealthConfig.from_env(os.environ)
+
+
+class Budget:
+    """Wall-clock budget of one tick (ticks time out at 60 s).
+
+    A gatherer that runs out stops early and marks the budget exhausted; the sensor then
+    opens what it found but resolves nothing (what it did not look at is not "gone").
+    """
+
+    def __init__(self, seconds: float | None = None) -> None:
+        self.deadline = time.monotonic() + (TICK_BUDGET_S if seconds is None else seconds)
+        self.exhausted = False
+
+    def spent(self) -> bool:
+        if time.monotonic() > self.deadline:
+            self.exhausted = True
+        return self.exhausted
 
 
 # --- incidents: open once, resolve when gone ----------------------------------------
@@ -217,16 +237,39 @@ def _plain(value: Any) -> Any:
     return str(raw)
 
 
+def _evaluation(entry: dg.EventLogEntry, job: str | None) -> CheckEvaluation | None:
+    data = entry.dagster_event.event_specific_data if entry.dagster_event else None
+    if not isinstance(data, dg.AssetCheckEvaluation):
+        return None
+    return CheckEvaluation(
+        asset=data.asset_key.to_user_string(),
+        check=data.check_name,
+        passed=data.passed,
+        severity=data.severity.value,
+        description=data.description,
+        blocking=data.blocking,
+        metadata={k: _plain(v) for k, v in (data.metadata or {}).items()},
+        partition=data.partition,
+        run_id=entry.run_id or None,
+        job=job,
+        timestamp=entry.timestamp,
+    )
+
+
 def check_evaluations(
     instance: DagsterInstance, after: float, limit: int = MAX_RUNS_PER_TICK
 ) -> tuple[list[CheckEvaluation], float]:
     """Check evaluations of the runs finished after `after` (a run update timestamp).
 
-    Read per run so it works on every event log storage (SQLite's is sharded by run);
-    returns the evaluations and the new cursor.
+    Read run by run so it works on every event log storage (SQLite's is sharded by run).
+    A small overlap re-reads the edge (runs updated in the same instant are never
+    skipped; re-reading is harmless). Returns the evaluations and the new cursor.
     """
     records = instance.get_run_records(
-        dg.RunsFilter(statuses=FINISHED, updated_after=datetime.fromtimestamp(after, UTC)),
+        dg.RunsFilter(
+            statuses=FINISHED,
+            updated_after=datetime.fromtimestamp(after - CURSOR_OVERLAP_S, UTC),
+        ),
         order_by="update_timestamp",
         ascending=True,
         limit=limit,
@@ -242,26 +285,25 @@ def check_evaluations(
             run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
         )
         for record in conn.records:
-            entry = record.event_log_entry
-            data = entry.dagster_event.event_specific_data if entry.dagster_event else None
-            if not isinstance(data, dg.AssetCheckEvaluation):
-                continue
-            out.append(
-                CheckEvaluation(
-                    asset=data.asset_key.to_user_string(),
-                    check=data.check_name,
-                    passed=data.passed,
-                    severity=data.severity.value,
-                    description=data.description,
-                    blocking=data.blocking,
-                    metadata={k: _plain(v) for k, v in (data.metadata or {}).items()},
-                    partition=data.partition,
-                    run_id=run.run_id,
-                    job=run.job_name,
-                    timestamp=entry.timestamp,
-                )
-            )
+            ev = _evaluation(record.event_log_entry, run.job_name)
+            if ev is not None:
+                out.append(ev)
     return out, cursor
+
+
+def runless_check_evaluations(
+    instance: DagsterInstance, cursor: str | None, since: float, limit: int = 1000
+) -> tuple[list[CheckEvaluation], str]:
+    """Evaluations reported outside runs (`report_runless_asset_event`, external checks)."""
+    conn = instance.get_records_for_run(
+        RUNLESS_RUN_ID, cursor=cursor, of_type=DagsterEventType.ASSET_CHECK_EVALUATION, limit=limit
+    )
+    out = [
+        ev
+        for ev in (_evaluation(r.event_log_entry, None) for r in conn.records)
+        if ev is not None and ev.timestamp >= since
+    ]
+    return out, conn.cursor
 
 
 def _watched_keys(instance: DagsterInstance) -> list[dg.AssetKey]:
@@ -270,7 +312,7 @@ def _watched_keys(instance: DagsterInstance) -> list[dg.AssetKey]:
 
 
 def freshness_findings(
-    instance: DagsterInstance, cfg: HealthConfig, now: float
+    instance: DagsterInstance, cfg: HealthConfig, now: float, budget: Budget | None = None
 ) -> list[Finding]:
     """Stale assets: FreshnessPolicy FAIL (freshness daemon), or silent against their cadence."""
     keys = _watched_keys(instance)
@@ -297,6 +339,8 @@ def freshness_findings(
     histories: dict[str, list[float]] = {}
     candidates = [k for k in keys if k not in with_policy]
     for record in instance.get_asset_records(candidates) if candidates else []:
+        if budget is not None and budget.spent():
+            break
         entry = record.asset_entry
         last = entry.last_materialization
         if last is None or now - last.timestamp <= cfg.stale_floor_s:
@@ -355,7 +399,7 @@ def run_health_findings(
 
 
 def run_history_findings(
-    instance: DagsterInstance, cfg: HealthConfig, now: float
+    instance: DagsterInstance, cfg: HealthConfig, now: float, budget: Budget | None = None
 ) -> list[Finding]:
     since = now - max(cfg.lookback_h * 3600, cfg.failure_window_s)
     recent = [
@@ -375,6 +419,8 @@ def run_history_findings(
     findings: list[Finding] = []
     window_start = now - cfg.failure_window_s
     for job, runs in sorted(by_job.items()):
+        if budget is not None and budget.spent():
+            break
         successes = successful_durations(instance, job, cfg.run_history + 1)
         if successes and any(r.run_id == successes[0].run_id for r in runs):
             history = [d for d in (r.duration for r in successes[1:]) if d is not None]
@@ -445,7 +491,7 @@ def breaker_state(sentinel: Sentinel) -> dict[str, Any] | None:
 
 
 def self_health_findings(
-    sentinel: Sentinel, instance: DagsterInstance, cfg: HealthConfig, now: float
+    sentinel: Sentinel, instance: DagsterInstance, cfg: HealthConfig, now: float, _b: Budget
 ) -> list[Finding]:
     rows = [
         health.OutboxRow(
@@ -492,6 +538,13 @@ def sentinel_asset_check_sensor(
     if not isinstance(after, int | float):
         after = now - cfg.lookback_h * 3600
     evaluations, after = check_evaluations(context.instance, float(after))
+    runless_cursor = state.get("runless")
+    runless, runless_cursor = runless_check_evaluations(
+        context.instance,
+        runless_cursor if isinstance(runless_cursor, str) else None,
+        since=now - cfg.lookback_h * 3600,
+    )
+    evaluations += runless
     latest = health.latest_per_check(evaluations)
     failed = [f for f in (health.failed_check(ev) for ev in latest) if f is not None]
     passed = {check_fingerprint(ev.asset, ev.check): ev for ev in latest if ev.passed}
@@ -503,7 +556,7 @@ def sentinel_asset_check_sensor(
         resolve=lambda inc: inc.fingerprint in passed,
         resolved_by=lambda inc: passed[inc.fingerprint].run_id,
     )
-    state.update(runs_after=after, at=now)
+    state.update(runs_after=after, runless=runless_cursor, at=now)
     return _result(context, outcome, f"{len(evaluations)} check evaluation(s)", state)
 
 
@@ -514,7 +567,7 @@ def _level_sensor(
     label: str,
     kinds: Sequence[str],
     interval: Callable[[HealthConfig], float],
-    gather: Callable[[Sentinel, DagsterInstance, HealthConfig, float], list[Finding]],
+    gather: Callable[[Sentinel, DagsterInstance, HealthConfig, float, Budget], list[Finding]],
 ) -> dg.SensorResult:
     cfg, now = config(), time.time()
     state = _load(context.cursor)
@@ -522,7 +575,17 @@ def _level_sensor(
     if wait is not None:
         return dg.SensorResult(skip_reason=dg.SkipReason(wait), cursor=context.cursor)
     s = sentinel.get()
-    outcome = settle(s, context.instance, gather(s, context.instance, cfg, now), kinds=kinds)
+    budget = Budget()
+    findings = gather(s, context.instance, cfg, now, budget)
+    outcome = settle(
+        s,
+        context.instance,
+        findings,
+        kinds=kinds,
+        resolve=(lambda _inc: False) if budget.exhausted else None,
+    )
+    if budget.exhausted:
+        label += f" (partial: stopped after {TICK_BUDGET_S:.0f} s, nothing resolved)"
     state["at"] = now
     return _result(context, outcome, label, state)
 
@@ -544,7 +607,9 @@ def sentinel_freshness_sensor(
         label="freshness",
         kinds=["stale_asset"],
         interval=lambda cfg: cfg.interval_s,
-        gather=lambda _s, instance, cfg, now: freshness_findings(instance, cfg, now),
+        gather=lambda _s, instance, cfg, now, budget: freshness_findings(
+            instance, cfg, now, budget
+        ),
     )
 
 
@@ -564,7 +629,7 @@ def sentinel_run_health_sensor(
         label="active runs",
         kinds=["stuck_run", "long_running_run"],
         interval=lambda cfg: cfg.interval_s,
-        gather=lambda _s, instance, cfg, now: run_health_findings(instance, cfg, now),
+        gather=lambda _s, instance, cfg, now, _b: run_health_findings(instance, cfg, now),
     )
 
 
@@ -584,7 +649,9 @@ def sentinel_run_history_sensor(
         label="run history",
         kinds=["duration_regression", "failure_rate_spike"],
         interval=lambda cfg: cfg.history_interval_s,
-        gather=lambda _s, instance, cfg, now: run_history_findings(instance, cfg, now),
+        gather=lambda _s, instance, cfg, now, budget: run_history_findings(
+            instance, cfg, now, budget
+        ),
     )
 
 

@@ -30,6 +30,9 @@ class Incident(BaseModel):
     job: str | None = None
     step: str | None = None
     location: str | None = None
+    asset: str | None = None
+    group: str | None = None
+    owners: str | None = None  # comma-separated asset owners
     title: str | None = None
     category: str | None = None
     severity: str | None = None
@@ -60,6 +63,9 @@ class Failure(BaseModel):
     job: str | None = None
     step: str | None = None
     location: str | None = None
+    asset: str | None = None
+    group: str | None = None
+    owners: str | None = None
     title: str | None = None
     category: str | None = None
     severity: str | None = None
@@ -148,6 +154,9 @@ class IncidentStore:
                         job=failure.job,
                         step=failure.step,
                         location=failure.location,
+                        asset=failure.asset,
+                        group=failure.group,
+                        owners=failure.owners,
                         title=failure.title,
                         category=failure.category,
                         severity=failure.severity,

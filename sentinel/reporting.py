@@ -126,11 +126,12 @@ class Sentinel:
         kind: str = "post",
         parent_key: str | None = None,
         deliver: bool = True,
+        channel: str | None = None,
     ) -> Delivery:
         """Queue a message and, unless told not to (sensor ticks), try to send it now."""
         self.outbox.enqueue(
             key,
-            channel=self.settings.slack_channel,
+            channel=channel or self.settings.slack_channel,
             message=message,
             kind=kind,  # type: ignore[arg-type]
             parent_key=parent_key,
@@ -170,12 +171,17 @@ class Sentinel:
             evidence_json=evidence.model_dump_json(),
         )
         parent = post_key(incident.id)
-        message = slack.render_incident(incident, report, run_url)
+        owners = [o for o in (incident.owners or "").split(",") if o]
+        message = slack.render_incident(
+            incident, report, run_url, mention=slack.mentions(owners, self.settings.slack_mentions)
+        )
         storm = self._storm(incident)
         if self.outbox.get(parent) is None and storm is not None:
             delivery = self._join_storm(incident, storm)
         elif self.outbox.get(parent) is None:
-            delivery = self.send(parent, message, incident_id=incident.id)
+            delivery = self.send(
+                parent, message, incident_id=incident.id, channel=self.channel_for(incident)
+            )
             if self.transport.threads:
                 self.send(
                     f"{incident.id}:report",
@@ -215,6 +221,17 @@ class Sentinel:
                 )
             )
         return metadata
+
+    def channel_for(self, incident: Incident) -> str:
+        return slack.route(
+            self.settings.slack_routes,
+            self.settings.slack_channel,
+            job=incident.job,
+            asset=incident.asset,
+            owners=[o for o in (incident.owners or "").split(",") if o],
+            group=incident.group,
+            location=incident.location,
+        )
 
     def _storm(self, incident: Incident) -> list[Incident] | None:
         """The incidents opened in this incident's storm window, when they are too many."""

@@ -6,12 +6,13 @@ so a missing token means "Slack not configured" (reports go to the outbox), not 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from brain.config import BrainSettings
 from sentinel.errors import ConfigurationError
@@ -29,9 +30,32 @@ ENV = {
     "database_url": "SENTINEL_DATABASE_URL",
     "hook_budget_s": "SENTINEL_HOOK_BUDGET_S",
     "incident_window_h": "SENTINEL_INCIDENT_WINDOW_H",
+    "slack_routes": "SENTINEL_SLACK_ROUTES",
+    "slack_mentions": "SENTINEL_SLACK_MENTIONS",
     "storm_threshold": "SENTINEL_STORM_THRESHOLD",
     "storm_window_s": "SENTINEL_STORM_WINDOW_S",
 }
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """`a=b,c=d` or a JSON object → dict. The key may itself contain ':' (`owner:team:x`)."""
+    text = text.strip()
+    if not text:
+        return {}
+    if text.startswith("{"):
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        return {str(k): str(v) for k, v in data.items()}
+    out: dict[str, str] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        key, sep, value = part.rpartition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"expected selector=value, got {part.strip()!r}")
+        out[key.strip()] = value.strip()
+    return out
 
 
 def dagster_home(env: Mapping[str, str] | None = None) -> Path:
@@ -46,6 +70,11 @@ class SentinelSettings(BaseModel):
     slack_channel: str = DEFAULT_CHANNEL
     slack_api_url: str | None = None
     slack_webhook_url: SecretStr | None = None
+    # selector → channel, selectors `job:NAME`, `asset:KEY`, `owner:OWNER`, `group:NAME`,
+    # `location:NAME` (most specific wins); from "sel=#chan,sel=#chan" or a JSON object.
+    slack_routes: dict[str, str] = Field(default_factory=dict)
+    # asset owner → Slack user id (U…/W…) or user group id (S…), for @-mentions.
+    slack_mentions: dict[str, str] = Field(default_factory=dict)
     database_url: str = ""
     # True when no URL was configured: then a PostgreSQL-backed Dagster instance's own
     # database is used, so every process of the deployment shares one store.
@@ -58,6 +87,11 @@ class SentinelSettings(BaseModel):
     storm_threshold: int = Field(default=10, ge=1)
     storm_window_s: float = Field(default=300.0, gt=0)
     brain: BrainSettings
+
+    @field_validator("slack_routes", "slack_mentions", mode="before")
+    @classmethod
+    def _parse_mapping(cls, value: Any) -> Any:
+        return parse_mapping(value) if isinstance(value, str) else value
 
     @property
     def slack_configured(self) -> bool:

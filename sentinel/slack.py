@@ -92,6 +92,48 @@ def _message(fallback: str, blocks: list[dict[str, Any]]) -> Message:
     return {"text": truncate(escape(fallback), MAX_FALLBACK), "blocks": blocks}
 
 
+# --- routing (pure) ----------------------------------------------------------------------
+
+_ROUTE_ORDER = ("job", "asset", "owner", "group", "location")
+_MENTION_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+
+
+def route(
+    routes: dict[str, str],
+    default: str,
+    *,
+    job: str | None = None,
+    asset: str | None = None,
+    owners: list[str] | None = None,
+    group: str | None = None,
+    location: str | None = None,
+) -> str:
+    """The channel for an incident: the most specific matching selector, else the default."""
+    candidates = {
+        "job": [job] if job else [],
+        "asset": [asset] if asset else [],
+        "owner": owners or [],
+        "group": [group] if group else [],
+        "location": [location] if location else [],
+    }
+    for kind in _ROUTE_ORDER:
+        for value in candidates[kind]:
+            channel = routes.get(f"{kind}:{value}")
+            if channel:
+                return channel
+    return default
+
+
+def mentions(owners: list[str], mapping: dict[str, str]) -> list[str]:
+    """Slack mentions for owners mapped in configuration (never from untrusted text)."""
+    out = []
+    for owner in owners:
+        slack_id = mapping.get(owner, "")
+        if _MENTION_ID.match(slack_id):
+            out.append(f"<!subteam^{slack_id}>" if slack_id.startswith("S") else f"<@{slack_id}>")
+    return out
+
+
 # --- rendering ---------------------------------------------------------------------------
 
 _SEVERITY_EMOJI = {"critical": ":red_circle:", "high": ":red_circle:", "medium": ":large_orange_circle:"}
@@ -111,7 +153,12 @@ def _where(incident: Incident) -> str:
 
 
 def render_incident(
-    incident: Incident, report: Report, run_url: str | None, *, resolved_note: str | None = None
+    incident: Incident,
+    report: Report,
+    run_url: str | None,
+    *,
+    resolved_note: str | None = None,
+    mention: list[str] | None = None,
 ) -> Message:
     """The top-level message: what, where, top cause with confidence, evidence, fix, link."""
     top = report.top
@@ -124,6 +171,9 @@ def render_incident(
     if resolved_note:
         blocks.append(_section(f"{status} {escape(resolved_note)}"))
     blocks.append(_section(_where(incident)))
+    if mention and not resolved_note:
+        # Only ids from configuration reach here (see `mentions`), so they stay unescaped.
+        blocks.append(_section("*Owners:* " + " ".join(mention)))
     if top is not None:
         blocks.append(
             _section(
