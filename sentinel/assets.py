@@ -6,11 +6,15 @@ is set, and updates its Slack message instead of posting a new one.
 """
 
 
+import time
+
 import pandas as pd
 
 import dagster as dg
 from brain.diagnose import diagnose
 from brain.models import Evidence
+from sentinel import slack
+from sentinel.digest import history_frame, summarize
 from sentinel.evidence import from_run
 from sentinel.reporting import INCIDENT_PARTITIONS, RCA_ASSET_KEY
 from sentinel.resources import SentinelResource
@@ -53,15 +57,6 @@ def rca_report(context: dg.AssetExecutionContext, sentinel: SentinelResource) ->
     return dg.MaterializeResult(metadata=metadata)
 
 
-def _markdown_table(df: pd.DataFrame) -> str:
-    if df.empty:
-        return "_no incidents_"
-    header = "| " + " | ".join(map(str, df.columns)) + " |"
-    rule = "|" + "---|" * len(df.columns)
-    body = ["| " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join([header, rule, *body])
-
-
 @dg.asset(
     key=dg.AssetKey(["sentinel", "incident_history"]),
     group_name="sentinel",
@@ -70,29 +65,61 @@ def _markdown_table(df: pd.DataFrame) -> str:
 )
 def incident_history(
     context: dg.AssetExecutionContext, sentinel: SentinelResource
-) -> dg.MaterializeResult:
-    s = sentinel.get(context.instance)
-    rows = [
-        {
-            "incident_id": i.id,
-            "kind": i.kind,
-            "target": i.target,
-            "step": i.step,
-            "category": i.category,
-            "severity": i.severity,
-            "first_seen": pd.Timestamp(i.first_seen, unit="s", tz="UTC"),
-            "last_seen": pd.Timestamp(i.last_seen, unit="s", tz="UTC"),
-            "occurrences": i.occurrences,
-            "status": i.status,
-            "mttr_s": i.mttr_s,
-        }
-        for i in s.store.all()
+) -> dg.Output[pd.DataFrame]:
+    df = history_frame(sentinel.get(context.instance).store.all())
+    shown = df.head(200).astype(object).where(df.head(200).notna(), None)
+    records = [
+        dg.TableRecord({k: (str(v) if isinstance(v, pd.Timestamp) else v) for k, v in row.items()})
+        for row in shown.to_dict(orient="records")
     ]
-    df = pd.DataFrame(rows)
+    schema = dg.TableSchema(
+        columns=[
+            dg.TableColumn(c, "float" if c == "mttr_s" else "int" if c == "occurrences" else "string")
+            for c in df.columns
+        ]
+    )
+    return dg.Output(
+        df,
+        metadata={
+            "dagster/row_count": len(df),
+            "open": int((df["status"] == "open").sum()),
+            "incidents": dg.MetadataValue.table(records=records, schema=schema),
+        },
+    )
+
+
+digest_job = dg.define_asset_job(
+    "sentinel_digest_job",
+    selection=dg.AssetSelection.keys(["sentinel", "daily_digest"]),
+    tags={"sentinel/internal": "true"},
+)
+
+
+@dg.asset(
+    key=dg.AssetKey(["sentinel", "daily_digest"]),
+    group_name="sentinel",
+    description="The last 24 h in one Slack message: counts by category, top recurring incidents.",
+)
+def daily_digest(context: dg.AssetExecutionContext, sentinel: SentinelResource) -> dg.MaterializeResult:
+    s = sentinel.get(context.instance)
+    now = time.time()
+    digest = summarize(s.store.all(), now)
+    day = time.strftime("%Y-%m-%d", time.gmtime(now))
+    delivery = s.send(f"digest:{day}", slack.render_digest(digest))
     return dg.MaterializeResult(
         metadata={
-            "incidents": len(df),
-            "open": int((df["status"] == "open").sum()) if len(df) else 0,
-            "preview": dg.MetadataValue.md(_markdown_table(df.head(50))),
+            "new": digest.new,
+            "open": digest.open,
+            "by_category": dg.MetadataValue.json(digest.by_category),
+            "slack_delivered": delivery.delivered,
         }
     )
+
+
+daily_digest_schedule = dg.ScheduleDefinition(
+    name="sentinel_daily_digest",
+    job=digest_job,
+    cron_schedule="0 8 * * *",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Posts the daily digest at 08:00 UTC.",
+)

@@ -5,7 +5,13 @@ code location of the instance. Load it beside your own code locations (workspace
 
 import dagster as dg
 
-from sentinel.assets import incident_history, rca_report
+from sentinel.assets import (
+    daily_digest,
+    daily_digest_schedule,
+    digest_job,
+    incident_history,
+    rca_report,
+)
 from sentinel.resources import SentinelResource
 from sentinel.sensors import (
     rca_job,
@@ -27,8 +33,9 @@ def sentinel_definitions(resource: SentinelResource | None = None) -> dg.Definit
         defs = dg.Definitions.merge(my_defs, sentinel_definitions())
     """
     return dg.Definitions(
-        assets=[rca_report, incident_history],
-        jobs=[rca_job],
+        assets=[rca_report, incident_history, daily_digest],
+        jobs=[rca_job, digest_job],
+        schedules=[daily_digest_schedule],
         sensors=[
             sentinel_run_failure_sensor,
             sentinel_failure_sweep_sensor,

@@ -28,6 +28,7 @@ from slack_sdk.webhook import WebhookClient
 from brain.models import Report
 from brain.redact import redact
 from sentinel.errors import DeliveryError, RetryLater
+from sentinel.digest import Digest
 from sentinel.incidents import Incident
 from sentinel.settings import SentinelSettings
 
@@ -242,6 +243,24 @@ def render_storm(members: list[Incident], ui_url: str, window_s: float) -> Messa
     if len(members) > 40:
         lines.append(f"…and {len(members) - 40} more")
     blocks = [_header(title), _section("\n".join(lines)), _context("Each has its report in `sentinel/rca_report`; replies about one go in this thread.")]
+    return _message(title, blocks)
+
+
+def render_digest(digest: Digest) -> Message:
+    """The daily digest: counts by category and the top recurring incidents."""
+    title = f"Sentinel daily digest: {digest.new} new incident(s) in {digest.window_h:.0f} h"
+    lines = [
+        f"*Open:* {digest.open}   *Resolved:* {digest.resolved}   *Failures counted:* {digest.occurrences}"
+    ]
+    if digest.mean_mttr_s is not None:
+        lines.append(f"*Mean time to recovery:* {digest.mean_mttr_s / 60:.0f} min")
+    blocks = [_header(title), _section("\n".join(lines))]
+    if digest.by_category:
+        cats = "\n".join(f"• `{escape(c)}`: {n}" for c, n in digest.by_category.items())
+        blocks.append(_section(f"*By category*\n{cats}"))
+    if digest.top_recurring:
+        top = "\n".join(f"• {escape(t)} — {n}× (`{escape(i)}`)" for i, t, n in digest.top_recurring)
+        blocks.append(_section(f"*Top recurring*\n{top}"))
     return _message(title, blocks)
 
 
