@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from pydantic import BaseModel
 
 from sentinel.incidents import Incident
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HISTORY_COLUMNS = [
     "incident_id", "kind", "target", "step", "category", "severity", "first_seen",
@@ -17,6 +20,8 @@ HISTORY_COLUMNS = [
 
 def history_frame(incidents: list[Incident]) -> pd.DataFrame:
     """One row per incident, newest first."""
+    import pandas as pd  # heavy; only the history asset needs it
+
     rows = [
         {
             "incident_id": i.id,

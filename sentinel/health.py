@@ -440,8 +440,10 @@ def duration_regression(
 ) -> Finding | None:
     """The latest successful run of a job took much longer than the previous ones.
 
-    A regression is robust (median/MAD and p95 of the previous successful durations,
-    latest excluded) and material (at least `min_increase_s` slower than the median).
+    A regression is robust (`pipelines.metrics.anomaly.is_regression`: above
+    max(median + k × 1.4826 × MAD, p95, 1.1 × median) of the previous successful durations,
+    latest excluded, with at least `min_history` of them) and material (at least
+    `min_increase_s` slower than the median).
     """
     value = latest.duration
     if value is None:

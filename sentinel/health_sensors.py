@@ -65,15 +65,18 @@ def config() -> HealthConfig:
 
 
 class Budget:
-    """Wall-clock budget of one tick (ticks time out at 60 s).
+    """What one tick may spend (ticks time out at 60 s) and what it looked at.
 
-    A gatherer that runs out stops early and marks the budget exhausted; the sensor then
-    opens what it found but resolves nothing (what it did not look at is not "gone").
+    A gatherer that runs out of time stops early and marks the budget exhausted; the sensor
+    then opens what it found but resolves nothing. A gatherer that looks at some targets
+    only lists them in `targets`: only their incidents can be resolved ("not found" means
+    "gone" only for what was looked at).
     """
 
     def __init__(self, seconds: float | None = None) -> None:
         self.deadline = time.monotonic() + (TICK_BUDGET_S if seconds is None else seconds)
         self.exhausted = False
+        self.targets: set[str] | None = None  # None: everything was looked at
 
     def spent(self) -> bool:
         if time.monotonic() > self.deadline:
@@ -95,10 +98,13 @@ def check_fingerprint(asset: str, check: str) -> str:
 
 
 def open_incidents(sentinel: Sentinel, kinds: Iterable[str]) -> list[Incident]:
+    """Open incidents the health sensors opened, of these kinds."""
     with sentinel.store.engine.connect() as conn:
         rows = conn.execute(
             sa.select(incidents_table).where(
-                incidents_table.c.status == "open", incidents_table.c.kind.in_(list(kinds))
+                incidents_table.c.status == "open",
+                incidents_table.c.source == "health",
+                incidents_table.c.kind.in_(list(kinds)),
             )
         ).all()
     return [Incident.model_validate(dict(r._mapping)) for r in rows]
@@ -152,11 +158,12 @@ def settle(
     kinds: Sequence[str],
     resolve: Callable[[Incident], bool] | None = None,
     resolved_by: Callable[[Incident], str | None] | None = None,
+    in_scope: Callable[[Incident], bool] | None = None,
 ) -> Outcome:
     """Open an incident for each new finding; resolve open incidents `resolve` says are over.
 
     By default (level-triggered detectors) an open incident of `kinds` whose problem is not
-    among `findings` any more is resolved.
+    among `findings` any more is resolved, if it is `in_scope` (was looked at this tick).
     """
     out = Outcome()
     current: dict[str, Finding] = {}
@@ -182,7 +189,7 @@ def settle(
             )
     if resolve is None:
         def resolve(inc: Incident) -> bool:
-            return inc.fingerprint not in current
+            return inc.fingerprint not in current and (in_scope is None or in_scope(inc))
     for incident in existing.values():
         if incident.fingerprint in current or not resolve(incident):
             continue
@@ -418,9 +425,13 @@ def run_history_findings(
         by_job[r.job].append(r)
     findings: list[Finding] = []
     window_start = now - cfg.failure_window_s
+    evaluated: set[str] = set()
+    if budget is not None:
+        budget.targets = evaluated  # a job without recent runs keeps its incidents as they are
     for job, runs in sorted(by_job.items()):
         if budget is not None and budget.spent():
             break
+        evaluated.add(job)
         successes = successful_durations(instance, job, cfg.run_history + 1)
         if successes and any(r.run_id == successes[0].run_id for r in runs):
             history = [d for d in (r.duration for r in successes[1:]) if d is not None]
@@ -549,7 +560,7 @@ def sentinel_asset_check_sensor(
     failed = [f for f in (health.failed_check(ev) for ev in latest) if f is not None]
     passed = {check_fingerprint(ev.asset, ev.check): ev for ev in latest if ev.passed}
     outcome = settle(
-        sentinel.get(),
+        sentinel.get(context.instance),
         context.instance,
         failed,
         kinds=["failed_check"],
@@ -574,15 +585,17 @@ def _level_sensor(
     wait = _not_due(state, interval(cfg), now)
     if wait is not None:
         return dg.SensorResult(skip_reason=dg.SkipReason(wait), cursor=context.cursor)
-    s = sentinel.get()
+    s = sentinel.get(context.instance)
     budget = Budget()
     findings = gather(s, context.instance, cfg, now, budget)
+    targets = budget.targets
     outcome = settle(
         s,
         context.instance,
         findings,
         kinds=kinds,
         resolve=(lambda _inc: False) if budget.exhausted else None,
+        in_scope=None if targets is None else (lambda inc: inc.target in targets),
     )
     if budget.exhausted:
         label += f" (partial: stopped after {TICK_BUDGET_S:.0f} s, nothing resolved)"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
@@ -28,7 +28,6 @@ from slack_sdk.webhook import WebhookClient
 from brain.models import Report
 from brain.redact import redact
 from sentinel.errors import DeliveryError, RetryLater
-from sentinel.digest import Digest
 from sentinel.incidents import Incident
 from sentinel.settings import SentinelSettings
 
@@ -40,6 +39,9 @@ MAX_CONTEXT = 2000
 METADATA_EVENT = "sentinel_message"
 
 Message = dict[str, Any]
+
+if TYPE_CHECKING:
+    from sentinel.digest import Digest
 
 # --- text hygiene ----------------------------------------------------------------------
 
@@ -246,7 +248,7 @@ def render_storm(members: list[Incident], ui_url: str, window_s: float) -> Messa
     return _message(title, blocks)
 
 
-def render_digest(digest: Digest) -> Message:
+def render_digest(digest: "Digest") -> Message:
     """The daily digest: counts by category and the top recurring incidents."""
     title = f"Sentinel daily digest: {digest.new} new incident(s) in {digest.window_h:.0f} h"
     lines = [

@@ -1,0 +1,95 @@
+"""`dagster dev` (webserver + daemon) on a free port, driven through GraphQL.
+
+Shared by the end-to-end tests and the latency benchmark.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dagster_graphql import DagsterGraphQLClient
+
+REPO = Path(__file__).resolve().parents[2]
+DAGSTER = Path(sys.executable).parent / "dagster"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Deployment:
+    def __init__(self, home: Path, port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+        self.home, self.port, self.proc, self.log = home, port, proc, log
+        self.client = DagsterGraphQLClient("127.0.0.1", port_number=port)
+
+    def launch(
+        self, job: str, run_config: dict | None = None, timeout: float = 180, location: str = "demo"
+    ) -> str:
+        deadline = time.time() + timeout
+        last: Exception | None = None
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"dagster dev exited:\n{self.log.read_text()[-4000:]}")
+            try:
+                return self.client.submit_job_execution(
+                    job, repository_location_name=location, run_config=run_config or {}
+                )
+            except Exception as e:  # noqa: BLE001 - the server is still starting
+                last = e
+                time.sleep(1)
+        raise AssertionError(f"could not launch {job}: {last}\n{self.log.read_text()[-4000:]}")
+
+    def run_status(self, run_id: str) -> str:
+        return self.client.get_run_status(run_id).value
+
+    def rca_materialization(self) -> dict | None:
+        query = """
+        query { assetOrError(assetKey: {path: ["sentinel", "rca_report"]}) {
+          ... on Asset { assetMaterializations(limit: 5) { runId partition
+              metadataEntries { label ... on MarkdownMetadataEntry { mdStr }
+                                       ... on TextMetadataEntry { text }
+                                       ... on BoolMetadataEntry { boolValue } } } } } }
+        """
+        data = self.client._execute(query)  # noqa: SLF001 - the client's own GraphQL call
+        asset = data.get("assetOrError") or {}
+        mats = asset.get("assetMaterializations") or []
+        return mats[0] if mats else None
+
+
+@contextmanager
+def dagster_dev(home: Path, extra_env: dict[str, str]) -> Iterator[Deployment]:
+    """Start `dagster dev -w workspace.yaml` like `make run` does, and stop it afterwards."""
+    shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GEMINI_", "SENTINEL_"))}
+    env.update(DAGSTER_HOME=str(home), SENTINEL_UI_URL=f"http://127.0.0.1:{port}")
+    env.update(extra_env)
+    log = home / "dagster-dev.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(DAGSTER), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield Deployment(home, port, proc, log)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
