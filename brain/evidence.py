@@ -27,6 +27,11 @@ _LIBRARY_MARKERS = (
     "<string>",
 )
 
+# Only the tail of huge inputs is parsed: the traceback is at the end of a failure log.
+MAX_PARSE_CHARS = 64_000
+_MAX_TYPE_LINE = 400
+_MAX_MSG_LINES = 60
+
 _FRAME_RE = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.+))?\s*$')
 _TB_HEADER = "Traceback (most recent call last):"
 _CAUSE_MARKERS = (
@@ -34,18 +39,24 @@ _CAUSE_MARKERS = (
     "The above exception was caused by the following exception:",
 )
 _CONTEXT_MARKER = "During handling of the above exception, another exception occurred:"
+# Dagster's SerializableErrorInfo.to_string() prints the chain surface first.
+_DAGSTER_CONTEXT_MARKER = "The above exception occurred during handling of the following exception:"
 # `pkg.mod.ErrorName: message` or a bare `ErrorName` on its own line.
 _EXC_LINE_RE = re.compile(
     r"^(?P<type>(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception|Exit|Interrupt|Warning|"
     r"Failure|Timeout|Refused|Denied|NotFound|Invalid|Conflict|Fault|Abort|Aborted|"
-    r"StopIteration|KeyError|Killed|Unavailable|Exhausted|Throttled)|KeyError|StopIteration"
-    r"|SystemExit|KeyboardInterrupt|[A-Za-z_][\w.]*\.[A-Z]\w*)(?::\s?(?P<msg>.*))?$"
+    r"StopIteration|KeyError|Killed|Unavailable|Exhausted|Throttled|Group|Violation|Exceeded)"
+    r"|KeyError|StopIteration|SystemExit|KeyboardInterrupt|GeneratorExit|Exception|BaseException"
+    r"|(?:[A-Za-z_]\w*\.)+(?:gaierror|herror|timeout|error)"
+    r"|[A-Za-z_][\w.]*\.[A-Z]\w*)(?::\s?(?P<msg>.*))?$"
 )
 
 
 def is_user_file(path: str) -> bool:
     """True for the pipeline's own source files, False for libraries and the stdlib."""
     norm = path.replace("\\", "/")
+    if norm.endswith((".pyx", ".pxi", ".pxd")) or "/importlib/" in norm:
+        return False
     if any(marker.replace("\\", "/") in norm for marker in _LIBRARY_MARKERS):
         return False
     return not norm.startswith("<")
@@ -57,7 +68,7 @@ def parse_frames(lines: Iterable[str]) -> list[Frame]:
     pending: Frame | None = None
     for raw in lines:
         for line in raw.splitlines() or [raw]:
-            m = _FRAME_RE.match(line)
+            m = _FRAME_RE.match(line) if 'File "' in line else None
             if m:
                 if pending is not None:
                     frames.append(pending)
@@ -74,9 +85,14 @@ def parse_frames(lines: Iterable[str]) -> list[Frame]:
                 pending is not None
                 and pending.code is None
                 and stripped
+                and line[:1] in (" ", "\t")
                 and not set(stripped) <= set("^~ ")
             ):
                 pending.code = stripped
+            elif stripped and line[:1] not in (" ", "\t") and pending is not None:
+                # An unindented line ends the frame (exception line, log line).
+                frames.append(pending)
+                pending = None
     if pending is not None:
         frames.append(pending)
     return frames
@@ -84,14 +100,16 @@ def parse_frames(lines: Iterable[str]) -> list[Frame]:
 
 def _split_blocks(text: str) -> list[tuple[str | None, str]]:
     """Split text on chain markers; returns (link to previous block, block text)."""
-    pattern = "|".join(re.escape(m) for m in (*_CAUSE_MARKERS, _CONTEXT_MARKER))
+    pattern = "|".join(
+        re.escape(m) for m in (*_CAUSE_MARKERS, _CONTEXT_MARKER, _DAGSTER_CONTEXT_MARKER)
+    )
     parts = re.split(f"({pattern})", text)
     blocks: list[tuple[str | None, str]] = []
     link: str | None = None
     for part in parts:
         if part in _CAUSE_MARKERS:
             link = "cause"
-        elif part == _CONTEXT_MARKER:
+        elif part in (_CONTEXT_MARKER, _DAGSTER_CONTEXT_MARKER):
             link = "context"
         else:
             blocks.append((link, part))
@@ -99,30 +117,67 @@ def _split_blocks(text: str) -> list[tuple[str | None, str]]:
     return blocks
 
 
-def _exception_line(lines: list[str]) -> tuple[str, str] | None:
+def _exception_line(lines: list[str], start: int = 0) -> tuple[str, str, int] | None:
     """Find the `Type: message` line of a block; the message may span following lines."""
     # Python prints it after the last frame; Dagster prints it first, then "Stack Trace:".
     last_frame = -1
     for i, line in enumerate(lines):
-        if _FRAME_RE.match(line):
+        if 'File "' in line and _FRAME_RE.match(line):
             last_frame = i
-    order = list(range(last_frame + 1, len(lines))) + list(range(0, max(last_frame, 0)))
+    n = len(lines)
+    if last_frame >= 0:
+        order = list(range(last_frame + 1, n)) + list(range(last_frame))
+    else:
+        # No frames: a bare error line, usually near the start or the end of the text.
+        order = list(range(min(n, 60))) + list(range(max(60, n - 240), n))
+    if start:
+        order = list(range(start, n))
     for i in order:
         line = lines[i].rstrip()
         if not line or line.startswith((" ", "\t")) or line == _TB_HEADER:
             continue
-        m = _EXC_LINE_RE.match(line)
+        m = _EXC_LINE_RE.match(line[:_MAX_TYPE_LINE])
         if m:
-            msg_lines = [m.group("msg") or ""]
-            for follow in lines[i + 1 :]:
+            first = line[m.end("type") :]
+            first = first[1:].lstrip(" ") if first.startswith(":") else first.strip()
+            msg_lines = [first]
+            for follow in lines[i + 1 : i + 1 + _MAX_MSG_LINES]:
                 if (
                     not follow.strip()
-                    or _FRAME_RE.match(follow)
+                    or ('File "' in follow and _FRAME_RE.match(follow))
                     or follow.startswith(("Stack Trace:", _TB_HEADER))
                 ):
                     break
                 msg_lines.append(follow.rstrip())
-            return m.group("type"), "\n".join(msg_lines).strip()
+            return m.group("type"), "\n".join(msg_lines).strip(), i
+    return None
+
+
+_DAGSTER_WRAPPERS = frozenset(
+    {
+        "DagsterExecutionStepExecutionError",
+        "DagsterExecutionLoadInputError",
+        "DagsterExecutionHandleOutputError",
+        "DagsterResourceFunctionError",
+        "DagsterUserCodeExecutionError",
+        "DagsterTypeLoadingError",
+    }
+)
+
+
+def _inline_cause(lines: list[str], at: int) -> tuple[str, str] | None:
+    """An exception line printed after a Dagster wrapper's line and before its stack."""
+    for i in range(at + 1, min(len(lines), at + 40)):
+        line = lines[i]
+        if line.startswith("Stack Trace:") or ('File "' in line and _FRAME_RE.match(line)):
+            return None
+        if not line.strip() or line[:1] in (" ", "\t"):
+            continue
+        m = _EXC_LINE_RE.match(line.rstrip()[:_MAX_TYPE_LINE])
+        if m and m.group("type").rsplit(".", 1)[-1] not in _DAGSTER_WRAPPERS:
+            found = _exception_line(lines, start=i)
+            if found is not None:
+                return found[0], found[1]
     return None
 
 
@@ -134,22 +189,29 @@ def parse_exceptions(text: str) -> list[ExceptionInfo]:
     ("The above exception was caused by the following exception"). Both are normalised
     to root first.
     """
-    dagster_order = _CAUSE_MARKERS[1] in text
+    if len(text) > MAX_PARSE_CHARS:
+        # Tracebacks end a failure log: keep the tail, starting at a line boundary.
+        tail = text[-MAX_PARSE_CHARS:]
+        text = tail[tail.find("\n") + 1 :]
+    dagster_order = _CAUSE_MARKERS[1] in text or _DAGSTER_CONTEXT_MARKER in text
     infos: list[ExceptionInfo] = []
     for link, block in _split_blocks(text):
         lines = block.splitlines()
         found = _exception_line(lines)
         if found is None:
             continue
-        etype, msg = found
-        infos.append(
-            ExceptionInfo(
-                type=etype,
-                message=msg,
-                frames=parse_frames(lines),
-                link=_as_link(link),
-            )
-        )
+        etype, msg, at = found
+        frames = parse_frames(lines)
+        infos.append(ExceptionInfo(type=etype, message=msg, frames=frames, link=_as_link(link)))
+        if etype.rsplit(".", 1)[-1] in _DAGSTER_WRAPPERS:
+            # Newer Dagster prints the user error inline, before "Stack Trace:".
+            inner = _inline_cause(lines, at)
+            if inner is not None:
+                itype, imsg = inner
+                infos.append(
+                    ExceptionInfo(type=itype, message=imsg, frames=list(frames), link="cause")
+                )
+                dagster_order = True
     if dagster_order and len(infos) > 1:
         # Surface first in the text: reverse, and move links to the following element.
         links = [i.link for i in infos]
@@ -189,7 +251,9 @@ def exceptions_from_live(exc: BaseException) -> list[ExceptionInfo]:
         ]
         ctype = type(e)
         mod = ctype.__module__
-        name = ctype.__qualname__ if mod in ("builtins", "__main__") else f"{mod}.{ctype.__qualname__}"
+        name = (
+            ctype.__qualname__ if mod in ("builtins", "__main__") else f"{mod}.{ctype.__qualname__}"
+        )
         # The link of element k (k>0) is how chain[k-1] relates to it, read from the surface side.
         rel = chain[len(chain) - idx][1] if idx > 0 else None
         infos.append(ExceptionInfo(type=name, message=str(e), frames=frames, link=_as_link(rel)))
