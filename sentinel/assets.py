@@ -90,7 +90,7 @@ def incident_history(
 
 digest_job = dg.define_asset_job(
     "sentinel_digest_job",
-    selection=dg.AssetSelection.keys(["sentinel", "daily_digest"]),
+    selection=dg.AssetSelection.assets(dg.AssetKey(["sentinel", "daily_digest"])),
     tags={"sentinel/internal": "true"},
 )
 

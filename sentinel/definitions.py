@@ -12,6 +12,7 @@ from sentinel.assets import (
     incident_history,
     rca_report,
 )
+from sentinel.health_sensors import health_sensors
 from sentinel.resources import SentinelResource
 from sentinel.sensors import (
     rca_job,
@@ -41,6 +42,7 @@ def sentinel_definitions(resource: SentinelResource | None = None) -> dg.Definit
             sentinel_failure_sweep_sensor,
             sentinel_recovery_sensor,
             sentinel_outbox_sensor,
+            *health_sensors,
         ],
         resources={"sentinel": resource or SentinelResource()},
     )

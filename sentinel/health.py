@@ -81,7 +81,8 @@ ENV: dict[str, tuple[str, str]] = {
     ),
     "lookback_h": (
         "SENTINEL_HEALTH_LOOKBACK_H",
-        "hours of check evaluations read on the first tick (no cursor yet)",
+        "hours of check evaluations read on a first tick; jobs with runs this recent are "
+        "checked for regressions",
     ),
     "min_history": (
         "SENTINEL_HEALTH_MIN_HISTORY",
@@ -273,13 +274,32 @@ def freshness_stale(
     )
 
 
-def expected_cadence(timestamps: Sequence[float], min_history: int = 5) -> float | None:
+def collapse_bursts(timestamps: Iterable[float], burst_s: float = 60.0) -> list[float]:
+    """Sorted timestamps where each burst (gaps of at most `burst_s`) counts once, at its end.
+
+    A backfill or a multi-partition run writes many materializations at once; counted one
+    by one they would make a daily asset look like it materializes every few seconds.
+    (An asset materialized every minute or faster is one long burst: its cadence is
+    unknown here; give it a FreshnessPolicy.)
+    """
+    kept: list[float] = []
+    for t in sorted(_finite(timestamps)):
+        if kept and t - kept[-1] <= burst_s:
+            kept[-1] = t
+        else:
+            kept.append(t)
+    return kept
+
+
+def expected_cadence(
+    timestamps: Sequence[float], min_history: int = 5, burst_s: float = 60.0
+) -> float | None:
     """The usual gap between materializations: the median of the gaps (robust to outages).
 
-    `timestamps` are materialization times in any order; at least `min_history` of them
-    are needed (else None: not enough history to know the cadence).
+    `timestamps` are materialization times in any order, bursts (`collapse_bursts`) count
+    once; at least `min_history` of them are needed (else None: cadence unknown).
     """
-    ts = sorted(set(_finite(timestamps)))
+    ts = collapse_bursts(timestamps, burst_s)
     if len(ts) < max(min_history, 2):
         return None
     gaps = [b - a for a, b in zip(ts, ts[1:], strict=False) if b > a]
@@ -481,8 +501,9 @@ def failure_rate_spike(
     """Failure share of a job's finished runs in the window vs its baseline share.
 
     `recent` / `baseline`: one bool per finished run (True = failed). A spike needs at
-    least `min_failures` failures and a rate of at least max(min_rate, factor × baseline)
-    where the baseline is smoothed (one pseudo-success, one pseudo-failure… over 20 runs).
+    least `min_failures` failures and a rate of at least max(min_rate, factor × baseline),
+    the baseline share smoothed as (failures + 0.5) / (runs + 10) so that a short or empty
+    history means "rarely fails" rather than "never fails".
     """
     failures = sum(1 for f in recent if f)
     if not recent or failures < min_failures:

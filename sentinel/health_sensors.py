@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import sqlalchemy as sa
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 from pydantic import BaseModel, Field
 
@@ -41,8 +40,6 @@ from sentinel.incidents import Incident
 from sentinel.reporting import RCA_ASSET_KEY, Sentinel
 from sentinel.resources import SentinelResource
 from sentinel.sensors import rca_job
-from sentinel.store import incidents as incidents_table
-from sentinel.store import transaction
 from sentinel.triage import RCA_JOB_NAME, open_incident
 
 FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
@@ -99,37 +96,17 @@ def check_fingerprint(asset: str, check: str) -> str:
 
 def open_incidents(sentinel: Sentinel, kinds: Iterable[str]) -> list[Incident]:
     """Open incidents the health sensors opened, of these kinds."""
-    with sentinel.store.engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(incidents_table).where(
-                incidents_table.c.status == "open",
-                incidents_table.c.source == "health",
-                incidents_table.c.kind.in_(list(kinds)),
-            )
-        ).all()
-    return [Incident.model_validate(dict(r._mapping)) for r in rows]
+    return sentinel.store.open_incidents(list(kinds), source="health")
 
 
 def resolve_incident(
     sentinel: Sentinel, incident: Incident, run_id: str | None = None, now: float | None = None
 ) -> bool:
-    """Resolve one open health incident and queue the 'resolved' edit of its message.
-
-    (`IncidentStore.resolve` resolves a job's *failure* incidents by target; health
-    incidents are resolved one by one when their own problem is gone.)
-    """
-    now = time.time() if now is None else now
-    with transaction(sentinel.store.engine, lock_key=incident.fingerprint) as conn:
-        res = conn.execute(
-            incidents_table.update()
-            .where(incidents_table.c.id == incident.id, incidents_table.c.status == "open")
-            .values(status="resolved", open_key=None, resolved_at=now, resolved_by_run_id=run_id)
-        )
-    if res.rowcount != 1:
+    """Resolve one open health incident and queue the 'resolved' edit of its message."""
+    resolved = sentinel.store.resolve_one(incident, run_id, now)
+    if resolved is None:
         return False
-    resolved = sentinel.store.get(incident.id)
-    if resolved is not None:
-        sentinel.notify_resolved(resolved, run_id, deliver=False)
+    sentinel.notify_resolved(resolved, run_id, deliver=False)
     return True
 
 

@@ -272,6 +272,31 @@ class IncidentStore:
                 inc.status, inc.resolved_at, inc.resolved_by_run_id = "resolved", now, run_id
             return resolved
 
+    def open_incidents(self, kinds: list[str], source: str | None = None) -> list[Incident]:
+        query = sa.select(incidents).where(
+            incidents.c.status == "open", incidents.c.kind.in_(kinds)
+        )
+        if source is not None:
+            query = query.where(incidents.c.source == source)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [inc for inc in (_row(r) for r in rows) if inc is not None]
+
+    def resolve_one(
+        self, incident: Incident, run_id: str | None = None, now: float | None = None
+    ) -> Incident | None:
+        """Resolve one open incident (a health problem that is gone); None if it was not open."""
+        now = time.time() if now is None else now
+        with transaction(self.engine, lock_key=incident.fingerprint) as conn:
+            res = conn.execute(
+                incidents.update()
+                .where(incidents.c.id == incident.id, incidents.c.status == "open")
+                .values(status="resolved", open_key=None, resolved_at=now, resolved_by_run_id=run_id)
+            )
+            if res.rowcount != 1:
+                return None
+            return self._get(conn, incident.id)
+
     def opened_between(self, start: float, end: float) -> list[Incident]:
         with self.engine.connect() as conn:
             rows = conn.execute(

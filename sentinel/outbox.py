@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sentinel.errors import DeliveryError, RetryLater
 from sentinel.slack import Message, SlackTransport
-from sentinel.store import engine_for, outbox, transaction
+from sentinel.store import engine_for, outbox, pace, transaction
 
 MAX_ATTEMPTS = 50
 LEASE_S = 60.0
@@ -172,10 +172,39 @@ class Outbox:
         with transaction(self.engine) as conn:
             conn.execute(outbox.update().where(outbox.c.key == key).values(lease_until=None, **values))
 
+    def _reserve_slot(self, channel: str, now: float, pace_s: float, max_wait_s: float) -> float | None:
+        """Book the channel's next send slot (shared by every process): about one message
+        per `pace_s` per channel. None when the slot is further away than `max_wait_s`."""
+        if pace_s <= 0:
+            return now
+        with transaction(self.engine, lock_key=f"pace:{channel}") as conn:
+            row = conn.execute(sa.select(pace.c.next_at).where(pace.c.channel == channel)).first()
+            slot = max(now, row.next_at if row else now)
+            if slot - now > max_wait_s:
+                return None
+            if row is None:
+                conn.execute(pace.insert().values(channel=channel, next_at=slot + pace_s))
+            else:
+                conn.execute(
+                    pace.update().where(pace.c.channel == channel).values(next_at=slot + pace_s)
+                )
+            return slot
+
     def deliver(
-        self, key: str, transport: SlackTransport, now: Callable[[], float] = time.time
+        self,
+        key: str,
+        transport: SlackTransport,
+        now: Callable[[], float] = time.time,
+        *,
+        pace_s: float = 1.0,
+        max_wait_s: float = 3.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> OutboxItem | None:
-        """Try to send one queued message now. Returns the row as it stands afterwards."""
+        """Try to send one queued message now. Returns the row as it stands afterwards.
+
+        Waits for the channel's pacing slot up to `max_wait_s`; past that the message
+        stays queued for the drain.
+        """
         item = self.get(key)
         if item is None or item.status != "pending" or not transport.configured:
             return item
@@ -204,6 +233,12 @@ class Outbox:
             if found is not None:
                 self._finish(key, status="sent", sent_at=now(), channel_id=found[0], ts=found[1])
                 return self.get(key)
+        slot = self._reserve_slot(item.channel, now(), pace_s, max_wait_s)
+        if slot is None:
+            self._finish(key, next_attempt_at=now() + 1.0)
+            return self.get(key)
+        if slot > now():
+            sleep(slot - now())
         try:
             channel_id, ts = item.channel_id, item.ts
             usable_parent = parent is not None and parent.status == "sent" and parent.ts
@@ -239,7 +274,15 @@ class Outbox:
                 next_attempt_at=now() + backoff_s(attempts + 4),
             )
         else:
-            self._finish(key, status="sent", sent_at=now(), channel_id=channel_id, ts=ts, attempts=item.attempts + 1, last_error=None)
+            self._finish(
+                key,
+                status="sent",
+                sent_at=now(),
+                channel_id=channel_id,
+                ts=ts,
+                attempts=item.attempts + 1,
+                last_error=None,
+            )
         return self.get(key)
 
     def drain(
@@ -257,7 +300,6 @@ class Outbox:
             result.waiting = self.backlog()
             return result
         start = now()
-        last_sent: dict[str, float] = {}
         with self.engine.connect() as conn:
             due = [
                 r.key
@@ -274,15 +316,13 @@ class Outbox:
             item = self.get(key)
             if item is None or item.status != "pending" or item.channel in blocked_channels:
                 continue
-            wait = last_sent.get(item.channel, -1e9) + per_channel_interval_s - now()
-            if wait > 0:
-                sleep(wait)
-            after = self.deliver(key, transport, now=now)
+            after = self.deliver(
+                key, transport, now=now, pace_s=per_channel_interval_s, max_wait_s=30.0, sleep=sleep
+            )
             if after is None:
                 continue
             if after.status == "sent":
                 result.sent += 1
-                last_sent[item.channel] = now()
             elif after.attempts > item.attempts:
                 result.failed += 1
                 if after.last_error:

@@ -10,15 +10,13 @@
 import dagster as dg
 
 from sentinel import triage
-from sentinel.assets import incident_partitions
 from sentinel.reporting import RCA_ASSET_KEY
 from sentinel.resources import SentinelResource
 from sentinel.triage import RCA_JOB_NAME
 
 rca_job = dg.define_asset_job(
     RCA_JOB_NAME,
-    selection=dg.AssetSelection.keys(RCA_ASSET_KEY),
-    partitions_def=incident_partitions,
+    selection=dg.AssetSelection.assets(RCA_ASSET_KEY),
     tags={"sentinel/internal": "true"},
 )
 

@@ -92,6 +92,14 @@ outbox = sa.Table(
     sa.Column("last_error", sa.Text),
 )
 
+# Per-channel pacing shared by every process: the earliest time the next message may go.
+pace = sa.Table(
+    "sentinel_pace",
+    metadata,
+    sa.Column("channel", sa.String(255), primary_key=True),
+    sa.Column("next_at", sa.Float, nullable=False),
+)
+
 _ENGINES: dict[str, Engine] = {}
 _ENGINES_LOCK = threading.Lock()
 

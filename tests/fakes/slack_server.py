@@ -47,6 +47,8 @@ class FakeSlack:
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     port: int = 0
+    # While set, every call is answered like this (an outage: 500s or 429s).
+    failing: Scripted | None = None
 
     @property
     def url(self) -> str:
@@ -105,7 +107,7 @@ class FakeSlack:
                 call = Call(method, body, dict(self.headers.items()), time.time())
                 with fake._lock:
                     fake.calls.append(call)
-                    scripted = fake.script.popleft() if fake.script else None
+                    scripted = fake.script.popleft() if fake.script else fake.failing
                 if scripted is not None and scripted.status != 200:
                     call.answered = scripted.status
                     headers = {}
