@@ -24,15 +24,21 @@ run: install $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(DAGSTER_PORT)
 
 test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy brain
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff format --check sentinel brain
 	$(VENV)/bin/mypy brain
 
 bench: install
-	$(PY) -m bench
+	$(PY) -m bench.brain_eval
+	$(PY) -m bench.redact_speed
+	$(PY) -m bench.nab_eval
+	$(PY) -m bench.burst
+	$(PY) -m bench.launch_latency
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

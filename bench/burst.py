@@ -30,8 +30,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home, FakeSlack() as slack:
-        os.environ.update(DAGSTER_HOME=home, SLACK_BOT_TOKEN=slack.token, SLACK_API_URL=slack.url,
-                          SENTINEL_BRAIN="rules")
+        os.environ.update(
+            DAGSTER_HOME=home,
+            SLACK_BOT_TOKEN=slack.token,
+            SLACK_API_URL=slack.url,
+            SENTINEL_BRAIN="rules",
+        )
         with dg.instance_for_test(temp_dir=home) as instance:
             t0 = time.time()
             run_ids = run_failures(instance, args.runs)
@@ -52,7 +56,9 @@ def main() -> None:
                     break
             registered = time.time() - t1
             for key in keys:
-                dg.materialize([rca_report], partition_key=key, instance=instance, resources=resources)
+                dg.materialize(
+                    [rca_report], partition_key=key, instance=instance, resources=resources
+                )
             diagnosed = time.time() - t1
             drained = 0.0
             while s.outbox.backlog():
@@ -63,13 +69,19 @@ def main() -> None:
 
             incidents = s.store.all()
             per_second = Counter(int(c.at) for c in slack.messages())
-            print(f"registered all {len(run_ids)} failures in {registered:.1f} s ({ticks} sensor tick(s))")
-            print(f"incidents: {len(incidents)}; occurrences counted: {sum(i.occurrences for i in incidents)}")
+            counted = sum(i.occurrences for i in incidents)
+            print(f"registered all {len(run_ids)} failures in {registered:.1f} s ({ticks} tick(s))")
+            print(f"incidents: {len(incidents)}; occurrences counted: {counted}")
             print(f"RCA reports materialized: {len(keys)} (done {diagnosed:.1f} s after the burst)")
-            print(f"Slack: {len(slack.top_level())} top-level, {len(slack.replies())} thread replies, "
-                  f"{len(slack.messages('chat.update'))} updates; outbox drained in {drained:.1f} s")
+            updates = len(slack.messages("chat.update"))
+            print(
+                f"Slack: {len(slack.top_level())} top-level, {len(slack.replies())} replies, "
+                f"{updates} updates; outbox drained in {drained:.1f} s"
+            )
             print(f"peak messages in any one second (one channel): {max(per_second.values())}")
-            print(f"total processing time: {total:.1f} s; outbox backlog left: {s.outbox.backlog()}")
+            print(
+                f"total processing time: {total:.1f} s; outbox backlog left: {s.outbox.backlog()}"
+            )
 
 
 if __name__ == "__main__":

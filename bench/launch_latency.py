@@ -31,7 +31,9 @@ def main() -> None:
             "SENTINEL_INCIDENT_WINDOW_H": "0.0001",
         }
         with dagster_dev(Path(tmp), env) as dep:
-            warm = dep.launch("demo_etl", {"ops": {"extract_data": {"config": {"scenario": "none"}}}})
+            warm = dep.launch(
+                "demo_etl", {"ops": {"extract_data": {"config": {"scenario": "none"}}}}
+            )
             print(f"warm-up run {warm[:8]} launched (code locations loaded)")
             latencies = []
             for _ in range(args.launches):
@@ -45,8 +47,10 @@ def main() -> None:
                 latency = found[0].at - start
                 latencies.append(latency)
                 print(f"run {run_id[:8]}: launch → Slack {latency:.2f} s")
-    print(f"median of {len(latencies)} launches: {statistics.median(latencies):.2f} s "
-          f"(min {min(latencies):.2f}, max {max(latencies):.2f})")
+    print(
+        f"median of {len(latencies)} launches: {statistics.median(latencies):.2f} s "
+        f"(min {min(latencies):.2f}, max {max(latencies):.2f})"
+    )
 
 
 if __name__ == "__main__":

@@ -25,12 +25,16 @@ def to_markdown(report: Report, *, title: str | None = None, run_url: str | None
         loc = report.failing_location
         where = f"{loc.file}:{loc.line}" if loc.line else loc.file
         out.append("")
-        out.append(f"**Failing location:** `{where}`" + (f" in `{loc.function}`" if loc.function else ""))
+        out.append(
+            f"**Failing location:** `{where}`" + (f" in `{loc.function}`" if loc.function else "")
+        )
     if run_url:
         out += ["", f"**Run:** [{run_url}]({run_url})"]
     out += ["", "## Ranked causes", ""]
     for i, cand in enumerate(report.candidates, start=1):
-        out.append(f"{i}. **{cand.cause}** — `{cand.category.value}`, confidence {cand.confidence:.0%}")
+        out.append(
+            f"{i}. **{cand.cause}** — `{cand.category.value}`, confidence {cand.confidence:.0%}"
+        )
     top = report.top
     if top and top.evidence:
         out += ["", "## Evidence", "", _fence("\n".join(top.evidence))]

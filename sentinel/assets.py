@@ -5,12 +5,11 @@ the UI) diagnoses that incident again from its stored evidence, with Gemini when
 is set, and updates its Slack message instead of posting a new one.
 """
 
-
 import time
 
+import dagster as dg
 import pandas as pd
 
-import dagster as dg
 from brain.diagnose import diagnose
 from brain.models import Evidence
 from sentinel import slack
@@ -29,7 +28,9 @@ incident_partitions = dg.DynamicPartitionsDefinition(name=INCIDENT_PARTITIONS)
     description="Root-cause analysis report of one incident (partition = incident id).",
     kinds={"python"},
 )
-def rca_report(context: dg.AssetExecutionContext, sentinel: SentinelResource) -> dg.MaterializeResult:
+def rca_report(
+    context: dg.AssetExecutionContext, sentinel: SentinelResource
+) -> dg.MaterializeResult:
     s = sentinel.get(context.instance)
     incident_id = context.partition_key
     incident = s.store.get(incident_id)
@@ -41,10 +42,14 @@ def rca_report(context: dg.AssetExecutionContext, sentinel: SentinelResource) ->
         else:
             run = context.instance.get_run_by_id(incident.first_run_id or "")
             if run is None:
-                raise dg.Failure(f"Incident {incident_id} has no stored evidence and its run is gone.")
+                raise dg.Failure(
+                    f"Incident {incident_id} has no stored evidence and its run is gone."
+                )
             evidence = from_run(context.instance, run)
         report = diagnose(evidence, s.settings.brain)
-        metadata = s.record(None, incident, evidence, report, runless=False, rediagnosis_of=context.run_id)
+        metadata = s.record(
+            None, incident, evidence, report, runless=False, rediagnosis_of=context.run_id
+        )
     except Exception as e:
         s.degraded(
             key=f"rca:{incident_id}",
@@ -74,7 +79,9 @@ def incident_history(
     ]
     schema = dg.TableSchema(
         columns=[
-            dg.TableColumn(c, "float" if c == "mttr_s" else "int" if c == "occurrences" else "string")
+            dg.TableColumn(
+                c, "float" if c == "mttr_s" else "int" if c == "occurrences" else "string"
+            )
             for c in df.columns
         ]
     )
@@ -100,7 +107,9 @@ digest_job = dg.define_asset_job(
     group_name="sentinel",
     description="The last 24 h in one Slack message: counts by category, top recurring incidents.",
 )
-def daily_digest(context: dg.AssetExecutionContext, sentinel: SentinelResource) -> dg.MaterializeResult:
+def daily_digest(
+    context: dg.AssetExecutionContext, sentinel: SentinelResource
+) -> dg.MaterializeResult:
     s = sentinel.get(context.instance)
     now = time.time()
     digest = summarize(s.store.all(), now)

@@ -2,7 +2,6 @@
 code location of the instance. Load it beside your own code locations (workspace.yaml).
 """
 
-
 import dagster as dg
 
 from sentinel.assets import (

@@ -13,8 +13,17 @@ if TYPE_CHECKING:
     import pandas as pd
 
 HISTORY_COLUMNS = [
-    "incident_id", "kind", "target", "step", "category", "severity", "first_seen",
-    "last_seen", "occurrences", "status", "mttr_s",
+    "incident_id",
+    "kind",
+    "target",
+    "step",
+    "category",
+    "severity",
+    "first_seen",
+    "last_seen",
+    "occurrences",
+    "status",
+    "mttr_s",
 ]
 
 

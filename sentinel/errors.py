@@ -1,10 +1,10 @@
 """Sentinel's exception tree. Catch these narrow types; re-raise with `from e`.
 
-    SentinelError
-    ├── ConfigurationError      bad or contradictory settings
-    ├── StoreError              the incident store cannot be reached or written
-    └── DeliveryError           Slack refused or could not be reached
-        └── RetryLater          transient: try again after `retry_after` seconds
+SentinelError
+├── ConfigurationError      bad or contradictory settings
+├── StoreError              the incident store cannot be reached or written
+└── DeliveryError           Slack refused or could not be reached
+    └── RetryLater          transient: try again after `retry_after` seconds
 """
 
 from __future__ import annotations

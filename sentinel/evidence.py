@@ -86,7 +86,9 @@ def _upstream(instance: DagsterInstance, asset_keys: Sequence[dg.AssetKey]) -> l
     for key in asset_keys[:10]:
         event = instance.get_latest_materialization_event(key)
         if event is None or event.asset_materialization is None:
-            out.append(UpstreamAsset(asset_key=key.to_user_string(), metadata={"materialized": False}))
+            out.append(
+                UpstreamAsset(asset_key=key.to_user_string(), metadata={"materialized": False})
+            )
             continue
         meta: dict[str, Any] = {}
         for name, value in event.asset_materialization.metadata.items():
@@ -110,7 +112,9 @@ def _previous_success(instance: DagsterInstance, run: DagsterRun) -> dict[str, A
     rec = records[0]
     prev = rec.dagster_run
     diff = sorted(
-        k for k in set(prev.run_config) | set(run.run_config) if prev.run_config.get(k) != run.run_config.get(k)
+        k
+        for k in set(prev.run_config) | set(run.run_config)
+        if prev.run_config.get(k) != run.run_config.get(k)
     )
     return {
         "run_id": prev.run_id,
@@ -137,8 +141,11 @@ def _asset_facts(context: dg.HookContext, evidence: Evidence) -> None:
     try:
         layer = step_context.job_def.asset_layer  # type: ignore[union-attr]
         keys = sorted(
-            (k for k in layer.get_selected_entity_keys_for_node(step_context.step.node_handle)  # type: ignore[union-attr]
-             if isinstance(k, dg.AssetKey)),
+            (
+                k
+                for k in layer.get_selected_entity_keys_for_node(step_context.step.node_handle)  # type: ignore[union-attr]
+                if isinstance(k, dg.AssetKey)
+            ),
             key=lambda k: k.to_user_string(),
         )
         if not keys:
@@ -147,11 +154,15 @@ def _asset_facts(context: dg.HookContext, evidence: Evidence) -> None:
         nodes = [graph.get(k) for k in keys]
     except (AttributeError, KeyError, TypeError, ValueError):
         return
-    evidence.asset = keys[0].to_user_string() if len(keys) == 1 else ", ".join(k.to_user_string() for k in keys)
+    evidence.asset = (
+        keys[0].to_user_string() if len(keys) == 1 else ", ".join(k.to_user_string() for k in keys)
+    )
     evidence.owners = sorted({o for n in nodes for o in (n.owners or [])})
     groups = {n.group_name for n in nodes if n.group_name}
     evidence.group = groups.pop() if len(groups) == 1 else None
-    parents = sorted({p for n in nodes for p in n.parent_keys} - set(keys), key=lambda k: k.to_user_string())
+    parents = sorted(
+        {p for n in nodes for p in n.parent_keys} - set(keys), key=lambda k: k.to_user_string()
+    )
     evidence.upstream = _upstream(context.instance, parents)
     seen: set[dg.AssetKey] = set(keys)
     frontier = [c for n in nodes for c in n.child_keys]
@@ -247,7 +258,9 @@ def failure_of(evidence: Evidence, source: str) -> Failure:
         error_type=root.type if root else evidence.kind,
         message=root.message if root else evidence.text[:300],
     )
-    title = f"{root.type.rsplit('.', 1)[-1]} in {evidence.step or target}" if root else evidence.kind
+    title = (
+        f"{root.type.rsplit('.', 1)[-1]} in {evidence.step or target}" if root else evidence.kind
+    )
     return Failure(
         fingerprint=fp,
         kind=evidence.kind,
@@ -263,4 +276,3 @@ def failure_of(evidence: Evidence, source: str) -> Failure:
         run_id=evidence.run_id,
         source=source,  # type: ignore[arg-type]
     )
-

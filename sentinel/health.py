@@ -209,8 +209,12 @@ def failed_check(ev: CheckEvaluation) -> Finding | None:
     if ev.passed:
         return None
     details = [
-        f"Severity: {ev.severity}" + (" (blocking: downstream assets were not materialized)"
-                                      if ev.blocking else " (non-blocking)"),
+        f"Severity: {ev.severity}"
+        + (
+            " (blocking: downstream assets were not materialized)"
+            if ev.blocking
+            else " (non-blocking)"
+        ),
     ]
     if ev.description:
         details.append(f"Description: {ev.description}")
@@ -228,8 +232,10 @@ def failed_check(ev: CheckEvaluation) -> Finding | None:
         asset=ev.asset,
         step=ev.check,
         severity="warn" if ev.severity.upper() == "WARN" else "error",
-        tags={"dagster/asset_check": f"{ev.asset}:{ev.check}", **({"dagster/run_id": ev.run_id}
-                                                                  if ev.run_id else {})},
+        tags={
+            "dagster/asset_check": f"{ev.asset}:{ev.check}",
+            **({"dagster/run_id": ev.run_id} if ev.run_id else {}),
+        },
     )
 
 

@@ -165,8 +165,10 @@ def settle(
                 )
             )
     if resolve is None:
+
         def resolve(inc: Incident) -> bool:
             return inc.fingerprint not in current and (in_scope is None or in_scope(inc))
+
     for incident in existing.values():
         if incident.fingerprint in current or not resolve(incident):
             continue
@@ -361,9 +363,7 @@ def successful_durations(instance: DagsterInstance, job: str, limit: int) -> lis
     return [run_info(r) for r in records]
 
 
-def run_health_findings(
-    instance: DagsterInstance, cfg: HealthConfig, now: float
-) -> list[Finding]:
+def run_health_findings(instance: DagsterInstance, cfg: HealthConfig, now: float) -> list[Finding]:
     records = instance.get_run_records(dg.RunsFilter(statuses=ACTIVE), limit=1000)
     active = [run_info(r) for r in records]
     durations: dict[str, list[float]] = {}

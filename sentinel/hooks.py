@@ -5,7 +5,6 @@ resource: settings come from the environment when it fires. It never raises and 
 changes the step's outcome; if Sentinel itself fails, a degraded report goes out instead.
 """
 
-
 import logging
 from collections.abc import Mapping
 

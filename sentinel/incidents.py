@@ -291,7 +291,9 @@ class IncidentStore:
             res = conn.execute(
                 incidents.update()
                 .where(incidents.c.id == incident.id, incidents.c.status == "open")
-                .values(status="resolved", open_key=None, resolved_at=now, resolved_by_run_id=run_id)
+                .values(
+                    status="resolved", open_key=None, resolved_at=now, resolved_by_run_id=run_id
+                )
             )
             if res.rowcount != 1:
                 return None

@@ -101,9 +101,16 @@ class Outbox:
             with self.engine.begin() as conn:
                 conn.execute(
                     outbox.insert().values(
-                        key=key, incident_id=incident_id, channel=channel, kind="post",
-                        parent_key=digest_key, payload="{}", status="merged", attempts=0,
-                        next_attempt_at=now, created_at=now,
+                        key=key,
+                        incident_id=incident_id,
+                        channel=channel,
+                        kind="post",
+                        parent_key=digest_key,
+                        payload="{}",
+                        status="merged",
+                        attempts=0,
+                        next_attempt_at=now,
+                        created_at=now,
                     )
                 )
         except IntegrityError:
@@ -150,7 +157,9 @@ class Outbox:
         with self.engine.connect() as conn:
             return int(
                 conn.execute(
-                    sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status == "pending")
+                    sa.select(sa.func.count())
+                    .select_from(outbox)
+                    .where(outbox.c.status == "pending")
                 ).scalar_one()
             )
 
@@ -170,9 +179,13 @@ class Outbox:
 
     def _finish(self, key: str, **values: object) -> None:
         with transaction(self.engine) as conn:
-            conn.execute(outbox.update().where(outbox.c.key == key).values(lease_until=None, **values))
+            conn.execute(
+                outbox.update().where(outbox.c.key == key).values(lease_until=None, **values)
+            )
 
-    def _reserve_slot(self, channel: str, now: float, pace_s: float, max_wait_s: float) -> float | None:
+    def _reserve_slot(
+        self, channel: str, now: float, pace_s: float, max_wait_s: float
+    ) -> float | None:
         """Book the channel's next send slot (shared by every process): about one message
         per `pace_s` per channel. None when the slot is further away than `max_wait_s`."""
         if pace_s <= 0:

@@ -60,7 +60,9 @@ def diagnose_within(evidence: Evidence, settings: SentinelSettings, budget_s: fl
     if "report" in box:
         return box["report"]
     report = analyze(redact_data(evidence))
-    report.notes.append(f"The full diagnosis did not finish within {budget_s:.0f} s; offline analyzers only.")
+    report.notes.append(
+        f"The full diagnosis did not finish within {budget_s:.0f} s; offline analyzers only."
+    )
     return report
 
 
@@ -160,7 +162,8 @@ class Sentinel:
         report = redact_data(report)
         report.fingerprint = incident.fingerprint
         run_url = self.settings.run_url(incident.last_run_id) if incident.last_run_id else None
-        title = f"{incident.job or incident.target or 'Dagster'} · {incident.title or report.category.value}"
+        where = incident.job or incident.target or "Dagster"
+        title = f"{where} · {incident.title or report.category.value}"
         markdown = redact(to_markdown(report, title=title, run_url=run_url))
         self.store.save_report(
             incident.id,
@@ -250,7 +253,9 @@ class Sentinel:
         window = self.settings.storm_window_s
         digest = f"storm:{int(incident.first_seen // window)}"
         channel = self.settings.slack_channel
-        self.outbox.merge_into(post_key(incident.id), digest, channel=channel, incident_id=incident.id)
+        self.outbox.merge_into(
+            post_key(incident.id), digest, channel=channel, incident_id=incident.id
+        )
         message = slack.render_storm(members, self.settings.ui_url, window)
         current = self.outbox.get(digest)
         if current is None or current.status == "pending":
@@ -270,7 +275,9 @@ class Sentinel:
         incident = registration.incident
         run_url = self.settings.run_url(incident.last_run_id) if incident.last_run_id else None
         message = slack.render_repeat(incident, run_url)
-        pending = self.outbox.pending_for(incident.id, kind="reply", key_prefix=f"{incident.id}:repeat:")
+        pending = self.outbox.pending_for(
+            incident.id, kind="reply", key_prefix=f"{incident.id}:repeat:"
+        )
         if pending is not None:
             self.outbox.replace_payload(pending.key, message)
             return self._delivery(self.outbox.get(pending.key))
@@ -341,6 +348,8 @@ def last_resort(settings: SentinelSettings | None, title: str, error: BaseExcept
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"at": time.time(), "title": title, "error": redact(str(error))}) + "\n")
+            fh.write(
+                json.dumps({"at": time.time(), "title": title, "error": redact(str(error))}) + "\n"
+            )
     except OSError as e:
         log.error("cannot write %s: %s", path, e)

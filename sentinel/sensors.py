@@ -6,7 +6,6 @@
 - `sentinel_outbox_sensor`: drains the Slack outbox (bounded per tick).
 """
 
-
 import dagster as dg
 
 from sentinel import triage
@@ -32,7 +31,9 @@ rca_job = dg.define_asset_job(
 def sentinel_run_failure_sensor(
     context: dg.RunFailureSensorContext, sentinel: SentinelResource
 ) -> dg.RunRequest | dg.SkipReason:
-    decision = triage.on_failed_run(sentinel.get(context.instance), context.instance, context.dagster_run)
+    decision = triage.on_failed_run(
+        sentinel.get(context.instance), context.instance, context.dagster_run
+    )
     if decision.partition_key is None:
         return dg.SkipReason(decision.reason)
     return dg.RunRequest(

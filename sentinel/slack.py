@@ -77,15 +77,16 @@ def _header(text: str) -> dict[str, Any]:
 
 
 def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, MAX_CONTEXT)}]}
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": truncate(text, MAX_CONTEXT)}],
+    }
 
 
 def _link_button(url: str, label: str = "Open run in Dagster") -> dict[str, Any]:
     return {
         "type": "actions",
-        "elements": [
-            {"type": "button", "text": {"type": "plain_text", "text": label}, "url": url}
-        ],
+        "elements": [{"type": "button", "text": {"type": "plain_text", "text": label}, "url": url}],
     }
 
 
@@ -139,7 +140,11 @@ def mentions(owners: list[str], mapping: dict[str, str]) -> list[str]:
 
 # --- rendering ---------------------------------------------------------------------------
 
-_SEVERITY_EMOJI = {"critical": ":red_circle:", "high": ":red_circle:", "medium": ":large_orange_circle:"}
+_SEVERITY_EMOJI = {
+    "critical": ":red_circle:",
+    "high": ":red_circle:",
+    "medium": ":large_orange_circle:",
+}
 
 
 def _where(incident: Incident) -> str:
@@ -166,10 +171,13 @@ def render_incident(
     """The top-level message: what, where, top cause with confidence, evidence, fix, link."""
     top = report.top
     what = report.error_type or incident.title or incident.kind
-    status = ":white_check_mark: Resolved" if resolved_note else _SEVERITY_EMOJI.get(
-        report.severity.value, ":warning:"
+    status = (
+        ":white_check_mark: Resolved"
+        if resolved_note
+        else _SEVERITY_EMOJI.get(report.severity.value, ":warning:")
     )
-    title = f"{'Resolved: ' if resolved_note else ''}{what} in {incident.step or incident.target or 'Dagster'}"
+    where = incident.step or incident.target or "Dagster"
+    title = f"{'Resolved: ' if resolved_note else ''}{what} in {where}"
     blocks: list[dict[str, Any]] = [_header(title)]
     if resolved_note:
         blocks.append(_section(f"{status} {escape(resolved_note)}"))
@@ -180,12 +188,15 @@ def render_incident(
     if top is not None:
         blocks.append(
             _section(
-                f"*Root cause* ({escape(report.category.value)}, confidence {top.confidence:.0%}):\n"
+                f"*Root cause* ({escape(report.category.value)}, "
+                f"confidence {top.confidence:.0%}):\n"
                 f"{escape(top.cause)}"
             )
         )
         if top.evidence:
-            blocks.append(_section("*Evidence*\n" + _code_block(top.evidence[:8], MAX_SECTION - 20)))
+            blocks.append(
+                _section("*Evidence*\n" + _code_block(top.evidence[:8], MAX_SECTION - 20))
+            )
         if top.remediation:
             steps = "\n".join(f"• {escape(s)}" for s in top.remediation[:4])
             blocks.append(_section(f"*Remediation*\n{steps}"))
@@ -209,7 +220,10 @@ def render_report_thread(report: Report) -> Message:
     """The thread reply: every ranked cause with its evidence and remediation."""
     blocks: list[dict[str, Any]] = [_section(f"*Summary*\n{escape(report.summary)}")]
     for i, cand in enumerate(report.candidates[:8], start=1):
-        text = f"*{i}. {escape(cand.cause)}*\n`{cand.category.value}` · confidence {cand.confidence:.0%}"
+        text = (
+            f"*{i}. {escape(cand.cause)}*\n"
+            f"`{cand.category.value}` · confidence {cand.confidence:.0%}"
+        )
         blocks.append(_section(text))
         if cand.evidence and i > 1:
             blocks.append(_section(_code_block(cand.evidence[:6])))
@@ -217,7 +231,9 @@ def render_report_thread(report: Report) -> Message:
             blocks.append(_section("\n".join(f"• {escape(s)}" for s in cand.remediation[:4])))
     if report.failing_location:
         loc = report.failing_location
-        blocks.append(_context(escape(f"Failing location: {loc.file}:{loc.line or '?'} {loc.function or ''}")))
+        blocks.append(
+            _context(escape(f"Failing location: {loc.file}:{loc.line or '?'} {loc.function or ''}"))
+        )
     for note in report.notes[:5]:
         blocks.append(_context(escape(note)))
     return _message(f"Full report: {report.summary}", blocks)
@@ -244,15 +260,22 @@ def render_storm(members: list[Incident], ui_url: str, window_s: float) -> Messa
         lines.append(f"• `{where}` · {what} {link}".rstrip())
     if len(members) > 40:
         lines.append(f"…and {len(members) - 40} more")
-    blocks = [_header(title), _section("\n".join(lines)), _context("Each has its report in `sentinel/rca_report`; replies about one go in this thread.")]
+    blocks = [
+        _header(title),
+        _section("\n".join(lines)),
+        _context(
+            "Each has its report in `sentinel/rca_report`; replies about one go in this thread."
+        ),
+    ]
     return _message(title, blocks)
 
 
-def render_digest(digest: "Digest") -> Message:
+def render_digest(digest: Digest) -> Message:
     """The daily digest: counts by category and the top recurring incidents."""
     title = f"Sentinel daily digest: {digest.new} new incident(s) in {digest.window_h:.0f} h"
     lines = [
-        f"*Open:* {digest.open}   *Resolved:* {digest.resolved}   *Failures counted:* {digest.occurrences}"
+        f"*Open:* {digest.open}   *Resolved:* {digest.resolved}   "
+        f"*Failures counted:* {digest.occurrences}"
     ]
     if digest.mean_mttr_s is not None:
         lines.append(f"*Mean time to recovery:* {digest.mean_mttr_s / 60:.0f} min")
@@ -406,7 +429,9 @@ class SlackTransport:
             return channel, f"webhook-{time.time():.6f}"
         raise DeliveryError("Slack is not configured (no SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL)")
 
-    def find_sent(self, channel: str, key: str, oldest: float, thread_ts: str | None = None) -> tuple[str, str] | None:
+    def find_sent(
+        self, channel: str, key: str, oldest: float, thread_ts: str | None = None
+    ) -> tuple[str, str] | None:
         """Look for a message carrying `key` in its metadata (sent before a crash).
 
         Needs the `channels:history` scope; without it (or on any error) returns None and
@@ -417,7 +442,11 @@ class SlackTransport:
         try:
             if thread_ts:
                 resp = self.client.conversations_replies(
-                    channel=channel, ts=thread_ts, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
+                    channel=channel,
+                    ts=thread_ts,
+                    oldest=f"{oldest:.6f}",
+                    include_all_metadata=True,
+                    limit=200,
                 )
             else:
                 resp = self.client.conversations_history(
@@ -427,7 +456,10 @@ class SlackTransport:
             return None
         for msg in resp.get("messages") or []:
             meta = msg.get("metadata") or {}
-            if meta.get("event_type") == METADATA_EVENT and (meta.get("event_payload") or {}).get("key") == key:
+            if (
+                meta.get("event_type") == METADATA_EVENT
+                and (meta.get("event_payload") or {}).get("key") == key
+            ):
                 return str(resp.get("channel") or channel), str(msg.get("ts"))
         return None
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 from pydantic import BaseModel
 
 from brain.models import Evidence
 from brain.redact import redact_data
+from sentinel import slack
 from sentinel.evidence import failure_of, from_run
 from sentinel.incidents import is_retried
-from sentinel import slack
 from sentinel.reporting import INCIDENT_PARTITIONS, Sentinel
 
 RCA_JOB_NAME = "sentinel_rca_job"
@@ -38,7 +38,9 @@ def on_failed_run(sentinel: Sentinel, instance: dg.DagsterInstance, run: dg.Dags
                 sentinel.settings.run_url(run.run_id),
             ),
         )
-        return Decision(reason=f"Sentinel's own RCA run {run.run_id} failed: degraded report queued")
+        return Decision(
+            reason=f"Sentinel's own RCA run {run.run_id} failed: degraded report queued"
+        )
     if is_retried(run.tags):
         return Decision(reason=f"run {run.run_id} will be retried")
     if sentinel.store.run_registered(run.run_id):
@@ -58,7 +60,11 @@ def open_incident(
         failure_of(evidence, source), window_s=sentinel.settings.incident_window_h * 3600
     )
     incident = registration.incident
-    what = f"run {evidence.run_id}" if evidence.run_id else f"{evidence.kind} {evidence.asset or evidence.job}"
+    what = (
+        f"run {evidence.run_id}"
+        if evidence.run_id
+        else f"{evidence.kind} {evidence.asset or evidence.job}"
+    )
     if registration.outcome == "duplicate":
         return Decision(reason=f"{what} already registered")
     if registration.outcome == "repeat":
@@ -108,7 +114,7 @@ def sweep_failed_runs(
     records = instance.get_run_records(
         dg.RunsFilter(
             statuses=[dg.DagsterRunStatus.FAILURE],
-            updated_after=datetime.fromtimestamp(since - SWEEP_OVERLAP_S, tz=timezone.utc),
+            updated_after=datetime.fromtimestamp(since - SWEEP_OVERLAP_S, tz=UTC),
         ),
         limit=limit,
         order_by="update_timestamp",

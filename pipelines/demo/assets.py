@@ -1,6 +1,5 @@
 """The demo pipeline as software-defined assets, with Sentinel's hook on its job."""
 
-
 import dagster as dg
 
 from pipelines.demo.etl import DATA, DemoConfig, average_by_region, read_orders
@@ -14,7 +13,9 @@ def raw_orders(config: DemoConfig) -> list[dict[str, str]]:
 
 
 @dg.asset(group_name="demo", description="Average order value per region with orders.")
-def region_averages(context: dg.AssetExecutionContext, raw_orders: list[dict[str, str]]) -> dict[str, float]:
+def region_averages(
+    context: dg.AssetExecutionContext, raw_orders: list[dict[str, str]]
+) -> dict[str, float]:
     regions = sorted({o["region"] for o in raw_orders})
     averages = average_by_region(raw_orders, regions)
     context.add_output_metadata({"dagster/row_count": len(averages), "regions": ", ".join(regions)})

@@ -5,7 +5,6 @@ region for every region in the reference list, and a region with no orders in th
 divides by zero. `scenario` selects other faults real pipelines hit.
 """
 
-
 import csv
 import sqlite3
 from pathlib import Path
@@ -41,7 +40,9 @@ def read_orders(path: Path) -> list[dict[str, str]]:
 
 
 @dg.op(description="Read the day's orders and the region reference list.")
-def extract_data(context: dg.OpExecutionContext, config: DemoConfig) -> dict[str, list[dict[str, str]]]:
+def extract_data(
+    context: dg.OpExecutionContext, config: DemoConfig
+) -> dict[str, list[dict[str, str]]]:
     source = {
         "schema_drift": DATA / "orders_v2.csv",
         "missing_file": DATA / "incoming" / "orders_2026-11-25.csv",

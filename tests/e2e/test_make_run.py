@@ -15,6 +15,7 @@ from tests.fakes.slack_server import FakeSlack
 
 pytestmark = pytest.mark.e2e
 
+
 @pytest.fixture(scope="module")
 def slack() -> Iterator[FakeSlack]:
     with FakeSlack() as fake:
@@ -66,13 +67,17 @@ def test_launching_demo_etl_reports_to_slack_and_materializes_rca(
     assert len(slack.top_level()) == 1
 
 
-def test_asset_job_failure_is_reported_by_its_hook(deployment: Deployment, slack: FakeSlack) -> None:
+def test_asset_job_failure_is_reported_by_its_hook(
+    deployment: Deployment, slack: FakeSlack
+) -> None:
     before = len(slack.top_level())
     run_id = deployment.launch(
         "demo_assets_job", {"ops": {"raw_orders": {"config": {"scenario": "schema_drift"}}}}
     )
     found = slack.wait_for(_top_level_of(run_id), timeout=120)
-    assert "KeyError" in json.dumps(found[0].body) and "region_averages" in json.dumps(found[0].body)
+    assert "KeyError" in json.dumps(found[0].body) and "region_averages" in json.dumps(
+        found[0].body
+    )
     assert len(slack.top_level()) == before + 1
 
 

@@ -72,7 +72,9 @@ def dagster_dev(home: Path, extra_env: dict[str, str]) -> Iterator[Deployment]:
     """Start `dagster dev -w workspace.yaml` like `make run` does, and stop it afterwards."""
     shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GEMINI_", "SENTINEL_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GEMINI_", "SENTINEL_"))
+    }
     env.update(DAGSTER_HOME=str(home), SENTINEL_UI_URL=f"http://127.0.0.1:{port}")
     env.update(extra_env)
     log = home / "dagster-dev.log"

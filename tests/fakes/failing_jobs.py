@@ -4,7 +4,6 @@ Messages carry run-specific numbers and ids, which the fingerprint masks, so man
 collapse into one incident per cause.
 """
 
-
 import random
 
 import dagster as dg
@@ -19,7 +18,9 @@ class FaultConfig(dg.Config):
 def ingest_partner(config: FaultConfig) -> None:
     rng = random.Random(config.seed)
     if config.cause == 0:
-        raise ConnectionRefusedError(111, f"Connection refused: partner-api:{8000 + rng.randint(0, 99)}")
+        raise ConnectionRefusedError(
+            111, f"Connection refused: partner-api:{8000 + rng.randint(0, 99)}"
+        )
     raise ValueError(f"could not convert string to float: 'N/A' (row {rng.randint(1, 10_000)})")
 
 

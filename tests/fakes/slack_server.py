@@ -103,7 +103,11 @@ class FakeSlack:
                     for k in ("blocks", "attachments", "metadata"):
                         if isinstance(body.get(k), str):
                             body[k] = json.loads(body[k])
-                method = "webhook" if self.path.startswith("/services/") else self.path.rsplit("/", 1)[-1]
+                method = (
+                    "webhook"
+                    if self.path.startswith("/services/")
+                    else self.path.rsplit("/", 1)[-1]
+                )
                 call = Call(method, body, dict(self.headers.items()), time.time())
                 with fake._lock:
                     fake.calls.append(call)
@@ -137,8 +141,12 @@ class FakeSlack:
                 if method in ("conversations.history", "conversations.replies"):
                     thread = body.get("ts") if method == "conversations.replies" else None
                     found = [
-                        {"ts": c.response["ts"], "text": c.body.get("text"),
-                         "metadata": c.body.get("metadata"), "thread_ts": c.body.get("thread_ts")}
+                        {
+                            "ts": c.response["ts"],
+                            "text": c.body.get("text"),
+                            "metadata": c.body.get("metadata"),
+                            "thread_ts": c.body.get("thread_ts"),
+                        }
                         for c in fake.messages()
                         if c.response and (thread is None or c.body.get("thread_ts") == thread)
                     ]
@@ -149,7 +157,9 @@ class FakeSlack:
                     )
                 return self._answer(200, {"ok": True})
 
-            def _answer(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            def _answer(
+                self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")

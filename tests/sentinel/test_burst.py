@@ -37,8 +37,12 @@ def test_burst_of_failures_becomes_one_incident_per_cause(
     assert again.run_requests == []
 
     for key in keys:
-        dg.materialize([rca_report], partition_key=key, instance=instance,
-                       resources={"sentinel": SentinelResource()})
+        dg.materialize(
+            [rca_report],
+            partition_key=key,
+            instance=instance,
+            resources={"sentinel": SentinelResource()},
+        )
     s.outbox.drain(s.transport, deadline_s=60)
     assert len(slack_env.top_level()) == 4
     assert s.outbox.backlog() == 0

@@ -13,8 +13,16 @@ from tests.fakes.slack_server import FakeSlack
 
 
 def _inc(i: int, **kw) -> Incident:
-    base = dict(id=f"i{i}", fingerprint=f"f{i}", status="open", first_seen=1000.0, last_seen=1000.0,
-                category="code_error", occurrences=1, title=f"T{i}")
+    base = dict(
+        id=f"i{i}",
+        fingerprint=f"f{i}",
+        status="open",
+        first_seen=1000.0,
+        last_seen=1000.0,
+        category="code_error",
+        occurrences=1,
+        title=f"T{i}",
+    )
     base.update(kw)
     return Incident(**base)
 
@@ -33,16 +41,25 @@ def test_summary_counts_window_categories_and_repeaters() -> None:
     assert d.mean_mttr_s == 600.0
 
 
-def test_history_asset_and_digest_from_real_incidents(instance: dg.DagsterInstance, slack_env: FakeSlack) -> None:
+def test_history_asset_and_digest_from_real_incidents(
+    instance: dg.DagsterInstance, slack_env: FakeSlack
+) -> None:
     from sentinel.sensors import sentinel_failure_sweep_sensor
 
     run_failures(instance, 6)
-    sentinel_failure_sweep_sensor(dg.build_sensor_context(instance=instance, resources={"sentinel": SentinelResource()}))
-    result = dg.materialize([incident_history, daily_digest], instance=instance,
-                            resources={"sentinel": SentinelResource()})
+    sentinel_failure_sweep_sensor(
+        dg.build_sensor_context(instance=instance, resources={"sentinel": SentinelResource()})
+    )
+    result = dg.materialize(
+        [incident_history, daily_digest],
+        instance=instance,
+        resources={"sentinel": SentinelResource()},
+    )
     df = result.output_for_node("sentinel__incident_history")
     assert len(df) == 4 and df["occurrences"].sum() == 6
-    meta = instance.get_latest_materialization_event(dg.AssetKey(["sentinel", "incident_history"])).asset_materialization.metadata
+    meta = instance.get_latest_materialization_event(
+        dg.AssetKey(["sentinel", "incident_history"])
+    ).asset_materialization.metadata
     assert len(meta["incidents"].value.records) == 4
     digest = [c for c in slack_env.top_level() if "daily digest" in c.body["text"]]
     assert len(digest) == 1 and "4 new incident" in json.dumps(digest[0].body)

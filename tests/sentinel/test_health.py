@@ -113,16 +113,22 @@ def test_latest_evaluation_per_check_wins() -> None:
 
 
 def test_freshness_policy_state() -> None:
-    fail = health.freshness_stale("sales", "FAIL", since=NOW - 60, last_materialization=None,
-                                  now=NOW)
+    fail = health.freshness_stale(
+        "sales", "FAIL", since=NOW - 60, last_materialization=None, now=NOW
+    )
     assert fail is not None and fail.kind == "stale_asset" and fail.asset == "sales"
     assert "Last materialization: never" in fail.evidence().text
-    assert health.freshness_stale("sales", "PASS", since=None, last_materialization=NOW,
-                                  now=NOW) is None
-    assert health.freshness_stale("sales", "WARN", since=None, last_materialization=NOW,
-                                  now=NOW) is None
-    warn = health.freshness_stale("sales", "WARN", since=None, last_materialization=NOW, now=NOW,
-                                  warn_is_stale=True)
+    assert (
+        health.freshness_stale("sales", "PASS", since=None, last_materialization=NOW, now=NOW)
+        is None
+    )
+    assert (
+        health.freshness_stale("sales", "WARN", since=None, last_materialization=NOW, now=NOW)
+        is None
+    )
+    warn = health.freshness_stale(
+        "sales", "WARN", since=None, last_materialization=NOW, now=NOW, warn_is_stale=True
+    )
     assert warn is not None and warn.severity == "warn"
 
 
@@ -178,8 +184,9 @@ def test_long_running_against_p95_with_floor() -> None:
     [f] = health.stuck_runs([started], durations, NOW, long_run_factor=3, long_run_floor_s=600)
     assert f.kind == "long_running_run" and f.job == "etl"
     # The floor wins over a short history.
-    assert health.stuck_runs([started], durations, NOW, long_run_factor=3,
-                             long_run_floor_s=HOUR) == []
+    assert (
+        health.stuck_runs([started], durations, NOW, long_run_factor=3, long_run_floor_s=HOUR) == []
+    )
     # No history: only the floor applies.
     assert health.stuck_runs([started], {}, NOW, long_run_floor_s=1000) != []
     assert health.stuck_runs([started], {}, NOW, long_run_floor_s=HOUR) == []
@@ -195,14 +202,19 @@ def test_duration_regression_robust_and_material() -> None:
     assert health.duration_regression("etl", normal, history) is None
     # Statistically slower but only by seconds: not worth an incident.
     quick = [1.0, 1.1, 0.9, 1.0, 1.05]
-    assert health.duration_regression("etl", run("SUCCESS", start=NOW - 5, end=NOW), quick,
-                                      min_increase_s=60) is None
+    assert (
+        health.duration_regression(
+            "etl", run("SUCCESS", start=NOW - 5, end=NOW), quick, min_increase_s=60
+        )
+        is None
+    )
     # Not enough history.
     assert health.duration_regression("etl", slow, history[:3]) is None
     # A noisy history widens the threshold (MAD), one outlier does not.
     noisy = [60.0, 300, 90, 240, 120, 200, 150]
-    assert health.duration_regression("etl", run("SUCCESS", start=NOW - 320, end=NOW),
-                                      noisy) is None
+    assert (
+        health.duration_regression("etl", run("SUCCESS", start=NOW - 320, end=NOW), noisy) is None
+    )
 
 
 def test_duration_regression_fingerprint_stable_across_runs() -> None:
@@ -217,8 +229,9 @@ def test_failure_rate_spike() -> None:
     baseline = [False] * 40 + [True] * 2
     spike = health.failure_rate_spike("etl", [True, True, True, False], baseline)
     assert spike is not None and "3 of 4 finished runs failed" in spike.evidence().text
-    assert health.failure_rate_spike("etl", [True, True, False, False, False, False],
-                                     baseline) is None  # 33 % < 50 %
+    assert (
+        health.failure_rate_spike("etl", [True, True, False, False, False, False], baseline) is None
+    )  # 33 % < 50 %
     assert health.failure_rate_spike("etl", [True, True], baseline) is None  # too few
     # A job that usually fails half the time is not spiking at 60 %.
     flaky = [True, False] * 20
@@ -231,8 +244,13 @@ def test_failure_rate_spike() -> None:
 
 def test_outbox_backlog_and_dead_messages() -> None:
     rows = [
-        OutboxRow(key="a:post", status="pending", created_at=NOW - 2 * HOUR, attempts=9,
-                  last_error="slack down"),
+        OutboxRow(
+            key="a:post",
+            status="pending",
+            created_at=NOW - 2 * HOUR,
+            attempts=9,
+            last_error="slack down",
+        ),
         OutboxRow(key="b:post", status="pending", created_at=NOW - 60),
         OutboxRow(key="c:post", status="dead", created_at=NOW - HOUR, last_error="not_in_channel"),
         OutboxRow(key="d:post", status="dead", created_at=NOW - 3 * 86400),
@@ -251,8 +269,10 @@ def test_outbox_backlog_and_dead_messages() -> None:
 
 def test_failing_sensor_needs_consecutive_failures() -> None:
     def ticks(*statuses: str) -> list[TickInfo]:
-        return [TickInfo(status=s, timestamp=NOW - i, error="boom" if s == "FAILURE" else None)
-                for i, s in enumerate(statuses)]
+        return [
+            TickInfo(status=s, timestamp=NOW - i, error="boom" if s == "FAILURE" else None)
+            for i, s in enumerate(statuses)
+        ]
 
     found = health.failing_sensors(
         {
@@ -277,8 +297,10 @@ def test_gemini_breaker() -> None:
 
 
 def test_sentinel_health_findings_have_distinct_stable_fingerprints() -> None:
-    rows = [OutboxRow(key="a", status="pending", created_at=NOW - 2 * HOUR),
-            OutboxRow(key="b", status="dead", created_at=NOW - 60)]
+    rows = [
+        OutboxRow(key="a", status="pending", created_at=NOW - 2 * HOUR),
+        OutboxRow(key="b", status="dead", created_at=NOW - 60),
+    ]
     later = [r.model_copy(update={"created_at": r.created_at - 500}) for r in rows]
     now_fps = [fp(f) for f in health.outbox_health(rows, NOW)]
     later_fps = [fp(f) for f in health.outbox_health(later, NOW + 999)]

@@ -149,9 +149,7 @@ def test_failed_non_blocking_check_opens_one_incident_then_resolves(
     assert incident.status == "resolved" and incident.resolved_by_run_id == fixed.run_id
 
 
-def test_failed_blocking_check_in_a_failed_run(
-    instance: dg.DagsterInstance, dagster_home
-) -> None:
+def test_failed_blocking_check_in_a_failed_run(instance: dg.DagsterInstance, dagster_home) -> None:
     result = dg.materialize([orders, no_nulls_blocking], instance=instance, raise_on_error=False)
     assert not result.success  # a failing blocking ERROR check fails the run
     first = tick(hs.sentinel_asset_check_sensor, instance)
@@ -311,9 +309,7 @@ def fake_run(
     return run_id
 
 
-def test_stuck_queued_run_and_long_running_run(
-    instance: dg.DagsterInstance, dagster_home
-) -> None:
+def test_stuck_queued_run_and_long_running_run(instance: dg.DagsterInstance, dagster_home) -> None:
     now = time.time()
     queued = fake_run(instance, "nightly_load", queued_at=now - 2 * HOUR)
     fake_run(instance, "fresh_job", queued_at=now - 60)  # queued a minute ago: fine
@@ -458,8 +454,9 @@ def test_sentinel_health_problems_each_open_one_incident(
     s = SentinelResource().get(instance)
     # An outbox message waiting for two hours (Slack configured but not taking it).
     message = slack.render_degraded("Test", "here", "an error", None)
-    s.outbox.enqueue("old:post", channel="#data-alerts", message=message,
-                     now=time.time() - 2 * HOUR)
+    s.outbox.enqueue(
+        "old:post", channel="#data-alerts", message=message, now=time.time() - 2 * HOUR
+    )
     # A message Slack refuses for good.
     monkeypatch.setattr("sentinel.outbox.MAX_ATTEMPTS", 1)
     s.outbox.enqueue("bad:post", channel="#nowhere", message=message)

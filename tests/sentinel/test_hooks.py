@@ -60,7 +60,9 @@ def test_repeat_failure_updates_the_incident_in_thread(
     assert len(slack_env.top_level()) == 1
     # Repeats coalesce: one threaded reply with the latest count, not one per run.
     repeat = [c for c in slack_env.replies() if "Seen again" in c.body.get("text", "")]
-    assert len(repeat) == 1 and third.run_id[:8] in _texts(repeat[0]) and "3" in repeat[0].body["text"]
+    assert (
+        len(repeat) == 1 and third.run_id[:8] in _texts(repeat[0]) and "3" in repeat[0].body["text"]
+    )
     assert repeat[0].body["thread_ts"] == slack_env.top_level()[0].response["ts"]
     incidents = s.store.all()
     assert len(incidents) == 1 and incidents[0].occurrences == 3

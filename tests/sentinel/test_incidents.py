@@ -38,7 +38,12 @@ def test_repeat_within_window_updates_then_expires(store_url: str) -> None:
     again = store.register(_failure("r2"), now=2000.0)
     dup = store.register(_failure("r2"), now=2001.0)
     later = store.register(_failure("r3"), window_s=3600, now=2000.0 + 3601)
-    assert (first.outcome, again.outcome, dup.outcome, later.outcome) == ("new", "repeat", "duplicate", "new")
+    assert (first.outcome, again.outcome, dup.outcome, later.outcome) == (
+        "new",
+        "repeat",
+        "duplicate",
+        "new",
+    )
     assert again.incident.id == first.incident.id and again.incident.occurrences == 2
     assert later.incident.id != first.incident.id
     assert store.get(first.incident.id).status == "expired"

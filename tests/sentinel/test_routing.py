@@ -37,7 +37,9 @@ def test_parse_mapping_forms() -> None:
     assert parse_mapping('{"group:g": "#c"}') == {"group:g": "#c"}
     with pytest.raises(ValueError):
         parse_mapping("no-equals-sign")
-    settings = SentinelSettings.resolve(env={"DAGSTER_HOME": "/tmp/x", "SENTINEL_SLACK_ROUTES": "group:g=#c"})
+    settings = SentinelSettings.resolve(
+        env={"DAGSTER_HOME": "/tmp/x", "SENTINEL_SLACK_ROUTES": "group:g=#c"}
+    )
     assert settings.slack_routes == {"group:g": "#c"}
 
 
@@ -51,7 +53,9 @@ def revenue(invoices: int) -> int:
     return invoices
 
 
-finance_job = dg.define_asset_job("finance_job", selection=[invoices, revenue], hooks={sentinel_failure_hook})
+finance_job = dg.define_asset_job(
+    "finance_job", selection=[invoices, revenue], hooks={sentinel_failure_hook}
+)
 defs = dg.Definitions(assets=[invoices, revenue], jobs=[finance_job])
 
 
@@ -60,7 +64,9 @@ def test_asset_failure_is_routed_and_mentions_owners(
 ) -> None:
     monkeypatch.setenv("SENTINEL_SLACK_ROUTES", "group:finance=#finance-alerts")
     monkeypatch.setenv("SENTINEL_SLACK_MENTIONS", "alice@example.com=U0ALICE01")
-    result = defs.resolve_job_def("finance_job").execute_in_process(instance=instance, raise_on_error=False)
+    result = defs.resolve_job_def("finance_job").execute_in_process(
+        instance=instance, raise_on_error=False
+    )
     assert not result.success
     top = slack_env.top_level()
     assert len(top) == 1 and top[0].body["channel"] == "#finance-alerts"

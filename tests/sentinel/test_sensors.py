@@ -80,7 +80,9 @@ def test_sensor_registers_unhooked_failure_and_requests_rca(
     assert isinstance(again, dg.SkipReason)
 
 
-def test_sensor_skips_runs_the_hook_reported(instance: dg.DagsterInstance, slack_env: FakeSlack) -> None:
+def test_sensor_skips_runs_the_hook_reported(
+    instance: dg.DagsterInstance, slack_env: FakeSlack
+) -> None:
     from pipelines.demo.etl import demo_etl
 
     result = demo_etl.execute_in_process(instance=instance, raise_on_error=False)
@@ -112,8 +114,12 @@ def test_next_success_resolves_and_edits_the_message(
     monkeypatch.delenv("PARTNER_FEED_URL", raising=False)
     failed = unhooked_job.execute_in_process(instance=instance, raise_on_error=False)
     request = sentinel_run_failure_sensor(_failure_context(instance, failed))
-    dg.materialize([rca_report], partition_key=request.partition_key, instance=instance,
-                   resources={"sentinel": SentinelResource()})
+    dg.materialize(
+        [rca_report],
+        partition_key=request.partition_key,
+        instance=instance,
+        resources={"sentinel": SentinelResource()},
+    )
 
     fixed = unhooked_job_fixed.execute_in_process(instance=instance)
     ctx = dg.build_run_status_sensor_context(

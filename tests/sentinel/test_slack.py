@@ -28,9 +28,17 @@ HOSTILE = "boom <!channel> <@U123ABC> <http://evil.example|click me> & more"
 
 
 def _incident(**kw) -> Incident:
-    base = dict(id="20261125-000000-abcdef12-0001", fingerprint="abcdef1234567890", status="open",
-                job="demo_etl", step="transform_data", last_run_id="1234567890abcdef",
-                first_seen=0.0, last_seen=0.0, title="ZeroDivisionError in transform_data")
+    base = dict(
+        id="20261125-000000-abcdef12-0001",
+        fingerprint="abcdef1234567890",
+        status="open",
+        job="demo_etl",
+        step="transform_data",
+        last_run_id="1234567890abcdef",
+        first_seen=0.0,
+        last_seen=0.0,
+        title="ZeroDivisionError in transform_data",
+    )
     base.update(kw)
     return Incident(**base)
 
@@ -40,8 +48,15 @@ def _report(evidence: list[str] | None = None, cause: str = HOSTILE) -> Report:
         category=Category.CODE_ERROR,
         summary=cause,
         error_type="ZeroDivisionError",
-        candidates=[Candidate(category=Category.CODE_ERROR, cause=cause, confidence=0.9,
-                              evidence=evidence or [HOSTILE], remediation=["guard " + HOSTILE])],
+        candidates=[
+            Candidate(
+                category=Category.CODE_ERROR,
+                cause=cause,
+                confidence=0.9,
+                evidence=evidence or [HOSTILE],
+                remediation=["guard " + HOSTILE],
+            )
+        ],
         fix_suggestion="if not amounts: continue  # " + HOSTILE,
     )
 
@@ -63,7 +78,10 @@ def test_limits_are_respected_with_huge_input() -> None:
     huge = ["x" * 5000 + "&<>"] * 200
     report = _report(evidence=huge, cause="C" * 10_000)
     report.candidates = report.candidates * 60
-    for message in (render_incident(_incident(title="T" * 500), report, None), render_report_thread(report)):
+    for message in (
+        render_incident(_incident(title="T" * 500), report, None),
+        render_report_thread(report),
+    ):
         assert len(message["blocks"]) <= 50
         for block in message["blocks"]:
             if block["type"] == "section":
@@ -87,7 +105,11 @@ def test_secrets_are_redacted_before_slack() -> None:
 
 
 def _settings(tmp_path: Path, slack: FakeSlack, **kw) -> SentinelSettings:
-    env = {"DAGSTER_HOME": str(tmp_path), "SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.url}
+    env = {
+        "DAGSTER_HOME": str(tmp_path),
+        "SLACK_BOT_TOKEN": slack.token,
+        "SLACK_API_URL": slack.url,
+    }
     env.update(kw)
     return SentinelSettings.resolve(env=env)
 
@@ -103,14 +125,20 @@ def test_429_with_retry_after_is_retried(tmp_path: Path, fake_slack: FakeSlack) 
 
 def test_5xx_is_retried(tmp_path: Path, fake_slack: FakeSlack) -> None:
     fake_slack.fail_next(Scripted(status=500), Scripted(status=503))
-    SlackTransport(_settings(tmp_path, fake_slack)).post("#c", render_incident(_incident(), _report(), None))
+    SlackTransport(_settings(tmp_path, fake_slack)).post(
+        "#c", render_incident(_incident(), _report(), None)
+    )
     assert [c.answered for c in fake_slack.calls] == [500, 503, 200]
 
 
-def test_long_retry_after_goes_to_the_outbox_not_a_sleep(tmp_path: Path, fake_slack: FakeSlack) -> None:
+def test_long_retry_after_goes_to_the_outbox_not_a_sleep(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
     fake_slack.fail_next(Scripted(status=429, retry_after=120))
     with pytest.raises(RetryLater) as info:
-        SlackTransport(_settings(tmp_path, fake_slack)).post("#c", render_incident(_incident(), _report(), None))
+        SlackTransport(_settings(tmp_path, fake_slack)).post(
+            "#c", render_incident(_incident(), _report(), None)
+        )
     assert info.value.retry_after == 120
 
 
@@ -129,14 +157,20 @@ def _closed_port() -> int:
 def test_outbox_keeps_messages_while_slack_is_down_and_sends_each_once(
     tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
-    down = SentinelSettings.resolve(env={
-        "DAGSTER_HOME": str(tmp_path), "SLACK_BOT_TOKEN": fake_slack.token,
-        "SLACK_API_URL": f"http://127.0.0.1:{_closed_port()}/api/"})
+    down = SentinelSettings.resolve(
+        env={
+            "DAGSTER_HOME": str(tmp_path),
+            "SLACK_BOT_TOKEN": fake_slack.token,
+            "SLACK_API_URL": f"http://127.0.0.1:{_closed_port()}/api/",
+        }
+    )
     outbox = Outbox(down.database_url)
     transport_down = SlackTransport(down, timeout_s=2)
     for i in range(3):
         key = f"inc-{i}:post"
-        assert outbox.enqueue(key, channel="#c", message=render_incident(_incident(id=f"inc-{i}"), _report(), None))
+        assert outbox.enqueue(
+            key, channel="#c", message=render_incident(_incident(id=f"inc-{i}"), _report(), None)
+        )
         assert not outbox.enqueue(key, channel="#c", message={})  # idempotent
         item = outbox.deliver(key, transport_down)
         assert item.status == "pending" and item.attempts == 1 and "unreachable" in item.last_error
@@ -150,7 +184,9 @@ def test_outbox_keeps_messages_while_slack_is_down_and_sends_each_once(
     assert len(fake_slack.top_level()) == 3
 
 
-def test_drain_paces_one_message_per_second_per_channel(tmp_path: Path, fake_slack: FakeSlack) -> None:
+def test_drain_paces_one_message_per_second_per_channel(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
     settings = _settings(tmp_path, fake_slack)
     outbox = Outbox(settings.database_url)
     for i in range(3):
@@ -162,15 +198,23 @@ def test_drain_paces_one_message_per_second_per_channel(tmp_path: Path, fake_sla
 
 
 def test_webhook_delivery(tmp_path: Path, fake_slack: FakeSlack) -> None:
-    settings = SentinelSettings.resolve(env={"DAGSTER_HOME": str(tmp_path), "SLACK_WEBHOOK_URL": fake_slack.webhook_url})
+    settings = SentinelSettings.resolve(
+        env={"DAGSTER_HOME": str(tmp_path), "SLACK_WEBHOOK_URL": fake_slack.webhook_url}
+    )
     transport = SlackTransport(settings)
     assert transport.configured and not transport.threads
     transport.post("#c", render_incident(_incident(), _report(), None))
     calls = fake_slack.calls
-    assert len(calls) == 1 and calls[0].method == "webhook" and "&lt;!channel&gt;" in json.dumps(calls[0].body)
+    assert (
+        len(calls) == 1
+        and calls[0].method == "webhook"
+        and "&lt;!channel&gt;" in json.dumps(calls[0].body)
+    )
 
 
-def test_a_sender_killed_mid_send_never_causes_a_duplicate(tmp_path: Path, fake_slack: FakeSlack) -> None:
+def test_a_sender_killed_mid_send_never_causes_a_duplicate(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
     """Slack accepted the message but the sender died before marking it sent: the next
     drainer finds it through its metadata key instead of sending it again."""
     import subprocess
@@ -181,7 +225,11 @@ def test_a_sender_killed_mid_send_never_causes_a_duplicate(tmp_path: Path, fake_
     settings = _settings(tmp_path, fake_slack)
     outbox = Outbox(settings.database_url)
     for i in range(3):
-        outbox.enqueue(f"inc-{i}:post", channel="#c", message=render_incident(_incident(id=f"inc-{i}"), _report(), None))
+        outbox.enqueue(
+            f"inc-{i}:post",
+            channel="#c",
+            message=render_incident(_incident(id=f"inc-{i}"), _report(), None),
+        )
     fake_slack.fail_next(Scripted(), Scripted(delay_s=30))  # the second send hangs after acceptance
     script = textwrap.dedent(f"""
         from sentinel.outbox import Outbox

@@ -30,7 +30,8 @@ def stormy_job() -> None:
 
 def _run(instance: dg.DagsterInstance, error: str) -> str:
     result = stormy_job.execute_in_process(
-        instance=instance, raise_on_error=False,
+        instance=instance,
+        raise_on_error=False,
         run_config={"ops": {"flaky_step": {"config": {"error": error}}}},
     )
     assert not result.success
