@@ -298,6 +298,26 @@ class Outbox:
             )
         return self.get(key)
 
+    def _wake(self, channel: str, now: float) -> list[str]:
+        with transaction(self.engine) as conn:
+            keys = [
+                r.key
+                for r in conn.execute(
+                    sa.select(outbox.c.key)
+                    .where(
+                        outbox.c.status == "pending",
+                        outbox.c.channel == channel,
+                        outbox.c.next_attempt_at > now,
+                    )
+                    .order_by(outbox.c.created_at, outbox.c.key)
+                )
+            ]
+            if keys:
+                conn.execute(
+                    outbox.update().where(outbox.c.key.in_(keys)).values(next_attempt_at=now)
+                )
+        return keys
+
     def drain(
         self,
         transport: SlackTransport,
@@ -323,7 +343,9 @@ class Outbox:
                 )
             ]
         blocked_channels: set[str] = set()
-        for key in due:
+        woken: set[str] = set()
+        queue = list(due)
+        for key in queue:
             if now() - start > deadline_s:
                 break
             item = self.get(key)
@@ -336,6 +358,10 @@ class Outbox:
                 continue
             if after.status == "sent":
                 result.sent += 1
+                if item.channel not in woken:
+                    # Slack answers again: what was backing off on this channel is due now.
+                    woken.add(item.channel)
+                    queue.extend(k for k in self._wake(item.channel, now()) if k not in due)
             elif after.attempts > item.attempts:
                 result.failed += 1
                 if after.last_error:

@@ -310,7 +310,7 @@ def render_degraded(title: str, where: str, error: str, run_url: str | None) -> 
 class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
     """Retry 429s in-process only when Retry-After is short; longer waits go to the outbox."""
 
-    def __init__(self, max_retry_count: int = 2, max_wait_s: float = 5.0) -> None:
+    def __init__(self, max_retry_count: int = 1, max_wait_s: float = 2.0) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self.max_wait_s = max_wait_s
 
@@ -355,7 +355,7 @@ def _retry_after(headers: dict[str, Any] | None) -> float:
 def retry_handlers() -> list[RetryHandler]:
     return [
         ConnectionErrorRetryHandler(max_retry_count=2),
-        CappedRateLimitRetryHandler(max_retry_count=2),
+        CappedRateLimitRetryHandler(),
         BadGatewayRetryHandler(max_retry_count=2),
     ]
 
