@@ -51,6 +51,8 @@ def handle_failure(context: dg.HookContext) -> str:
         if registration.outcome == "repeat":
             sentinel.notify_repeat(registration)
             return "repeat"
+        incident = registration.incident
+        evidence.recurrence = sentinel.store.earlier_incidents(incident.fingerprint, incident.id)
         report = diagnose_within(evidence, settings, settings.hook_budget_s)
         sentinel.record(instance, registration.incident, evidence, report, runless=True)
         return "reported"

@@ -272,6 +272,17 @@ class IncidentStore:
                 inc.status, inc.resolved_at, inc.resolved_by_run_id = "resolved", now, run_id
             return resolved
 
+    def earlier_incidents(self, fingerprint: str, before: str) -> int:
+        """How many earlier incidents (resolved or expired) had this fingerprint."""
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(incidents)
+                    .where(incidents.c.fingerprint == fingerprint, incidents.c.id != before)
+                ).scalar_one()
+            )
+
     def open_incidents(self, kinds: list[str], source: str | None = None) -> list[Incident]:
         query = sa.select(incidents).where(
             incidents.c.status == "open", incidents.c.kind.in_(kinds)

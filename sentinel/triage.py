@@ -70,6 +70,7 @@ def open_incident(
     if registration.outcome == "repeat":
         sentinel.notify_repeat(registration)
         return Decision(reason=f"{what}: repeat of incident {incident.id}")
+    evidence.recurrence = sentinel.store.earlier_incidents(incident.fingerprint, incident.id)
     sentinel.store.save_evidence(incident.id, redact_data(evidence).model_dump_json())
     instance.add_dynamic_partitions(INCIDENT_PARTITIONS, [incident.id])
     return Decision(reason=f"{what}: new incident {incident.id}", partition_key=incident.id)

@@ -87,3 +87,19 @@ def test_green_run_reports_nothing(instance: dg.DagsterInstance, slack_env: Fake
     )
     assert result.success
     assert slack_env.calls == []
+
+
+def test_a_recurring_failure_says_so(
+    instance: dg.DagsterInstance, slack_env: FakeSlack, monkeypatch
+) -> None:
+    """After the incident is resolved, the same failure opens a new one that knows its past."""
+    import json as _json
+
+    demo_etl.execute_in_process(instance=instance, raise_on_error=False)
+    s = SentinelResource().get(instance)
+    s.store.resolve(target="demo_etl", run_id="fixed")
+    demo_etl.execute_in_process(instance=instance, raise_on_error=False)
+    newest = s.store.all()[0]
+    assert newest.status == "open" and newest.evidence_json
+    assert _json.loads(newest.evidence_json)["recurrence"] == 1
+    assert len(slack_env.top_level()) == 2
