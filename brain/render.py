@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from brain.models import Report
+from brain.models import LogTemplate, Report
 
 
 def _fence(text: str) -> str:
     return "```\n" + text.replace("```", "ʼʼʼ") + "\n```"
 
 
-def to_markdown(report: Report, *, title: str | None = None, run_url: str | None = None) -> str:
+def to_markdown(
+    report: Report,
+    *,
+    title: str | None = None,
+    run_url: str | None = None,
+    log_templates: list[LogTemplate] | None = None,
+) -> str:
     """A self-contained Markdown report: summary, causes, evidence, remediation, fix, link."""
     out: list[str] = [f"# {title or 'Root-cause analysis'}", ""]
     out.append(f"**Summary:** {report.summary}")
@@ -43,6 +49,12 @@ def to_markdown(report: Report, *, title: str | None = None, run_url: str | None
         out += [f"- {step}" for step in top.remediation]
     if report.fix_suggestion:
         out += ["", "## Fix suggestion", "", report.fix_suggestion]
+    if log_templates:
+        out += ["", "## Log templates around the failure", ""]
+        for t in log_templates[:8]:
+            flags = ", ".join(f for f in (t.level or "", "new" if t.is_new else "") if f)
+            src = f" in `{t.source}`" if t.source else ""
+            out.append(f"- {t.count}× `{t.template}`{src}" + (f" ({flags})" if flags else ""))
     if report.notes:
         out += ["", "## Notes", ""]
         out += [f"- {note}" for note in report.notes]

@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from pipelines.logs.cli import register as register_logs
+
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
     from brain.config import BrainSettings
@@ -44,12 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     diag.add_argument("--format", choices=("json", "markdown"), default="markdown")
     diag.set_defaults(func=_cmd_diagnose)
 
-    try:
-        from pipelines.logs.cli import register as register_logs
-    except ImportError:
-        register_logs = None
-    if register_logs is not None:
-        register_logs(sub)
+    register_logs(sub)
     return parser
 
 

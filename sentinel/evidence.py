@@ -7,8 +7,10 @@ Two entry points: `from_hook` (inside the failing run, with the live exception) 
 
 from __future__ import annotations
 
+import time
 import traceback
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
@@ -24,6 +26,7 @@ from brain.evidence import (
 from brain.fingerprint import fingerprint
 from brain.models import Evidence, ExceptionInfo, UpstreamAsset
 from sentinel.incidents import Failure
+from sentinel.settings import dagster_home
 
 LOG_TAIL_BYTES = 16_000
 MAX_EVENTS = 40
@@ -124,7 +127,30 @@ def _previous_success(instance: DagsterInstance, run: DagsterRun) -> dict[str, A
     }
 
 
+LOG_WINDOW_S = 3600.0
+
+
+def add_log_templates(evidence: Evidence, at: float) -> None:
+    """Error and never-seen templates of the ingested logs in the hour before the failure.
+
+    Only when the log assets have built their state (`$DAGSTER_HOME/sentinel/logs`): the
+    log engine (and pandas) are imported only then.
+    """
+    state = dagster_home() / "sentinel" / "logs"
+    if not (state / "buckets.csv").exists():
+        return
+    from pipelines.logs.evidence import top_log_templates
+
+    start = datetime.fromtimestamp(at - LOG_WINDOW_S, tz=UTC)
+    end = datetime.fromtimestamp(at + 60, tz=UTC)
+    try:
+        evidence.log_templates = top_log_templates(start, end, state_dir=state, limit=10)
+    except (OSError, ValueError, KeyError) as e:
+        evidence.events.append(f"[log templates unavailable: {type(e).__name__}: {e}]")
+
+
 def _finish(evidence: Evidence) -> Evidence:
+    add_log_templates(evidence, time.time())
     if evidence.source is None:
         evidence.source = source_context(failing_user_frame(evidence.exceptions))
     evidence.text = evidence.text[-MAX_TEXT:]

@@ -164,7 +164,9 @@ class Sentinel:
         run_url = self.settings.run_url(incident.last_run_id) if incident.last_run_id else None
         where = incident.job or incident.target or "Dagster"
         title = f"{where} · {incident.title or report.category.value}"
-        markdown = redact(to_markdown(report, title=title, run_url=run_url))
+        markdown = redact(
+            to_markdown(report, title=title, run_url=run_url, log_templates=evidence.log_templates)
+        )
         self.store.save_report(
             incident.id,
             report_json=report.model_dump_json(),

@@ -1,0 +1,369 @@
+"""Streaming structured parsing: lines -> header fields + Content -> template ids -> CSV.
+
+The engine behind ``sentinel logs parse``. It streams the input in chunks twice:
+
+1. *mine*: parse headers, mask each distinct Content once, mine each distinct masked
+   message once (drain3), so the template tree is final;
+2. *write*: parse again and write Loghub's structured CSV (``LineId``, header fields,
+   ``EventId``, ``EventTemplate``) chunk by chunk with the final templates.
+
+Memory is bounded by the chunk size and the (capped) distinct-message caches, not the input.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+import tempfile
+import zlib
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from pipelines.logs.formats import CONTENT, LineParser, LogFormatError, detect_format, make_parser
+from pipelines.logs.miner import TemplateEngine
+
+CHUNK_LINES = 100_000
+SPOOL_MEMORY_BYTES = int(os.environ.get("SENTINEL_LOGS_SPOOL_MEMORY", str(256 * 1024 * 1024)))
+PARSE_THREADS = int(os.environ.get("SENTINEL_LOGS_THREADS", "1"))
+_READ_BYTES = 8 * 1024 * 1024
+SAMPLE_LINES = 200
+
+
+@dataclass
+class ParseStats:
+    lines: int = 0
+    matched: int = 0
+    templates: int = 0
+    log_format: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+def iter_line_chunks(
+    path: str, chunk_lines: int = CHUNK_LINES, warnings: list[str] | None = None
+) -> Iterator[list[str]]:
+    """Decoded lines (invalid UTF-8 replaced, CR/LF stripped) in chunks; .gz transparently.
+
+    A truncated gzip ends the stream after the last good data (a warning is recorded).
+    """
+    raw = open(path, "rb")  # noqa: SIM115 - closed below
+    stream = gzip.GzipFile(fileobj=raw, mode="rb") if path.endswith(".gz") else raw
+    pending = b""
+    out: list[str] = []
+    size = 64 * 1024 if path.endswith(".gz") else _READ_BYTES
+    try:
+        while True:
+            try:
+                block = stream.read(size)
+            except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
+                if warnings is not None:
+                    warnings.append(f"input truncated or corrupt after {len(pending)} bytes: {e}")
+                block = b""
+            if not block:
+                break
+            data = pending + block
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                pending = data
+                continue
+            pending = data[cut + 1 :]
+            text = data[:cut].decode("utf-8", errors="replace")
+            for ln in text.split("\n"):
+                out.append(ln.rstrip("\r"))
+            while len(out) >= chunk_lines:
+                yield out[:chunk_lines]
+                out = out[chunk_lines:]
+        if pending:
+            ln = pending.decode("utf-8", errors="replace")
+            out.append(ln.rstrip("\r"))
+        if out:
+            yield out
+    finally:
+        stream.close()
+        raw.close()
+
+
+def sample_lines(path: str, n: int = SAMPLE_LINES) -> list[str]:
+    for chunk in iter_line_chunks(path, chunk_lines=n):
+        return chunk
+    return []
+
+
+def resolve_parser(path: str, log_format: str | None) -> LineParser:
+    """The parser for ``--log-format`` (may raise LogFormatError), or detect from a sample."""
+    if log_format is None or log_format.strip().lower() in ("", "auto"):
+        return detect_format(sample_lines(path))
+    return make_parser(log_format)
+
+
+def parse_chunk(lines: list[str], parser: LineParser) -> tuple[dict[str, list[str]], int]:
+    """Header fields per line (empty when the line does not match; Content = the line)."""
+    fields = parser.fields
+    cols: dict[str, list[str]] = {f: [] for f in fields}
+    matched = 0
+    if parser.kind == "header":
+        assert parser.header is not None
+        rx_match = parser.header.regex.match
+        n = len(fields)
+        empty = ("",) * n
+        ci = fields.index(CONTENT)
+        rows = []
+        for ln in lines:
+            m = rx_match(ln)
+            if m is not None:
+                matched += 1
+                rows.append(m.groups())
+            else:
+                rows.append(empty[:ci] + (ln,) + empty[ci + 1 :])
+        for i, f in enumerate(fields):
+            cols[f] = [r[i] for r in rows]
+        return cols, matched
+    for ln in lines:
+        rec = parser.parse(ln)
+        if rec is None:
+            rec = {CONTENT: ln}
+        else:
+            matched += 1
+        for f in fields:
+            cols[f].append(rec.get(f, ""))
+    return cols, matched
+
+
+def iter_byte_blocks(
+    path: str, block_bytes: int = _READ_BYTES, warnings: list[str] | None = None
+) -> Iterator[bytes]:
+    """Raw blocks of whole lines (each ends with a newline; one is added to a last partial
+    line). A truncated gzip ends the stream after the last good data, with a warning."""
+    raw = open(path, "rb")  # noqa: SIM115 - closed below
+    stream = gzip.GzipFile(fileobj=raw, mode="rb") if path.endswith(".gz") else raw
+    pending = b""
+    if path.endswith(".gz"):
+        block_bytes = min(block_bytes, 64 * 1024)  # keep data before a truncation
+    try:
+        while True:
+            try:
+                block = stream.read(block_bytes)
+            except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
+                if warnings is not None:
+                    warnings.append(f"input truncated or corrupt: {e}")
+                block = b""
+            if not block:
+                break
+            data = pending + block if pending else block
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                pending = data
+                continue
+            pending = data[cut + 1 :]
+            yield data[: cut + 1]
+        if pending:
+            yield pending + b"\n"
+    finally:
+        stream.close()
+        raw.close()
+
+
+def _have_arrow() -> bool:
+    if os.environ.get("SENTINEL_LOGS_NO_ARROW"):
+        return False
+    try:
+        import pyarrow  # noqa: F401
+        import pyarrow.csv  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def parse_to_csv(
+    path: str,
+    log_format: str | None,
+    out: BinaryIO,
+    chunk_lines: int = CHUNK_LINES,
+    engine: TemplateEngine | None = None,
+) -> ParseStats:
+    """Write Loghub's structured CSV for ``path`` to the binary stream ``out``.
+
+    Uses pyarrow's vectorised kernels when pyarrow is installed, else a per-line path with
+    the same output. Raises LogFormatError for a malformed format, or one that matches none
+    of the lines.
+    """
+    parser = resolve_parser(path, log_format)
+    stats = ParseStats(log_format=parser.name)
+    engine = engine or TemplateEngine()
+    if _have_arrow():
+        _arrow_parse_to_csv(path, parser, out, engine, stats)
+    else:
+        _python_parse_to_csv(path, parser, out, chunk_lines, engine, stats)
+    return stats
+
+
+def _check_matched(path: str, parser: LineParser, stats: ParseStats) -> None:
+    if stats.lines and not stats.matched and parser.kind != "raw":
+        raise LogFormatError(
+            f"log format {parser.name!r} matched none of the {stats.lines} lines of {path}"
+        )
+
+
+def _arrow_parse_to_csv(
+    path: str, parser: LineParser, out: BinaryIO, engine: TemplateEngine, stats: ParseStats
+) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    import pyarrow.ipc as ipc
+
+    from pipelines.logs.fastparse import (
+        EMPTY,
+        ArrowHeaderParser,
+        int64_array,
+        lines_from_block,
+        string_array,
+    )
+
+    fast = ArrowHeaderParser(parser.header) if parser.header is not None else None
+    names = list(parser.fields)
+    with tempfile.TemporaryDirectory(prefix="sentinel-logs-") as tmpdir:
+        spool = os.path.join(tmpdir, "chunks.arrow")
+        writer = None
+        sink = None
+        in_memory: list[Any] = []  # parsed batches kept in RAM up to SPOOL_MEMORY_BYTES
+        in_memory_bytes = 0
+        # pass 1: parse + mine each distinct message once; keep the parsed columns (in memory
+        # up to a budget, then spooled to a temp file, so memory stays bounded).
+        # Parsing runs in worker threads (Arrow kernels release the GIL), mining in order.
+
+        def parse_block(block: bytes) -> tuple[int, int, list[pa.Array], Any]:
+            lines = lines_from_block(block, trim=fast is None)
+            if fast is not None:
+                cols, matched = fast.parse(lines)  # accepts lines with their CR/LF
+            else:
+                pcols, matched = parse_chunk(lines.to_pylist(), parser)
+                cols = {f: string_array(v) for f, v in pcols.items()}
+            arrays = [pc.fill_null(cols[f].cast(pa.string()), EMPTY) for f in names]
+            enc = pc.dictionary_encode(arrays[names.index(CONTENT)])
+            return len(lines), matched, arrays, enc
+
+        workers = max(1, min(PARSE_THREADS, os.cpu_count() or 1))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            inflight: deque[Future[tuple[int, int, list[pa.Array], Any]]] = deque()
+            blocks = iter_byte_blocks(path, warnings=stats.warnings)
+            while True:
+                while len(inflight) <= workers:
+                    block = next(blocks, None)
+                    if block is None:
+                        break
+                    inflight.append(pool.submit(parse_block, block))
+                if not inflight:
+                    break
+                n, matched, arrays, enc = inflight.popleft().result()
+                stats.lines += n
+                stats.matched += matched
+                cids = engine.add(enc.dictionary.to_pylist())
+                line_cids = int64_array(cids).take(enc.indices)
+                batch = pa.RecordBatch.from_arrays([*arrays, line_cids], names=[*names, "_cid"])
+                if writer is None and in_memory_bytes + batch.nbytes <= SPOOL_MEMORY_BYTES:
+                    in_memory.append(batch)
+                    in_memory_bytes += batch.nbytes
+                    continue
+                if writer is None:
+                    sink = pa.OSFile(spool, "wb")
+                    writer = ipc.new_stream(sink, batch.schema)
+                writer.write_batch(batch)
+        if writer is not None:
+            writer.close()
+            assert sink is not None
+            sink.close()
+        _check_matched(path, parser, stats)
+        engine.finalize()
+        clusters = sorted(engine.drain.id_to_cluster)
+        max_cid = clusters[-1] if clusters else 0
+        event_names = [""] * (max_cid + 1)
+        event_templates = [""] * (max_cid + 1)
+        for cid in clusters:
+            ev = engine.event_id(cid)
+            event_names[cid] = f"E{ev}"
+            event_templates[cid] = engine.template(ev)
+        stats.templates = len({n for n in event_names if n})
+        ev_arr = string_array(event_names)
+        tp_arr = string_array(event_templates)
+        header = ["LineId", *names, "EventId", "EventTemplate"]
+        if writer is None and not in_memory:
+            out.write((",".join(header) + "\n").encode())
+            return
+        # pass 2: join the final templates back and write CSV
+        opts_first = pacsv.WriteOptions(include_header=True)
+        opts_rest = pacsv.WriteOptions(include_header=False)
+        line_id = 0
+
+        def spooled() -> Iterator[Any]:
+            while in_memory:
+                yield in_memory.pop(0)
+            if writer is not None:
+                # read back batch by batch (a plain file, not a memory map: RSS stays flat)
+                with pa.OSFile(spool, "rb") as source:
+                    yield from ipc.open_stream(source)
+
+        for i, b in enumerate(spooled()):
+            n = b.num_rows
+            cid = b.column(len(names))
+            ids = int64_array(np.arange(line_id + 1, line_id + n + 1, dtype=np.int64))
+            line_id += n
+            table = pa.Table.from_arrays(
+                [ids, *b.columns[: len(names)], ev_arr.take(cid), tp_arr.take(cid)],
+                names=header,
+            )
+            pacsv.write_csv(table, out, opts_first if i == 0 else opts_rest)
+
+
+def _python_parse_to_csv(
+    path: str,
+    parser: LineParser,
+    out: BinaryIO,
+    chunk_lines: int,
+    engine: TemplateEngine,
+    stats: ParseStats,
+) -> None:
+    # pass 1: mine
+    for lines in iter_line_chunks(path, chunk_lines, stats.warnings):
+        cols, matched = parse_chunk(lines, parser)
+        stats.lines += len(lines)
+        stats.matched += matched
+        engine.add(cols[CONTENT])
+    _check_matched(path, parser, stats)
+    engine.finalize()
+    event_ids = {cid: f"E{engine.event_id(cid)}" for cid in engine.drain.id_to_cluster}
+    templates = {cid: engine.template(engine.event_id(cid)) for cid in engine.drain.id_to_cluster}
+    stats.templates = len(set(event_ids.values()))
+    # pass 2: write
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(
+        ["LineId", *parser.fields, "EventId", "EventTemplate"]
+    )
+    out.write(buf.getvalue().encode())
+    line_id = 0
+    for lines in iter_line_chunks(path, chunk_lines):
+        cols, _ = parse_chunk(lines, parser)
+        cids = engine.add(cols[CONTENT])
+        for cid in set(cids) - event_ids.keys():  # only if a cache was evicted meanwhile
+            event_ids[cid] = f"E{engine.event_id(cid)}"
+            templates[cid] = engine.template(engine.event_id(cid))
+        n = len(lines)
+        ids = range(line_id + 1, line_id + n + 1)
+        line_id += n
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerows(
+            zip(
+                ids,
+                *(cols[f] for f in parser.fields),
+                [event_ids[c] for c in cids],
+                [templates[c] for c in cids],
+                strict=True,
+            )
+        )
+        out.write(buf.getvalue().encode())
