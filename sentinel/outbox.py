@@ -8,7 +8,6 @@ drainers (the hook, the asset, the drain sensor) from sending the same row at on
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable
 from typing import Literal
@@ -59,7 +58,6 @@ def backoff_s(attempts: int, retry_after: float | None = None) -> float:
 class Outbox:
     def __init__(self, url: str) -> None:
         self.engine = engine_for(url)
-        self.owner = f"{os.getpid()}-{id(self)}"
 
     def enqueue(
         self,
@@ -73,6 +71,25 @@ class Outbox:
         now: float | None = None,
     ) -> bool:
         """Queue a message; False when that key was queued before (idempotent)."""
+        return self._insert(
+            key, channel, kind, parent_key, incident_id, json.dumps(message), "pending", now
+        )
+
+    def merge_into(self, key: str, digest_key: str, *, channel: str, incident_id: str) -> None:
+        """Record that `key` (an incident's post) is carried by the digest `digest_key`."""
+        self._insert(key, channel, "post", digest_key, incident_id, "{}", "merged", None)
+
+    def _insert(
+        self,
+        key: str,
+        channel: str,
+        kind: str,
+        parent_key: str | None,
+        incident_id: str | None,
+        payload: str,
+        status: str,
+        now: float | None,
+    ) -> bool:
         now = time.time() if now is None else now
         try:
             with self.engine.begin() as conn:
@@ -83,8 +100,8 @@ class Outbox:
                         channel=channel,
                         kind=kind,
                         parent_key=parent_key,
-                        payload=json.dumps(message),
-                        status="pending",
+                        payload=payload,
+                        status=status,
                         attempts=0,
                         next_attempt_at=now,
                         created_at=now,
@@ -93,28 +110,6 @@ class Outbox:
         except IntegrityError:
             return False
         return True
-
-    def merge_into(self, key: str, digest_key: str, *, channel: str, incident_id: str) -> None:
-        """Record that `key` (an incident's post) is carried by the digest `digest_key`."""
-        now = time.time()
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    outbox.insert().values(
-                        key=key,
-                        incident_id=incident_id,
-                        channel=channel,
-                        kind="post",
-                        parent_key=digest_key,
-                        payload="{}",
-                        status="merged",
-                        attempts=0,
-                        next_attempt_at=now,
-                        created_at=now,
-                    )
-                )
-        except IntegrityError:
-            pass
 
     def replace_payload(self, key: str, message: Message) -> None:
         """A pending message not yet sent carries the latest content (e.g. resolved)."""

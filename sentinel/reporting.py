@@ -181,20 +181,14 @@ class Sentinel:
             incident, report, run_url, mention=slack.mentions(owners, self.settings.slack_mentions)
         )
         storm = self._storm(incident)
+        thread_key: str | None = None
         if self.outbox.get(parent) is None and storm is not None:
             delivery = self._join_storm(incident, storm)
         elif self.outbox.get(parent) is None:
             delivery = self.send(
                 parent, message, incident_id=incident.id, channel=self.channel_for(incident)
             )
-            if self.transport.threads:
-                self.send(
-                    f"{incident.id}:report",
-                    slack.render_report_thread(report),
-                    incident_id=incident.id,
-                    kind="reply",
-                    parent_key=parent,
-                )
+            thread_key = f"{incident.id}:report"
         else:
             # Re-diagnosis: the parent message shows the new report; the thread says so.
             self.outbox.replace_payload(parent, message)
@@ -206,14 +200,15 @@ class Sentinel:
                 kind="update",
                 parent_key=parent,
             )
-            if self.transport.threads:
-                self.send(
-                    f"{incident.id}:rediagnosis:{tag}:reply",
-                    slack.render_report_thread(report),
-                    incident_id=incident.id,
-                    kind="reply",
-                    parent_key=parent,
-                )
+            thread_key = f"{incident.id}:rediagnosis:{tag}:reply"
+        if thread_key is not None and self.transport.threads:
+            self.send(
+                thread_key,
+                slack.render_report_thread(report),
+                incident_id=incident.id,
+                kind="reply",
+                parent_key=parent,
+            )
         metadata = report_metadata(incident, report, markdown, run_url, delivery)
         if runless and instance is not None:
             instance.add_dynamic_partitions(INCIDENT_PARTITIONS, [incident.id])
