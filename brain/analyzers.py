@@ -157,7 +157,7 @@ def _gate(rx: re.Pattern[str] | None) -> tuple[str, ...] | None:
 _MANUAL_GATES: dict[str, tuple[str, ...]] = {
     "env_var_missing_msg": ("environment variable", "env var"),
     "config_generic": ("config",),
-    "timed_out_msg": ("timed out", "deadline exceeded"),
+    "timed_out_msg": ("timed out", "deadline exceeded", "timeout", "time limit", "timelimit"),
     "http_5xx": (
         "server error",
         "service unavailable",

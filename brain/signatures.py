@@ -597,6 +597,21 @@ SIGNATURES: list[Signature] = [
         r"bq|gsutil|node|docker|kubectl|git|ffmpeg)'",
     ),
     sig(
+        "missing_binary_bare_name",
+        C.ENVIRONMENT,
+        "A program the pipeline runs (a bare command name, not a data path) is not installed or "
+        "not on PATH",
+        0.88,
+        [
+            "Install the executable in the image or give its absolute path.",
+            "Check PATH of the run worker (it differs from the interactive shell).",
+        ],
+        types=("FileNotFoundError",),
+        # A bare name with no directory and no extension is a command, not a data file.
+        message=r"No such file or directory: '[A-Za-z][\w+-]*'\s*$",
+        also=((C.MISSING_INPUT, 0.5),),
+    ),
+    sig(
         "java_missing",
         C.ENVIRONMENT,
         "Java is not installed or JAVA_HOME is not set for Spark",
@@ -740,8 +755,10 @@ SIGNATURES: list[Signature] = [
         0.78,
         ["Check what the operation waited on; retry with backoff or raise the timeout."],
         message=r"timed out|timeout (expired|exceeded|reached|error)|deadline exceeded|"
-        r"took too long|Futures timed out after|operation timed out|timeout after \d",
-        text=r"\b(timed out|deadline exceeded|Futures timed out after)\b",
+        r"took too long|Futures timed out after|operation timed out|timeout after \d|"
+        r"exceed(?:ed|s|ing) (?:its |the |a )?(?:\w+ )?(?:timeout|time ?limit)",
+        text=r"\b(timed out|deadline exceeded|Futures timed out after)\b|"
+        r"exceed(?:ed|s|ing) (?:its |the |a )?(?:\w+ )?(?:timeout|time ?limit)",
     ),
     sig(
         "http_504",
