@@ -119,10 +119,15 @@ def _byte_class_counts(tok: pa.Array, lo: int, hi: int) -> np.ndarray:
     offsets = np.frombuffer(bufs[1], dtype=np.int32)[tok.offset : tok.offset + n + 1]
     if bufs[2] is None or n == 0:
         return np.zeros(n, dtype=np.int64)
-    data = np.frombuffer(bufs[2], dtype=np.uint8)
-    cum = np.zeros(len(data) + 1, dtype=np.int64)
-    np.cumsum((data >= lo) & (data <= hi), out=cum[1:])
-    return cum[offsets[1:]] - cum[offsets[:-1]]
+    # only the bytes the strings span; int32 counts (Arrow string data is < 2 GiB)
+    base = int(offsets[0])
+    data = np.frombuffer(bufs[2], dtype=np.uint8)[base : int(offsets[-1])]
+    in_class = (data - np.uint8(lo)) <= np.uint8(hi - lo)  # wraps below lo: one compare
+    cum = np.empty(len(data) + 1, dtype=np.int32)
+    cum[0] = 0
+    np.cumsum(in_class, out=cum[1:], dtype=np.int32)
+    rel = offsets - base
+    return cum[rel[1:]] - cum[rel[:-1]]
 
 
 def _no_tab(tok: pa.Array) -> pa.Array:
@@ -289,17 +294,17 @@ class ArrowHeaderParser:
         return out, n_valid
 
 
-def lines_from_block(block: bytes, trim: bool = True) -> pa.Array:
+def lines_from_block(block: bytes | memoryview, trim: bool = True) -> pa.Array:
     """A block of whole lines (each ending with a newline) -> string array of the lines.
 
     Zero-copy: the newline positions become the offsets of an Arrow string array over the
     block (UTF-8 validated by Arrow; invalid bytes are replaced). With ``trim`` the trailing
     CR/LF is removed by a vectorised kernel; ``ArrowHeaderParser`` accepts untrimmed lines.
     """
-    if not block:
+    if not len(block):
         return string_array([])
-    if not block.endswith(b"\n"):
-        block += b"\n"
+    if block[-1] != 10:  # 10: b"\n"
+        block = bytes(block) + b"\n"
     ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10) + 1
     big = len(block) >= 2**31 - 1
     offsets = np.empty(len(ends) + 1, dtype=np.int64 if big else np.int32)
@@ -307,10 +312,13 @@ def lines_from_block(block: bytes, trim: bool = True) -> pa.Array:
     offsets[1:] = ends
     cls = pa.LargeStringArray if big else pa.StringArray
     arr = cls.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(block))
-    try:
-        arr.validate(full=True)
-    except pa.ArrowInvalid:
-        return lines_from_block(block.decode("utf-8", errors="replace").encode("utf-8"), trim)
+    if np.frombuffer(block, dtype=np.uint8).max() >= 0x80:  # pure ASCII is valid UTF-8
+        try:
+            arr.validate(full=True)
+        except pa.ArrowInvalid:
+            return lines_from_block(
+                bytes(block).decode("utf-8", errors="replace").encode("utf-8"), trim
+            )
     if trim:
         arr = pc.utf8_rtrim(arr, characters="\r\n")
     return arr.cast(pa.string()) if big else arr

@@ -29,8 +29,11 @@ from pipelines.logs.miner import TemplateEngine
 
 CHUNK_LINES = 100_000
 SPOOL_MEMORY_BYTES = int(os.environ.get("SENTINEL_LOGS_SPOOL_MEMORY", str(256 * 1024 * 1024)))
-PARSE_THREADS = int(os.environ.get("SENTINEL_LOGS_THREADS", "1"))
+# Worker threads parsing blocks (pass 1) and formatting CSV (pass 2): Arrow kernels, the
+# CSV writer and numpy release the GIL. Capped at the number of CPUs.
+PARSE_THREADS = int(os.environ.get("SENTINEL_LOGS_THREADS", "2"))
 _READ_BYTES = 8 * 1024 * 1024
+CSV_SLICE_ROWS = 8192
 SAMPLE_LINES = 200
 
 
@@ -135,14 +138,20 @@ def parse_chunk(lines: list[str], parser: LineParser) -> tuple[dict[str, list[st
 
 def iter_byte_blocks(
     path: str, block_bytes: int = _READ_BYTES, warnings: list[str] | None = None
-) -> Iterator[bytes]:
+) -> Iterator[bytes | memoryview]:
     """Raw blocks of whole lines (each ends with a newline; one is added to a last partial
-    line). A truncated gzip ends the stream after the last good data, with a warning."""
+    line). A truncated gzip ends the stream after the last good data, with a warning.
+
+    Plain files are read straight into a fresh buffer per block (no re-copying), so a block
+    may be a read-only ``memoryview``.
+    """
+    if not path.endswith(".gz"):
+        yield from _iter_plain_blocks(path, block_bytes)
+        return
     raw = open(path, "rb")  # noqa: SIM115 - closed below
-    stream = gzip.GzipFile(fileobj=raw, mode="rb") if path.endswith(".gz") else raw
+    stream = gzip.GzipFile(fileobj=raw, mode="rb")
     pending = b""
-    if path.endswith(".gz"):
-        block_bytes = min(block_bytes, 64 * 1024)  # keep data before a truncation
+    block_bytes = min(block_bytes, 64 * 1024)  # keep data before a truncation
     try:
         while True:
             try:
@@ -165,6 +174,27 @@ def iter_byte_blocks(
     finally:
         stream.close()
         raw.close()
+
+
+def _iter_plain_blocks(path: str, block_bytes: int) -> Iterator[bytes | memoryview]:
+    pending = b""
+    with open(path, "rb") as stream:
+        while True:
+            buf = bytearray(len(pending) + block_bytes)  # a new buffer: blocks stay valid
+            view = memoryview(buf)
+            view[: len(pending)] = pending
+            n = stream.readinto(view[len(pending) :])
+            if not n:
+                break
+            total = len(pending) + n
+            cut = buf.rfind(b"\n", 0, total)
+            if cut < 0:
+                pending = bytes(view[:total])
+                continue
+            pending = bytes(view[cut + 1 : total])
+            yield view[: cut + 1].toreadonly()
+        if pending:
+            yield pending + b"\n"
 
 
 def _have_arrow() -> bool:
@@ -308,16 +338,32 @@ def _arrow_parse_to_csv(
                 with pa.OSFile(spool, "rb") as source:
                     yield from ipc.open_stream(source)
 
-        for i, b in enumerate(spooled()):
-            n = b.num_rows
-            cid = b.column(len(names))
-            ids = int64_array(np.arange(line_id + 1, line_id + n + 1, dtype=np.int64))
-            line_id += n
-            table = pa.Table.from_arrays(
-                [ids, *b.columns[: len(names)], ev_arr.take(cid), tp_arr.take(cid)],
-                names=header,
-            )
-            pacsv.write_csv(table, out, opts_first if i == 0 else opts_rest)
+        def to_csv(part: Any, first: bool) -> Any:
+            sink_buf = pa.BufferOutputStream()
+            pacsv.write_csv(part, sink_buf, opts_first if first else opts_rest)
+            return sink_buf.getvalue()
+
+        # slices of each batch are formatted to CSV in worker threads (the writer releases
+        # the GIL) and written in order by this one; small slices keep the buffers small
+        first = True
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            done: deque[Future[Any]] = deque()
+            for b in spooled():
+                n = b.num_rows
+                cid = b.column(len(names))
+                ids = int64_array(np.arange(line_id + 1, line_id + n + 1, dtype=np.int64))
+                line_id += n
+                table = pa.Table.from_arrays(
+                    [ids, *b.columns[: len(names)], ev_arr.take(cid), tp_arr.take(cid)],
+                    names=header,
+                )
+                for start in range(0, n, CSV_SLICE_ROWS):
+                    done.append(pool.submit(to_csv, table.slice(start, CSV_SLICE_ROWS), first))
+                    first = False
+                    while len(done) > 2 * workers:
+                        out.write(done.popleft().result())
+            while done:
+                out.write(done.popleft().result())
 
 
 def _python_parse_to_csv(
