@@ -18,8 +18,6 @@ from sqlalchemy.engine import Connection
 
 from sentinel.store import engine_for, incidents, occurrences, transaction
 
-RETRY_TAGS = ("dagster/will_retry",)
-
 
 class Incident(BaseModel):
     id: str
