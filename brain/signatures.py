@@ -756,9 +756,11 @@ SIGNATURES: list[Signature] = [
         ["Check what the operation waited on; retry with backoff or raise the timeout."],
         message=r"timed out|timeout (expired|exceeded|reached|error)|deadline exceeded|"
         r"took too long|Futures timed out after|operation timed out|timeout after \d|"
-        r"exceed(?:ed|s|ing) (?:its |the |a )?(?:\w+ )?(?:timeout|time ?limit)",
+        r"exceed(?:ed|s|ing) (?:its |the |a )?(?:\w+ )?(?:timeout|time ?limit)|"
+        r"\btimeout of [\d.]+ ?(?:s|ms|sec|seconds|minutes)? ?(?:was )?exceeded",
         text=r"\b(timed out|deadline exceeded|Futures timed out after)\b|"
-        r"exceed(?:ed|s|ing) (?:its |the |a )?(?:\w+ )?(?:timeout|time ?limit)",
+        r"exceed(?:ed|s|ing) (?:its |the |a )?(?:\w+ )?(?:timeout|time ?limit)|"
+        r"\btimeout of [\d.]+ ?(?:s|ms|sec|seconds|minutes)? ?(?:was )?exceeded",
     ),
     sig(
         "http_504",
