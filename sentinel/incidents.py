@@ -19,10 +19,11 @@ from sqlalchemy.engine import Connection
 from sentinel.store import engine_for, incidents, occurrences, transaction
 
 
-class Incident(BaseModel):
-    id: str
+class Facts(BaseModel):
+    """What a failure or finding is and where it happened: shared by a registered
+    `Failure` and the stored `Incident`."""
+
     fingerprint: str
-    status: str
     kind: str = "failure"
     target: str | None = None
     job: str | None = None
@@ -35,6 +36,11 @@ class Incident(BaseModel):
     category: str | None = None
     severity: str | None = None
     error_type: str | None = None
+
+
+class Incident(Facts):
+    id: str
+    status: str
     first_run_id: str | None = None
     last_run_id: str | None = None
     first_seen: float
@@ -52,22 +58,9 @@ class Incident(BaseModel):
         return None if self.resolved_at is None else self.resolved_at - self.first_seen
 
 
-class Failure(BaseModel):
+class Failure(Facts):
     """A failure (or health finding) as registered: what the store needs to dedupe it."""
 
-    fingerprint: str
-    kind: str = "failure"
-    target: str | None = None
-    job: str | None = None
-    step: str | None = None
-    location: str | None = None
-    asset: str | None = None
-    group: str | None = None
-    owners: str | None = None
-    title: str | None = None
-    category: str | None = None
-    severity: str | None = None
-    error_type: str | None = None
     run_id: str | None = None
     source: Literal["hook", "sensor", "health", "manual"] = "sensor"
 
@@ -144,27 +137,15 @@ class IncidentStore:
                 conn.execute(
                     incidents.insert().values(
                         id=incident_id,
-                        fingerprint=failure.fingerprint,
                         open_key=failure.fingerprint,
                         status="open",
-                        kind=failure.kind,
-                        target=failure.target,
-                        job=failure.job,
-                        step=failure.step,
-                        location=failure.location,
-                        asset=failure.asset,
-                        group=failure.group,
-                        owners=failure.owners,
-                        title=failure.title,
-                        category=failure.category,
-                        severity=failure.severity,
-                        error_type=failure.error_type,
                         first_run_id=failure.run_id,
                         last_run_id=failure.run_id,
                         first_seen=now,
                         last_seen=now,
                         occurrences=1,
                         source=failure.source,
+                        **failure.model_dump(include=set(Facts.model_fields)),
                     )
                 )
                 outcome: Literal["new", "repeat"] = "new"
