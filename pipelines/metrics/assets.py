@@ -5,7 +5,9 @@ series, metric, labels, value, source) with metadata: rows, series, where the da
 (or why the source was skipped), bad rows count and sample.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -70,18 +72,29 @@ def _load_files(paths, loader) -> SourceResult:
     return out
 
 
+def _file_source(
+    context: dg.AssetExecutionContext,
+    paths: list[Path],
+    origin: str,
+    loader: Callable[[Path], SourceResult],
+    bad_what: str,
+) -> dg.Output:
+    """One file-backed source: skip when unconfigured, load the files, quarantine bad rows."""
+    if not paths:
+        context.log.info(origin)
+        return _output(SourceResult(empty_frame()), origin, skipped=True)
+    result = _load_files(paths, loader)
+    if result.bad_count:
+        context.log.warning(f"{result.bad_count} {bad_what} quarantined")
+    return _output(result, origin, files=dg.MetadataValue.json([str(p) for p in paths]))
+
+
 @dg.asset(group_name=GROUP, description="Metrics from CSV files (default: the demo series).")
 def metrics_csv(
     context: dg.AssetExecutionContext, metrics_csv_config: MetricsCsvResource
 ) -> dg.Output:
     paths, origin = metrics_csv_config.resolve()
-    if not paths:
-        context.log.info(origin)
-        return _output(SourceResult(empty_frame()), origin, skipped=True)
-    result = _load_files(paths, load_metrics_csv)
-    if result.bad_count:
-        context.log.warning(f"{result.bad_count} bad CSV rows quarantined")
-    return _output(result, origin, files=dg.MetadataValue.json([str(p) for p in paths]))
+    return _file_source(context, paths, origin, load_metrics_csv, "bad CSV rows")
 
 
 @dg.asset(group_name=GROUP, description="Metrics from Prometheus text-exposition files.")
@@ -89,13 +102,9 @@ def metrics_exposition(
     context: dg.AssetExecutionContext, metrics_exposition_config: MetricsExpositionResource
 ) -> dg.Output:
     paths, origin = metrics_exposition_config.resolve()
-    if not paths:
-        context.log.info(origin)
-        return _output(SourceResult(empty_frame()), origin, skipped=True)
-    result = _load_files(paths, lambda p: load_exposition_files([p]))
-    if result.bad_count:
-        context.log.warning(f"{result.bad_count} invalid exposition lines quarantined")
-    return _output(result, origin, files=dg.MetadataValue.json([str(p) for p in paths]))
+    return _file_source(
+        context, paths, origin, lambda p: load_exposition_files([p]), "invalid exposition lines"
+    )
 
 
 @dg.asset(group_name=GROUP, description="Metrics from the Prometheus HTTP API (query_range).")
