@@ -13,10 +13,12 @@ import pandas as pd
 from brain.diagnose import diagnose
 from brain.models import Evidence
 from sentinel import slack
+from sentinel.config import SentinelConfig
 from sentinel.digest import history_frame, summarize
 from sentinel.evidence import from_run
 from sentinel.reporting import INCIDENT_PARTITIONS, RCA_ASSET_KEY
-from sentinel.resources import SentinelResource
+from sentinel.resources import sentinel_for
+from sentinel.runpage import annotate_run
 
 incident_partitions = dg.DynamicPartitionsDefinition(name=INCIDENT_PARTITIONS)
 
@@ -28,10 +30,8 @@ incident_partitions = dg.DynamicPartitionsDefinition(name=INCIDENT_PARTITIONS)
     description="Root-cause analysis report of one incident (partition = incident id).",
     kinds={"python"},
 )
-def rca_report(
-    context: dg.AssetExecutionContext, sentinel: SentinelResource
-) -> dg.MaterializeResult:
-    s = sentinel.get(context.instance)
+def rca_report(context: dg.AssetExecutionContext, sentinel: SentinelConfig) -> dg.MaterializeResult:
+    s = sentinel_for(sentinel, context.instance)
     incident_id = context.partition_key
     incident = s.store.get(incident_id)
     if incident is None:
@@ -50,6 +50,7 @@ def rca_report(
         metadata = s.record(
             None, incident, evidence, report, runless=False, rediagnosis_of=context.run_id
         )
+        annotate_run(context.instance, incident.last_run_id, incident, report, s.settings.ui_url)
     except Exception as e:
         s.degraded(
             key=f"rca:{incident_id}",
@@ -69,9 +70,9 @@ def rca_report(
     kinds={"pandas"},
 )
 def incident_history(
-    context: dg.AssetExecutionContext, sentinel: SentinelResource
+    context: dg.AssetExecutionContext, sentinel: SentinelConfig
 ) -> dg.Output[pd.DataFrame]:
-    df = history_frame(sentinel.get(context.instance).store.all())
+    df = history_frame(sentinel_for(sentinel, context.instance).store.all())
     shown = df.head(200).astype(object).where(df.head(200).notna(), None)
     records = [
         dg.TableRecord({k: (str(v) if isinstance(v, pd.Timestamp) else v) for k, v in row.items()})
@@ -108,9 +109,9 @@ digest_job = dg.define_asset_job(
     description="The last 24 h in one Slack message: counts by category, top recurring incidents.",
 )
 def daily_digest(
-    context: dg.AssetExecutionContext, sentinel: SentinelResource
+    context: dg.AssetExecutionContext, sentinel: SentinelConfig
 ) -> dg.MaterializeResult:
-    s = sentinel.get(context.instance)
+    s = sentinel_for(sentinel, context.instance)
     now = time.time()
     digest = summarize(s.store.all(), now)
     day = time.strftime("%Y-%m-%d", time.gmtime(now))

@@ -10,7 +10,6 @@ from pipelines.logs.cli import register as register_logs
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
-    from brain.config import BrainSettings
     from brain.diagnose import diagnose
     from brain.evidence import from_text
     from brain.render import to_markdown
@@ -24,9 +23,12 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         except OSError as e:
             print(f"sentinel diagnose: cannot read {args.file}: {e.strerror}", file=sys.stderr)
             return 2
+    from sentinel.config import SentinelConfig
+    from sentinel.errors import ConfigurationError
+
     try:
-        settings = BrainSettings.from_env()
-    except ValueError as e:
+        settings = SentinelConfig.from_env().brain_settings()
+    except ConfigurationError as e:
         print(f"sentinel diagnose: {e}", file=sys.stderr)
         return 2
     report = diagnose(from_text(text), settings)
@@ -34,6 +36,27 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
     else:
         sys.stdout.write(to_markdown(report))
+    return 0
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    from sentinel.config import SentinelConfig, iter_settings, markdown_table
+    from sentinel.errors import ConfigurationError
+
+    if args.markdown:
+        sys.stdout.write(markdown_table())
+        return 0
+    try:
+        config = SentinelConfig.from_env()
+    except ConfigurationError as e:
+        print(f"sentinel config: {e}", file=sys.stderr)
+        return 2
+    for doc in iter_settings():
+        value: object = config
+        for part in doc.path.split("."):
+            value = getattr(value, part)
+        shown = "(set)" if doc.secret and value else value
+        print(f"{doc.path} = {shown}")
     return 0
 
 
@@ -45,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     diag.add_argument("file", nargs="?", default="-", help="file to read, or - for stdin")
     diag.add_argument("--format", choices=("json", "markdown"), default="markdown")
     diag.set_defaults(func=_cmd_diagnose)
+
+    conf = sub.add_parser("config", help="show the resolved configuration (secrets hidden)")
+    conf.add_argument(
+        "--markdown", action="store_true", help="print the README's settings table instead"
+    )
+    conf.set_defaults(func=_cmd_config)
 
     register_logs(sub)
     return parser

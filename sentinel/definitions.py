@@ -11,8 +11,8 @@ from sentinel.assets import (
     incident_history,
     rca_report,
 )
+from sentinel.config import SentinelConfig
 from sentinel.health_sensors import health_sensors
-from sentinel.resources import SentinelResource
 from sentinel.sensors import (
     rca_job,
     sentinel_failure_sweep_sensor,
@@ -22,7 +22,7 @@ from sentinel.sensors import (
 )
 
 
-def sentinel_definitions(resource: SentinelResource | None = None) -> dg.Definitions:
+def sentinel_definitions(resource: SentinelConfig | None = None) -> dg.Definitions:
     """Sentinel's definitions, to load as their own code location or merge into yours.
 
     Args:
@@ -43,7 +43,7 @@ def sentinel_definitions(resource: SentinelResource | None = None) -> dg.Definit
             sentinel_outbox_sensor,
             *health_sensors,
         ],
-        resources={"sentinel": resource or SentinelResource()},
+        resources={"sentinel": resource or SentinelConfig()},
     )
 
 

@@ -25,8 +25,8 @@ from brain.evidence import (
 )
 from brain.fingerprint import fingerprint
 from brain.models import Evidence, ExceptionInfo, UpstreamAsset
+from sentinel.config import dagster_home
 from sentinel.incidents import Failure
-from sentinel.settings import dagster_home
 
 LOG_TAIL_BYTES = 16_000
 MAX_EVENTS = 40

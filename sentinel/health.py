@@ -23,7 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from brain.models import Evidence
-from pipelines.metrics.anomaly import is_regression
+from brain.stats import is_regression
 
 HealthKind = Literal[
     "stale_asset",
@@ -71,72 +71,6 @@ class Finding(BaseModel):
 
 
 # --- configuration -------------------------------------------------------------------
-
-# Setting → (environment variable, meaning). Read at tick time by `HealthConfig.from_env`.
-ENV: dict[str, tuple[str, str]] = {
-    "interval_s": ("SENTINEL_HEALTH_INTERVAL_S", "seconds between two health evaluations"),
-    "history_interval_s": (
-        "SENTINEL_HEALTH_HISTORY_INTERVAL_S",
-        "seconds between two run-history evaluations (regressions, failure rates)",
-    ),
-    "lookback_h": (
-        "SENTINEL_HEALTH_LOOKBACK_H",
-        "hours of check evaluations read on a first tick; jobs with runs this recent are "
-        "checked for regressions",
-    ),
-    "min_history": (
-        "SENTINEL_HEALTH_MIN_HISTORY",
-        "fewest past values before judging a cadence or a duration",
-    ),
-    "stale_factor": ("SENTINEL_STALE_FACTOR", "stale when silent longer than factor × median gap"),
-    "stale_floor_s": ("SENTINEL_STALE_FLOOR_S", "never stale before this many seconds of silence"),
-    "cadence_history": ("SENTINEL_CADENCE_HISTORY", "materializations used for the usual cadence"),
-    "freshness_warn": ("SENTINEL_FRESHNESS_WARN", "also report freshness WARN (not only FAIL)"),
-    "long_run_factor": ("SENTINEL_LONG_RUN_FACTOR", "long-running beyond factor × p95 duration"),
-    "long_run_floor_s": ("SENTINEL_LONG_RUN_FLOOR_S", "never long-running before this many s"),
-    "queued_max_s": ("SENTINEL_QUEUED_MAX_S", "a run QUEUED longer than this is stuck"),
-    "starting_max_s": ("SENTINEL_STARTING_MAX_S", "a run STARTING/CANCELING longer is stuck"),
-    "run_history": ("SENTINEL_RUN_HISTORY", "successful runs per job used as the baseline"),
-    "regression_k": ("SENTINEL_REGRESSION_K", "robust z (MAD units) of a duration regression"),
-    "regression_min_increase_s": (
-        "SENTINEL_REGRESSION_MIN_INCREASE_S",
-        "a slower run is a regression only if this many seconds slower than the median",
-    ),
-    "failure_window_s": ("SENTINEL_FAILURE_WINDOW_S", "window of the failure-rate check"),
-    "failure_min_count": ("SENTINEL_FAILURE_MIN_COUNT", "fewest failures in the window (spike)"),
-    "failure_factor": ("SENTINEL_FAILURE_FACTOR", "spike when the rate is factor × the baseline"),
-    "outbox_max_age_s": ("SENTINEL_OUTBOX_MAX_AGE_S", "oldest pending Slack message allowed"),
-    "tick_failures": ("SENTINEL_TICK_FAILURES", "consecutive failed ticks of a sentinel_* sensor"),
-}
-
-
-class HealthConfig(BaseModel):
-    interval_s: float = Field(default=60.0, ge=0)
-    history_interval_s: float = Field(default=300.0, ge=0)
-    lookback_h: float = Field(default=24.0, ge=0)
-    min_history: int = Field(default=5, ge=2)
-    stale_factor: float = Field(default=3.0, gt=0)
-    stale_floor_s: float = Field(default=3600.0, ge=0)
-    cadence_history: int = Field(default=10, ge=3)
-    freshness_warn: bool = False
-    long_run_factor: float = Field(default=3.0, gt=0)
-    long_run_floor_s: float = Field(default=3600.0, ge=0)
-    queued_max_s: float = Field(default=1800.0, ge=0)
-    starting_max_s: float = Field(default=600.0, ge=0)
-    run_history: int = Field(default=20, ge=3)
-    regression_k: float = Field(default=3.0, gt=0)
-    regression_min_increase_s: float = Field(default=60.0, ge=0)
-    failure_window_s: float = Field(default=3600.0, gt=0)
-    failure_min_count: int = Field(default=3, ge=1)
-    failure_factor: float = Field(default=3.0, gt=0)
-    outbox_max_age_s: float = Field(default=1800.0, ge=0)
-    tick_failures: int = Field(default=3, ge=1)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> HealthConfig:
-        values = {field: env[var] for field, (var, _) in ENV.items() if env.get(var, "") != ""}
-        return cls.model_validate(values)
-
 
 # --- small robust statistics ---------------------------------------------------------
 
@@ -466,7 +400,7 @@ def duration_regression(
 ) -> Finding | None:
     """The latest successful run of a job took much longer than the previous ones.
 
-    A regression is robust (`pipelines.metrics.anomaly.is_regression`: above
+    A regression is robust (`brain.stats.is_regression`: above
     max(median + k × 1.4826 × MAD, p95, 1.1 × median) of the previous successful durations,
     latest excluded, with at least `min_history` of them) and material (at least
     `min_increase_s` slower than the median).

@@ -21,7 +21,6 @@ Thresholds and intervals come from the environment at tick time (`sentinel.healt
 """
 
 import json
-import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -34,11 +33,12 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 from pydantic import BaseModel, Field
 
 from sentinel import health
+from sentinel.config import HealthConfig, SentinelConfig
 from sentinel.evidence import failure_of
-from sentinel.health import CheckEvaluation, Finding, HealthConfig, RunInfo
+from sentinel.health import CheckEvaluation, Finding, RunInfo
 from sentinel.incidents import Incident
 from sentinel.reporting import RCA_ASSET_KEY, Sentinel
-from sentinel.resources import SentinelResource
+from sentinel.resources import sentinel_for
 from sentinel.sensors import rca_job
 from sentinel.triage import RCA_JOB_NAME, open_incident
 
@@ -55,10 +55,6 @@ RUNLESS_RUN_ID = ""  # where Dagster stores events reported outside of runs
 MAX_ASSETS = 2000
 TICK_BUDGET_S = 40.0
 BASELINE_S = 7 * 86400.0
-
-
-def config() -> HealthConfig:
-    return HealthConfig.from_env(os.environ)
 
 
 class Budget:
@@ -518,9 +514,9 @@ def self_health_findings(
     "not) of every code location; a later passing evaluation resolves it.",
 )
 def sentinel_asset_check_sensor(
-    context: dg.SensorEvaluationContext, sentinel: SentinelResource
+    context: dg.SensorEvaluationContext, sentinel: SentinelConfig
 ) -> dg.SensorResult:
-    cfg, now = config(), time.time()
+    cfg, now = sentinel.resolved().health, time.time()
     state = _load(context.cursor)
     after = state.get("runs_after")
     if not isinstance(after, int | float):
@@ -537,7 +533,7 @@ def sentinel_asset_check_sensor(
     failed = [f for f in (health.failed_check(ev) for ev in latest) if f is not None]
     passed = {check_fingerprint(ev.asset, ev.check): ev for ev in latest if ev.passed}
     outcome = settle(
-        sentinel.get(context.instance),
+        sentinel_for(sentinel, context.instance),
         context.instance,
         failed,
         kinds=["failed_check"],
@@ -550,19 +546,19 @@ def sentinel_asset_check_sensor(
 
 def _level_sensor(
     context: dg.SensorEvaluationContext,
-    sentinel: SentinelResource,
+    sentinel: SentinelConfig,
     *,
     label: str,
     kinds: Sequence[str],
     interval: Callable[[HealthConfig], float],
     gather: Callable[[Sentinel, DagsterInstance, HealthConfig, float, Budget], list[Finding]],
 ) -> dg.SensorResult:
-    cfg, now = config(), time.time()
+    cfg, now = sentinel.resolved().health, time.time()
     state = _load(context.cursor)
     wait = _not_due(state, interval(cfg), now)
     if wait is not None:
         return dg.SensorResult(skip_reason=dg.SkipReason(wait), cursor=context.cursor)
-    s = sentinel.get(context.instance)
+    s = sentinel_for(sentinel, context.instance)
     budget = Budget()
     findings = gather(s, context.instance, cfg, now, budget)
     targets = budget.targets
@@ -589,7 +585,7 @@ def _level_sensor(
     "materialization cadence.",
 )
 def sentinel_freshness_sensor(
-    context: dg.SensorEvaluationContext, sentinel: SentinelResource
+    context: dg.SensorEvaluationContext, sentinel: SentinelConfig
 ) -> dg.SensorResult:
     return _level_sensor(
         context,
@@ -611,7 +607,7 @@ def sentinel_freshness_sensor(
     description="Runs stuck in QUEUED/STARTING, or running far longer than the job's p95.",
 )
 def sentinel_run_health_sensor(
-    context: dg.SensorEvaluationContext, sentinel: SentinelResource
+    context: dg.SensorEvaluationContext, sentinel: SentinelConfig
 ) -> dg.SensorResult:
     return _level_sensor(
         context,
@@ -631,7 +627,7 @@ def sentinel_run_health_sensor(
     description="Run-duration regressions and failure-rate spikes per job.",
 )
 def sentinel_run_history_sensor(
-    context: dg.SensorEvaluationContext, sentinel: SentinelResource
+    context: dg.SensorEvaluationContext, sentinel: SentinelConfig
 ) -> dg.SensorResult:
     return _level_sensor(
         context,
@@ -654,7 +650,7 @@ def sentinel_run_history_sensor(
     "sentinel_* sensors, Gemini circuit breaker open.",
 )
 def sentinel_self_health_sensor(
-    context: dg.SensorEvaluationContext, sentinel: SentinelResource
+    context: dg.SensorEvaluationContext, sentinel: SentinelConfig
 ) -> dg.SensorResult:
     return _level_sensor(
         context,

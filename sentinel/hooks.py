@@ -1,8 +1,11 @@
 """The failure hook: diagnose in the failing process and report within seconds.
 
 Attach it to any job (`@job(hooks={sentinel_failure_hook})`) or asset job. It needs no
-resource: settings come from the environment when it fires. It never raises and never
-changes the step's outcome; if Sentinel itself fails, a degraded report goes out instead.
+resource: settings come from the environment when it fires. Where the job provides a
+`SentinelConfig` resource, use `sentinel_failure_hook_with_resource("sentinel")` (or the
+Component, which does it for you) so the configuration comes from there. It never raises and
+never changes the step's outcome; if Sentinel itself fails, a degraded report goes out
+instead. The run gets tags with the diagnosis and one event-log line linking the report.
 """
 
 import logging
@@ -10,10 +13,12 @@ from collections.abc import Mapping
 
 import dagster as dg
 
+from sentinel.config import SentinelConfig
 from sentinel.evidence import failure_of, from_hook
 from sentinel.incidents import is_retried
 from sentinel.reporting import diagnose_within, last_resort
 from sentinel.resources import sentinel_for
+from sentinel.runpage import annotate_run, summary_line
 from sentinel.settings import SentinelSettings
 
 log = logging.getLogger("sentinel")
@@ -31,11 +36,17 @@ def will_be_retried(tags: Mapping[str, str], default_max_retries: int = 0) -> bo
     return attempt < max_retries
 
 
-def handle_failure(context: dg.HookContext) -> str:
-    """Returns what happened (for logs and tests): reported, repeat, duplicate, retry, degraded."""
+def handle_failure(context: dg.HookContext, config: SentinelConfig | None = None) -> str:
+    """Returns what happened (for logs and tests): reported, repeat, duplicate, retry, degraded.
+
+    `config` is the job's `SentinelConfig` resource, if it provides one; otherwise the
+    configuration comes from the environment, read now.
+    """
     settings: SentinelSettings | None = None
     try:
-        settings = SentinelSettings.resolve()
+        settings = SentinelSettings.from_config(
+            config.resolved() if config is not None else SentinelConfig.from_env()
+        )
         instance = context.instance
         sentinel = sentinel_for(settings, instance)
         evidence = from_hook(context)
@@ -55,6 +66,8 @@ def handle_failure(context: dg.HookContext) -> str:
         evidence.recurrence = sentinel.store.earlier_incidents(incident.fingerprint, incident.id)
         report = diagnose_within(evidence, settings, settings.hook_budget_s)
         sentinel.record(instance, registration.incident, evidence, report, runless=True)
+        if annotate_run(instance, context.run_id, incident, report, settings.ui_url, event=False):
+            context.log.info(summary_line(incident, report, settings.ui_url))
         return "reported"
     except Exception as e:  # noqa: BLE001 - Sentinel's own failure must become a degraded report
         log.exception("Sentinel failed while reporting a step failure")
@@ -81,4 +94,25 @@ def handle_failure(context: dg.HookContext) -> str:
 @dg.failure_hook(name="sentinel_failure_hook")
 def sentinel_failure_hook(context: dg.HookContext) -> None:
     outcome = handle_failure(context)
-    context.log.info(f"Sentinel: {outcome}")
+    context.log.debug(f"Sentinel: {outcome}")
+
+
+def sentinel_failure_hook_with_resource(resource_key: str = "sentinel") -> dg.HookDefinition:
+    """The failure hook, configured by the job's `SentinelConfig` resource under `resource_key`.
+
+    Examples:
+        @dg.job(hooks={sentinel_failure_hook_with_resource()},
+                resource_defs={"sentinel": SentinelConfig(...)})
+    """
+
+    @dg.failure_hook(
+        name=f"sentinel_failure_hook__{resource_key}", required_resource_keys={resource_key}
+    )
+    def _hook(context: dg.HookContext) -> None:
+        config = getattr(context.resources, resource_key)
+        if not isinstance(config, SentinelConfig):
+            config = None
+        outcome = handle_failure(context, config)
+        context.log.debug(f"Sentinel: {outcome}")
+
+    return _hook

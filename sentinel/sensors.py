@@ -9,8 +9,9 @@
 import dagster as dg
 
 from sentinel import triage
+from sentinel.config import SentinelConfig
 from sentinel.reporting import RCA_ASSET_KEY
-from sentinel.resources import SentinelResource
+from sentinel.resources import sentinel_for
 from sentinel.triage import RCA_JOB_NAME
 
 rca_job = dg.define_asset_job(
@@ -29,10 +30,10 @@ rca_job = dg.define_asset_job(
     description="Registers every failed run as an incident and requests its RCA report.",
 )
 def sentinel_run_failure_sensor(
-    context: dg.RunFailureSensorContext, sentinel: SentinelResource
+    context: dg.RunFailureSensorContext, sentinel: SentinelConfig
 ) -> dg.RunRequest | dg.SkipReason:
     decision = triage.on_failed_run(
-        sentinel.get(context.instance), context.instance, context.dagster_run
+        sentinel_for(sentinel, context.instance), context.instance, context.dagster_run
     )
     if decision.partition_key is None:
         return dg.SkipReason(decision.reason)
@@ -52,9 +53,11 @@ def sentinel_run_failure_sensor(
     description="Resolves a job's open incidents when it next succeeds.",
 )
 def sentinel_recovery_sensor(
-    context: dg.RunStatusSensorContext, sentinel: SentinelResource
+    context: dg.RunStatusSensorContext, sentinel: SentinelConfig
 ) -> dg.SkipReason:
-    resolved = triage.on_successful_run(sentinel.get(context.instance), context.dagster_run)
+    resolved = triage.on_successful_run(
+        sentinel_for(sentinel, context.instance), context.dagster_run
+    )
     return dg.SkipReason(f"resolved {resolved} incident(s)")
 
 
@@ -65,9 +68,9 @@ def sentinel_recovery_sensor(
     description="Delivers queued Slack messages (retries after outages), ~1/s per channel.",
 )
 def sentinel_outbox_sensor(
-    context: dg.SensorEvaluationContext, sentinel: SentinelResource
+    context: dg.SensorEvaluationContext, sentinel: SentinelConfig
 ) -> dg.SkipReason:
-    s = sentinel.get(context.instance)
+    s = sentinel_for(sentinel, context.instance)
     result = s.outbox.drain(s.transport, deadline_s=30.0)
     return dg.SkipReason(
         f"sent {result.sent}, failed {result.failed}, waiting {result.waiting}"
@@ -84,10 +87,10 @@ def sentinel_outbox_sensor(
     "run-failure sensor (at most 5 runs a tick) has not reached yet.",
 )
 def sentinel_failure_sweep_sensor(
-    context: dg.SensorEvaluationContext, sentinel: SentinelResource
+    context: dg.SensorEvaluationContext, sentinel: SentinelConfig
 ) -> dg.SensorResult:
     sweep = triage.sweep_failed_runs(
-        sentinel.get(context.instance), context.instance, context.cursor
+        sentinel_for(sentinel, context.instance), context.instance, context.cursor
     )
     return dg.SensorResult(
         run_requests=[

@@ -26,13 +26,12 @@ its history?" for health-check sensors.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
 
-MAD_TO_SIGMA = 1.4826
+from brain.stats import MAD_TO_SIGMA, RegressionResult, is_regression
 
 __all__ = [
     "AnomalyWindow",
@@ -304,77 +303,6 @@ def detect_anomalies(
             )
         )
     return DetectionResult(label, points, windows, kind, interval)
-
-
-@dataclass(frozen=True)
-class RegressionResult:
-    """Outcome of ``is_regression``; truthy when the value is a regression."""
-
-    is_regression: bool
-    value: float
-    baseline: float
-    """Median of the history."""
-    threshold: float
-    """The value beyond which it counts as a regression."""
-    n_history: int
-    reason: str
-
-    def __bool__(self) -> bool:
-        return self.is_regression
-
-
-def is_regression(
-    value: float,
-    history: Iterable[float] | pd.Series | Sequence[float],
-    *,
-    k: float = 3.0,
-    direction: str = "higher",
-    min_history: int = 5,
-    min_relative_change: float = 0.1,
-) -> RegressionResult:
-    """Is ``value`` (e.g. the latest run duration) a regression against ``history``?
-
-    ``history`` holds previous values (latest run excluded; NaN/inf ignored).  With
-    ``direction="higher"`` (durations, failure counts) a regression is a value above
-    ``threshold = max(median + k * 1.4826 * MAD, p95, median * (1 + min_relative_change))``;
-    with ``direction="lower"`` (rows written) it is a value below the mirrored
-    ``min(median - k * 1.4826 * MAD, p5, median * (1 - min_relative_change))``.
-    Fewer than ``min_history`` usable history values never count as a regression.
-    """
-    if direction not in ("higher", "lower"):
-        raise ValueError(f"direction must be 'higher' or 'lower', not {direction!r}")
-    hist = pd.to_numeric(pd.Series(list(history), dtype=object), errors="coerce").astype(float)
-    hist = hist[np.isfinite(hist.to_numpy())]
-    n = len(hist)
-    v = float(value)
-    if n < min_history or not math.isfinite(v):
-        why = (
-            f"only {n} history values (< {min_history})"
-            if n < min_history
-            else "value is not finite"
-        )
-        median = float(hist.median()) if n else float("nan")
-        return RegressionResult(False, v, median, float("nan"), n, why)
-    median = float(hist.median())
-    sigma = float((hist - median).abs().median()) * MAD_TO_SIGMA
-    if direction == "higher":
-        threshold = max(
-            median + k * sigma,
-            float(hist.quantile(0.95)),
-            median + abs(median) * min_relative_change,
-        )
-        bad = v > threshold
-        cmp = ">" if bad else "<="
-    else:
-        threshold = min(
-            median - k * sigma,
-            float(hist.quantile(0.05)),
-            median - abs(median) * min_relative_change,
-        )
-        bad = v < threshold
-        cmp = "<" if bad else ">="
-    reason = f"value {v:g} {cmp} threshold {threshold:g} (median {median:g} over {n} values)"
-    return RegressionResult(bool(bad), v, median, float(threshold), n, reason)
 
 
 def detect_in_long_frame(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dagster as dg
 
 from sentinel.assets import rca_report
-from sentinel.resources import SentinelResource
+from sentinel.config import SentinelConfig
+from sentinel.resources import sentinel_for
 from sentinel.sensors import sentinel_failure_sweep_sensor
 from tests.fakes.failing_jobs import run_failures
 from tests.fakes.slack_server import FakeSlack
@@ -18,12 +19,12 @@ def test_burst_of_failures_becomes_one_incident_per_cause(
     run_ids = run_failures(instance, n)
 
     result = sentinel_failure_sweep_sensor(
-        dg.build_sensor_context(instance=instance, resources={"sentinel": SentinelResource()})
+        dg.build_sensor_context(instance=instance, resources={"sentinel": SentinelConfig()})
     )
     keys = [r.partition_key for r in result.run_requests]
     assert len(keys) == 4  # four causes → four incidents, whatever the run ids and numbers
 
-    s = SentinelResource().get(instance)
+    s = sentinel_for(SentinelConfig(), instance)
     incidents = s.store.all()
     assert len(incidents) == 4 and sum(i.occurrences for i in incidents) == n
     assert all(s.store.run_registered(r) for r in run_ids)
@@ -31,7 +32,7 @@ def test_burst_of_failures_becomes_one_incident_per_cause(
     # A second tick from the returned cursor finds nothing new.
     again = sentinel_failure_sweep_sensor(
         dg.build_sensor_context(
-            instance=instance, cursor=result.cursor, resources={"sentinel": SentinelResource()}
+            instance=instance, cursor=result.cursor, resources={"sentinel": SentinelConfig()}
         )
     )
     assert again.run_requests == []
@@ -41,7 +42,7 @@ def test_burst_of_failures_becomes_one_incident_per_cause(
             [rca_report],
             partition_key=key,
             instance=instance,
-            resources={"sentinel": SentinelResource()},
+            resources={"sentinel": SentinelConfig()},
         )
     s.outbox.drain(s.transport, deadline_s=60)
     assert len(slack_env.top_level()) == 4

@@ -5,9 +5,9 @@ import json
 import dagster as dg
 
 from sentinel.assets import daily_digest, incident_history
+from sentinel.config import SentinelConfig
 from sentinel.digest import summarize
 from sentinel.incidents import Incident
-from sentinel.resources import SentinelResource
 from tests.fakes.failing_jobs import run_failures
 from tests.fakes.slack_server import FakeSlack
 
@@ -48,12 +48,12 @@ def test_history_asset_and_digest_from_real_incidents(
 
     run_failures(instance, 6)
     sentinel_failure_sweep_sensor(
-        dg.build_sensor_context(instance=instance, resources={"sentinel": SentinelResource()})
+        dg.build_sensor_context(instance=instance, resources={"sentinel": SentinelConfig()})
     )
     result = dg.materialize(
         [incident_history, daily_digest],
         instance=instance,
-        resources={"sentinel": SentinelResource()},
+        resources={"sentinel": SentinelConfig()},
     )
     df = result.output_for_node("sentinel__incident_history")
     assert len(df) == 4 and df["occurrences"].sum() == 6

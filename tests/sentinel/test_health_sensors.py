@@ -38,8 +38,9 @@ from dagster._utils.error import SerializableErrorInfo
 from sentinel import health_sensors as hs
 from sentinel import slack
 from sentinel.assets import rca_report
+from sentinel.config import SentinelConfig
 from sentinel.incidents import Incident
-from sentinel.resources import SentinelResource
+from sentinel.resources import sentinel_for
 from tests.fakes.slack_server import FakeSlack, Scripted
 
 HOUR = 3600.0
@@ -54,7 +55,7 @@ def every_tick(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def tick(sensor, instance: dg.DagsterInstance, cursor: str | None = None) -> dg.SensorResult:
     ctx = dg.build_sensor_context(
-        instance=instance, cursor=cursor, resources={"sentinel": SentinelResource()}
+        instance=instance, cursor=cursor, resources={"sentinel": SentinelConfig()}
     )
     result = sensor(ctx)
     assert isinstance(result, dg.SensorResult)
@@ -63,7 +64,7 @@ def tick(sensor, instance: dg.DagsterInstance, cursor: str | None = None) -> dg.
 
 def incidents(instance: dg.DagsterInstance, kind: str) -> list[Incident]:
     # The sensors' store: with no URL set, a PostgreSQL instance's own database.
-    return [i for i in SentinelResource().get(instance).store.all() if i.kind == kind]
+    return [i for i in sentinel_for(SentinelConfig(), instance).store.all() if i.kind == kind]
 
 
 def evidence_text(incident: Incident) -> str:
@@ -127,7 +128,7 @@ def test_failed_non_blocking_check_opens_one_incident_then_resolves(
         [rca_report],
         partition_key=request.partition_key,
         instance=instance,
-        resources={"sentinel": SentinelResource()},
+        resources={"sentinel": SentinelConfig()},
     )
     assert out.success
     [post] = slack_env.top_level()
@@ -451,7 +452,7 @@ def _sensor_with_failing_ticks(instance: dg.DagsterInstance, name: str, failures
 def test_sentinel_health_problems_each_open_one_incident(
     instance: dg.DagsterInstance, slack_env: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    s = SentinelResource().get(instance)
+    s = sentinel_for(SentinelConfig(), instance)
     # An outbox message waiting for two hours (Slack configured but not taking it).
     message = slack.render_degraded("Test", "here", "an error", None)
     s.outbox.enqueue(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.demo.etl import demo_etl
+from sentinel.config import SentinelConfig
 from sentinel.reporting import RCA_ASSET_KEY
-from sentinel.resources import SentinelResource
+from sentinel.resources import sentinel_for
 from tests.fakes.slack_server import FakeSlack
 
 
@@ -54,7 +55,7 @@ def test_repeat_failure_updates_the_incident_in_thread(
     demo_etl.execute_in_process(instance=instance, raise_on_error=False)
     demo_etl.execute_in_process(instance=instance, raise_on_error=False)
     third = demo_etl.execute_in_process(instance=instance, raise_on_error=False)
-    s = SentinelResource().get(instance)
+    s = sentinel_for(SentinelConfig(), instance)
     s.outbox.drain(s.transport, per_channel_interval_s=0)
 
     assert len(slack_env.top_level()) == 1
@@ -76,7 +77,7 @@ def test_without_slack_the_report_waits_in_the_outbox(instance: dg.DagsterInstan
     meta = event.asset_materialization.metadata
     assert meta["slack_delivered"].value is False
     assert "not configured" in meta["slack_detail"].value
-    pending = SentinelResource().get(instance).outbox.items(status="pending")
+    pending = sentinel_for(SentinelConfig(), instance).outbox.items(status="pending")
     assert [p.kind for p in pending] == ["post"]
 
 
@@ -96,7 +97,7 @@ def test_a_recurring_failure_says_so(
     import json as _json
 
     demo_etl.execute_in_process(instance=instance, raise_on_error=False)
-    s = SentinelResource().get(instance)
+    s = sentinel_for(SentinelConfig(), instance)
     s.store.resolve(target="demo_etl", run_id="fixed")
     demo_etl.execute_in_process(instance=instance, raise_on_error=False)
     newest = s.store.all()[0]

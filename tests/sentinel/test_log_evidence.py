@@ -7,9 +7,10 @@ import dagster as dg
 
 from brain.models import Evidence
 from pipelines.logs.definitions import defs as logs_defs
+from sentinel.config import SentinelConfig
 from sentinel.hooks import sentinel_failure_hook
 from sentinel.reporting import RCA_ASSET_KEY
-from sentinel.resources import SentinelResource
+from sentinel.resources import sentinel_for
 from tests.fakes.slack_server import FakeSlack
 
 
@@ -46,7 +47,7 @@ def test_report_cites_log_templates(
     assert result.success
 
     warehouse_job.execute_in_process(instance=instance, raise_on_error=False)
-    incident = SentinelResource().get(instance).store.all()[0]
+    incident = sentinel_for(SentinelConfig(), instance).store.all()[0]
     evidence = Evidence.model_validate_json(incident.evidence_json)
     assert any("warehouse" in t.template and t.level == "ERROR" for t in evidence.log_templates)
     meta = instance.get_latest_materialization_event(RCA_ASSET_KEY).asset_materialization.metadata

@@ -74,9 +74,10 @@ def test_asset_failure_is_routed_and_mentions_owners(
     assert "<@U0ALICE01>" in body
     assert "<!channel>" not in body
     from brain.models import Evidence
-    from sentinel.resources import SentinelResource
+    from sentinel.config import SentinelConfig
+    from sentinel.resources import sentinel_for
 
-    incident = SentinelResource().get(instance).store.all()[0]
+    incident = sentinel_for(SentinelConfig(), instance).store.all()[0]
     evidence = Evidence.model_validate_json(incident.evidence_json)
     assert evidence.asset == "invoices" and evidence.group == "finance"
     assert evidence.blast_radius == ["revenue"]  # what is now stale downstream

@@ -6,9 +6,10 @@ import json
 import dagster as dg
 import pytest
 
+from sentinel.config import SentinelConfig
 from sentinel.hooks import sentinel_failure_hook
 from sentinel.reporting import RCA_ASSET_KEY
-from sentinel.resources import SentinelResource
+from sentinel.resources import sentinel_for
 from tests.fakes.gemini_server import FakeGemini, Reply
 from tests.fakes.slack_server import FakeSlack
 
@@ -46,7 +47,7 @@ def gemini(monkeypatch: pytest.MonkeyPatch, slack_env: FakeSlack):
 
 
 def _everything_stored(instance: dg.DagsterInstance) -> str:
-    s = SentinelResource().get(instance)
+    s = sentinel_for(SentinelConfig(), instance)
     rows = [i.model_dump_json() for i in s.store.all()] + [o.payload for o in s.outbox.items()]
     meta = instance.get_latest_materialization_event(RCA_ASSET_KEY).asset_materialization.metadata
     return "\n".join(rows) + json.dumps({k: str(v.value) for k, v in meta.items()})

@@ -7,8 +7,9 @@ import json
 import dagster as dg
 
 from sentinel.assets import rca_report
+from sentinel.config import SentinelConfig
 from sentinel.reporting import RCA_ASSET_KEY
-from sentinel.resources import SentinelResource
+from sentinel.resources import sentinel_for
 from sentinel.sensors import sentinel_recovery_sensor, sentinel_run_failure_sensor
 from tests.fakes.slack_server import FakeSlack
 
@@ -43,7 +44,7 @@ def _failure_context(instance: dg.DagsterInstance, result: dg.ExecuteInProcessRe
         dagster_event=event,
         dagster_instance=instance,
         dagster_run=run,
-        resources={"sentinel": SentinelResource()},
+        resources={"sentinel": SentinelConfig()},
     ).for_run_failure()
 
 
@@ -65,7 +66,7 @@ def test_sensor_registers_unhooked_failure_and_requests_rca(
         [rca_report],
         partition_key=incident_id,
         instance=instance,
-        resources={"sentinel": SentinelResource()},
+        resources={"sentinel": SentinelConfig()},
     )
     assert out.success
     meta = instance.get_latest_materialization_event(RCA_ASSET_KEY).asset_materialization.metadata
@@ -102,7 +103,7 @@ def test_rematerializing_rediagnoses_and_updates_instead_of_reposting(
             [rca_report],
             partition_key=request.partition_key,
             instance=instance,
-            resources={"sentinel": SentinelResource()},
+            resources={"sentinel": SentinelConfig()},
         )
     assert len(slack_env.top_level()) == 1
     assert len(slack_env.messages("chat.update")) == 1
@@ -118,7 +119,7 @@ def test_next_success_resolves_and_edits_the_message(
         [rca_report],
         partition_key=request.partition_key,
         instance=instance,
-        resources={"sentinel": SentinelResource()},
+        resources={"sentinel": SentinelConfig()},
     )
 
     fixed = unhooked_job_fixed.execute_in_process(instance=instance)
@@ -127,10 +128,10 @@ def test_next_success_resolves_and_edits_the_message(
         dagster_event=next(e for e in fixed.all_events if e.event_type_value == "PIPELINE_SUCCESS"),
         dagster_instance=instance,
         dagster_run=instance.get_run_by_id(fixed.run_id),
-        resources={"sentinel": SentinelResource()},
+        resources={"sentinel": SentinelConfig()},
     )
     sentinel_recovery_sensor(ctx)
-    s = SentinelResource().get(instance)
+    s = sentinel_for(SentinelConfig(), instance)
     incident = s.store.get(request.partition_key)
     assert incident.status == "resolved" and incident.mttr_s is not None
     s.outbox.drain(s.transport, per_channel_interval_s=0)

@@ -5,8 +5,9 @@ import json
 import dagster as dg
 import pytest
 
+from sentinel.config import SentinelConfig
 from sentinel.hooks import sentinel_failure_hook
-from sentinel.resources import SentinelResource
+from sentinel.resources import sentinel_for
 from tests.fakes.slack_server import FakeSlack
 
 ERRORS = ["ValueError", "KeyError", "TypeError", "LookupError", "RuntimeError", "OSError"]
@@ -56,7 +57,7 @@ def test_storm_becomes_one_digest(
 
     # A repeat of a stormed incident is answered in the digest's thread.
     _run(instance, ERRORS[-1])
-    s = SentinelResource().get(instance)
+    s = sentinel_for(SentinelConfig(), instance)
     s.outbox.drain(s.transport, per_channel_interval_s=0)
     repeat = [c for c in slack_env.replies() if "Seen again" in c.body["text"]]
     assert len(repeat) == 1 and repeat[0].body["thread_ts"] == digest.response["ts"]
