@@ -19,7 +19,8 @@ from collections import Counter
 import dagster as dg
 
 from sentinel.assets import rca_report
-from sentinel.resources import SentinelResource
+from sentinel.config import SentinelConfig
+from sentinel.resources import sentinel_for
 from sentinel.sensors import sentinel_failure_sweep_sensor
 from tests.fakes.failing_jobs import run_failures
 from tests.fakes.slack_server import FakeSlack
@@ -43,8 +44,8 @@ def main() -> None:
 
             t1 = time.time()
             cursor, ticks, keys = None, 0, []
-            resources = {"sentinel": SentinelResource()}
-            s = SentinelResource().get(instance)
+            resources = {"sentinel": SentinelConfig()}
+            s = sentinel_for(SentinelConfig(), instance)
             while True:
                 ticks += 1
                 result = sentinel_failure_sweep_sensor(

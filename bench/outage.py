@@ -22,8 +22,9 @@ from collections import Counter
 
 import dagster as dg
 
+from sentinel.config import SentinelConfig
 from sentinel.hooks import sentinel_failure_hook
-from sentinel.resources import SentinelResource
+from sentinel.resources import sentinel_for
 from tests.fakes.slack_server import FakeSlack, Scripted
 
 WORDS = [
@@ -109,7 +110,7 @@ def main() -> None:
             slack.failing = None
             back = time.time()
             print(f"{back - start:6.1f} s  Slack: back")
-            s = SentinelResource().get(instance)
+            s = sentinel_for(SentinelConfig(), instance)
             print(f"backlog when Slack returned: {s.outbox.backlog()} message(s)")
             while s.outbox.backlog() and time.time() - back < 900:
                 time.sleep(1)
