@@ -30,8 +30,8 @@ CATEGORIES = {c.value for c in Category}
 SYSTEM_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 URL = re.compile(r"^https?://\S+$")
 # Counts for helper A's share; raised to >= 150 cases / >= 25 systems after merging.
-MIN_CASES = 80
-MIN_SYSTEMS = 13
+MIN_CASES = 150
+MIN_SYSTEMS = 25
 
 
 def expected_split(system: str) -> str:
