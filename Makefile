@@ -23,15 +23,14 @@ $(DAGSTER_HOME)/dagster.yaml:
 run: install $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(DAGSTER_PORT)
 
-test: install
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy brain
+test: lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check sentinel brain
-	$(VENV)/bin/mypy brain
+	$(VENV)/bin/mypy brain sentinel
+	$(VENV)/bin/lint-imports
 
 bench: install
 	$(PY) -m bench.brain_eval
