@@ -16,11 +16,9 @@ from sentinel import slack
 from sentinel.config import SentinelConfig
 from sentinel.digest import history_frame, summarize
 from sentinel.evidence import from_run
-from sentinel.reporting import INCIDENT_PARTITIONS, RCA_ASSET_KEY
+from sentinel.rca import RCA_ASSET_KEY, incident_partitions
 from sentinel.resources import sentinel_for
 from sentinel.runpage import annotate_run
-
-incident_partitions = dg.DynamicPartitionsDefinition(name=INCIDENT_PARTITIONS)
 
 
 @dg.asset(

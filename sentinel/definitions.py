@@ -13,8 +13,8 @@ from sentinel.assets import (
 )
 from sentinel.config import SentinelConfig
 from sentinel.health_sensors import health_sensors
+from sentinel.rca import rca_job
 from sentinel.sensors import (
-    rca_job,
     sentinel_failure_sweep_sensor,
     sentinel_outbox_sensor,
     sentinel_recovery_sensor,

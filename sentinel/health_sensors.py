@@ -37,10 +37,10 @@ from sentinel.config import HealthConfig, SentinelConfig
 from sentinel.evidence import failure_of
 from sentinel.health import CheckEvaluation, Finding, RunInfo
 from sentinel.incidents import Incident
-from sentinel.reporting import RCA_ASSET_KEY, Sentinel
+from sentinel.rca import RCA_ASSET_KEY, RCA_JOB_NAME, rca_job
+from sentinel.reporting import Sentinel
 from sentinel.resources import sentinel_for
-from sentinel.sensors import rca_job
-from sentinel.triage import RCA_JOB_NAME, open_incident
+from sentinel.triage import open_incident
 
 FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
 ACTIVE = [

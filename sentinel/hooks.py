@@ -13,9 +13,10 @@ from collections.abc import Mapping
 
 import dagster as dg
 
+from brain.models import Report
 from sentinel.config import SentinelConfig
 from sentinel.evidence import failure_of, from_hook
-from sentinel.incidents import is_retried
+from sentinel.incidents import Incident, is_retried
 from sentinel.reporting import diagnose_within, last_resort
 from sentinel.resources import sentinel_for
 from sentinel.runpage import annotate_run, summary_line
@@ -34,6 +35,16 @@ def will_be_retried(tags: Mapping[str, str], default_max_retries: int = 0) -> bo
     except ValueError:
         return False
     return attempt < max_retries
+
+
+def _show(
+    context: dg.HookContext, incident: Incident, report: Report, settings: SentinelSettings
+) -> None:
+    """The diagnosis on the run page: tags, and the one summary line in the event log."""
+    if annotate_run(
+        context.instance, context.run_id, incident, report, settings.ui_url, event=False
+    ):
+        context.log.info(summary_line(incident, report, settings.ui_url))
 
 
 def handle_failure(context: dg.HookContext, config: SentinelConfig | None = None) -> str:
@@ -61,13 +72,15 @@ def handle_failure(context: dg.HookContext, config: SentinelConfig | None = None
             return "duplicate"
         if registration.outcome == "repeat":
             sentinel.notify_repeat(registration)
+            known = registration.incident
+            if known.report_json:  # this run failed the same way: show the known diagnosis
+                _show(context, known, Report.model_validate_json(known.report_json), settings)
             return "repeat"
         incident = registration.incident
         evidence.recurrence = sentinel.store.earlier_incidents(incident.fingerprint, incident.id)
         report = diagnose_within(evidence, settings, settings.hook_budget_s)
         sentinel.record(instance, registration.incident, evidence, report, runless=True)
-        if annotate_run(instance, context.run_id, incident, report, settings.ui_url, event=False):
-            context.log.info(summary_line(incident, report, settings.ui_url))
+        _show(context, incident, report, settings)
         return "reported"
     except Exception as e:  # noqa: BLE001 - Sentinel's own failure must become a degraded report
         log.exception("Sentinel failed while reporting a step failure")
@@ -91,10 +104,15 @@ def handle_failure(context: dg.HookContext, config: SentinelConfig | None = None
         return "degraded"
 
 
+def _log_outcome(context: dg.HookContext, outcome: str) -> None:
+    # "reported" and most repeats already wrote the summary line; say what else happened.
+    if outcome not in ("reported", "repeat"):
+        context.log.info(f"Sentinel: {outcome}")
+
+
 @dg.failure_hook(name="sentinel_failure_hook")
 def sentinel_failure_hook(context: dg.HookContext) -> None:
-    outcome = handle_failure(context)
-    context.log.debug(f"Sentinel: {outcome}")
+    _log_outcome(context, handle_failure(context))
 
 
 def sentinel_failure_hook_with_resource(resource_key: str = "sentinel") -> dg.HookDefinition:
@@ -112,7 +130,6 @@ def sentinel_failure_hook_with_resource(resource_key: str = "sentinel") -> dg.Ho
         config = getattr(context.resources, resource_key)
         if not isinstance(config, SentinelConfig):
             config = None
-        outcome = handle_failure(context, config)
-        context.log.debug(f"Sentinel: {outcome}")
+        _log_outcome(context, handle_failure(context, config))
 
     return _hook

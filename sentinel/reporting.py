@@ -25,13 +25,11 @@ from sentinel import slack
 from sentinel.errors import SentinelError
 from sentinel.incidents import Incident, IncidentStore, Registration
 from sentinel.outbox import Outbox, OutboxItem
+from sentinel.rca import INCIDENT_PARTITIONS, RCA_ASSET_KEY
 from sentinel.settings import SentinelSettings
 from sentinel.slack import SlackTransport
 
 log = logging.getLogger("sentinel")
-
-RCA_ASSET_KEY = dg.AssetKey(["sentinel", "rca_report"])
-INCIDENT_PARTITIONS = "sentinel_incidents"
 
 
 class Delivery(BaseModel):

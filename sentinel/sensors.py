@@ -10,15 +10,8 @@ import dagster as dg
 
 from sentinel import triage
 from sentinel.config import SentinelConfig
-from sentinel.reporting import RCA_ASSET_KEY
+from sentinel.rca import rca_job
 from sentinel.resources import sentinel_for
-from sentinel.triage import RCA_JOB_NAME
-
-rca_job = dg.define_asset_job(
-    RCA_JOB_NAME,
-    selection=dg.AssetSelection.assets(RCA_ASSET_KEY),
-    tags={"sentinel/internal": "true"},
-)
 
 
 @dg.run_failure_sensor(

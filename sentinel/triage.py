@@ -13,9 +13,8 @@ from brain.redact import redact_data
 from sentinel import slack
 from sentinel.evidence import failure_of, from_run
 from sentinel.incidents import is_retried
-from sentinel.reporting import INCIDENT_PARTITIONS, Sentinel
-
-RCA_JOB_NAME = "sentinel_rca_job"
+from sentinel.rca import INCIDENT_PARTITIONS, RCA_JOB_NAME
+from sentinel.reporting import Sentinel
 
 
 class Decision(BaseModel):

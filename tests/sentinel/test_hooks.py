@@ -6,7 +6,7 @@ import dagster as dg
 
 from pipelines.demo.etl import demo_etl
 from sentinel.config import SentinelConfig
-from sentinel.reporting import RCA_ASSET_KEY
+from sentinel.rca import RCA_ASSET_KEY
 from sentinel.resources import sentinel_for
 from tests.fakes.slack_server import FakeSlack
 

@@ -9,7 +9,7 @@ from brain.models import Evidence
 from pipelines.logs.definitions import defs as logs_defs
 from sentinel.config import SentinelConfig
 from sentinel.hooks import sentinel_failure_hook
-from sentinel.reporting import RCA_ASSET_KEY
+from sentinel.rca import RCA_ASSET_KEY
 from sentinel.resources import sentinel_for
 from tests.fakes.slack_server import FakeSlack
 

@@ -8,7 +8,7 @@ import pytest
 
 from sentinel.config import SentinelConfig
 from sentinel.hooks import sentinel_failure_hook
-from sentinel.reporting import RCA_ASSET_KEY
+from sentinel.rca import RCA_ASSET_KEY
 from sentinel.resources import sentinel_for
 from tests.fakes.gemini_server import FakeGemini, Reply
 from tests.fakes.slack_server import FakeSlack

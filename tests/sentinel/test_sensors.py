@@ -8,7 +8,7 @@ import dagster as dg
 
 from sentinel.assets import rca_report
 from sentinel.config import SentinelConfig
-from sentinel.reporting import RCA_ASSET_KEY
+from sentinel.rca import RCA_ASSET_KEY
 from sentinel.resources import sentinel_for
 from sentinel.sensors import sentinel_recovery_sensor, sentinel_run_failure_sensor
 from tests.fakes.slack_server import FakeSlack
