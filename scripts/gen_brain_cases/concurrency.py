@@ -48,7 +48,7 @@ def pg_deadlock() -> str:
             return out[0]
         """,
     )
-    return m.build()
+    return str(m.build())  # the traceback the losing thread printed
 
 
 @case("conc_pg_serialization", "concurrency", ["serialize"])
@@ -199,4 +199,4 @@ def sqlalchemy_pg_deadlock() -> str:
             return out[0]
         """,
     )
-    return m.build()
+    return str(m.build())  # the traceback the losing thread printed
