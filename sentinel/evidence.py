@@ -278,16 +278,39 @@ def _asset_facts(context: dg.HookContext, evidence: Evidence) -> None:
     evidence.blast_radius = sorted(k.to_user_string() for k in seen - set(keys))
 
 
+def _step_engine_errors(
+    records: Sequence[EventLogEntry], step_key: str | None
+) -> list[tuple[str, SerializableErrorInfo]]:
+    """The errors the engine reported on a step (message, error), in order."""
+    out: list[tuple[str, SerializableErrorInfo]] = []
+    for entry in records:
+        ev = entry.dagster_event
+        if ev is None or ev.event_type != DagsterEventType.ENGINE_EVENT:
+            continue
+        error = getattr(ev.event_specific_data, "error", None)
+        if entry.step_key == step_key and error is not None:
+            out.append((_message(entry), error))
+    return out
+
+
 def from_hook(context: dg.HookContext) -> Evidence:
     """Evidence inside the failing process: the live exception and the step's output so far."""
     instance = context.instance
     run = instance.get_run_by_id(context.run_id)
     exc = context.op_exception
     exceptions = exceptions_from_live(exc) if exc is not None else []
-    text = "".join(traceback.format_exception(exc)) if exc is not None else ""
+    texts = ["".join(traceback.format_exception(exc))] if exc is not None else []
     records = list(instance.all_logs(context.run_id))
+    engine = _step_engine_errors(records, context.step_key)
+    if engine:
+        # The engine's error on the step (an external Pipes process's own exception) is the
+        # root of the live exception, which only says that the process failed.
+        if exceptions:
+            exceptions[0] = exceptions[0].model_copy(update={"link": "cause"})
+        exceptions = [*error_chain(engine[0][1]), *exceptions]
+        texts = [f"{message}\n\n{error.to_string()}" for message, error in engine] + texts
     evidence = Evidence(
-        text=text,
+        text="\n\n".join(texts),
         exceptions=exceptions,
         logs=captured_logs(instance, records, context.step_key),
         events=event_lines(records),

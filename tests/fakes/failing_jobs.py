@@ -244,6 +244,23 @@ def dbt_job() -> None:
     dbt_build()
 
 
+@dg.op
+def fetch_rates() -> None:
+    raise ConnectionError("HTTPSConnectionPool(host='rates.example.internal', port=443): timed out")
+
+
+@dg.op
+def summarise(context: dg.OpExecutionContext) -> None:
+    for i in range(120):  # an independent step keeps logging after the failure
+        context.log.info(f"summarising partition {i}")
+
+
+@dg.job(executor_def=dg.in_process_executor)
+def chatty_job() -> None:
+    fetch_rates()
+    summarise()
+
+
 class UnreachableRunLauncher(RunLauncher, ConfigurableClass):
     """Launches runs on a container API (as the Docker/K8s/ECS launchers do) at `port`."""
 

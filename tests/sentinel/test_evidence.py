@@ -21,7 +21,9 @@ from dagster._grpc.impl import core_execute_run
 
 from brain.diagnose import diagnose
 from brain.models import Category, Evidence, Report
-from sentinel.evidence import failure_of, from_run
+from sentinel.evidence import MAX_EVENTS, failure_of, from_run, strip_dagster_records
+from sentinel.hooks import sentinel_failure_hook
+from sentinel.resources import SentinelResource
 from tests.fakes import failing_jobs as jobs
 
 REPO = Path(__file__).resolve().parents[2]
@@ -262,3 +264,73 @@ def test_dbt_cli_output_is_the_evidence(instance: dg.DagsterInstance) -> None:
     assert top(report) == Category.MISSING_INPUT
     assert report.top is not None
     assert any("raw.orders_v2" in quote for quote in report.top.evidence)
+
+
+def test_hook_sees_the_pipes_process_exception(instance: dg.DagsterInstance) -> None:
+    """Inside the failing step, too, the external exception is the root cause."""
+    job = jobs.pipes_job.with_hooks({sentinel_failure_hook})
+    job.execute_in_process(instance=instance, raise_on_error=False)
+    incident = SentinelResource().get(instance).store.all()[0]
+    evidence = Evidence.model_validate_json(incident.evidence_json)
+
+    chain = [e.type.rsplit(".", 1)[-1] for e in evidence.exceptions]
+    assert chain[0] == "FileNotFoundError"
+    assert "DagsterPipesExecutionError" in chain
+    assert "/nonexistent-sentinel-test/partner/feed.csv" in evidence.text
+    report = diagnose(evidence)
+    assert not report.degraded
+    assert top(report) == Category.MISSING_INPUT
+
+
+# ---------------------------------------------------------------- plain helpers
+
+
+def test_a_failure_stays_in_the_events_of_a_long_run(instance: dg.DagsterInstance) -> None:
+    result = jobs.chatty_job.execute_in_process(instance=instance, raise_on_error=False)
+    run = instance.get_run_by_id(result.run_id)
+    assert run is not None
+    evidence = from_run(instance, run)
+
+    records = list(instance.all_logs(result.run_id))
+    assert len(records) > 2 * MAX_EVENTS  # the failure is far from the end of the log
+    failed = [e for e in evidence.events if e.startswith("STEP_FAILURE fetch_rates")]
+    assert failed, evidence.events
+    assert len(evidence.events) <= 2 * MAX_EVENTS
+    assert evidence.step == "fetch_rates"
+    assert "rates.example.internal" in evidence.text
+
+
+def test_strip_dagster_records_keeps_what_the_step_wrote() -> None:
+    run_id = "0f3c8d52-5d55-4a0e-9b7e-4f3d2f7c1a11"
+    other = "7a1e0c55-1111-4a0e-9b7e-4f3d2f7c1a22"
+    captured = "\n".join(
+        [
+            f"2026-12-04 16:23:24 +0000 - dagster - DEBUG - j - {run_id} - 1 - s - STEP_START - "
+            'Started execution of step "s".',
+            "export: login as svc_export",
+            "Traceback (most recent call last):",
+            '  File "export.py", line 3, in <module>',
+            "AuthenticationException: Authentication failed.",
+            f"2026-12-04 16:23:25 +0000 - dagster - ERROR - j - {run_id} - 1 - s - STEP_FAILURE - "
+            'Execution of step "s" failed.',
+            "",
+            'dagster._core.errors.DagsterExecutionStepExecutionError: Error in op "s"::',
+            "",
+            "subprocess.CalledProcessError: Command 'x' returned non-zero exit status 3.",
+            "",
+            "Stack Trace:",
+            '  File "/site-packages/dagster/x.py", line 57, in boundary',
+            "    yield",
+            "next step: writing summary",
+            f"2026-12-04 16:23:26 +0000 - dagster - INFO - j - {other} - 2 - another run's record",
+        ]
+    )
+    kept = strip_dagster_records(captured, run_id).splitlines()
+    assert kept == [
+        "export: login as svc_export",
+        "Traceback (most recent call last):",
+        '  File "export.py", line 3, in <module>',
+        "AuthenticationException: Authentication failed.",
+        "next step: writing summary",
+        f"2026-12-04 16:23:26 +0000 - dagster - INFO - j - {other} - 2 - another run's record",
+    ]
