@@ -1,8 +1,12 @@
 """Gather a failure's evidence from Dagster into the brain's plain `Evidence`.
 
 Two entry points: `from_hook` (inside the failing run, with the live exception) and
-`from_run` (afterwards, from the instance's event log: STEP_FAILURE errors, whose
-`error.cause` holds the user exception, RUN_FAILURE, and LOGS_CAPTURED compute logs).
+`from_run` (afterwards, from the instance's event log). `read_failure` finds the failure
+wherever it happened, not only in a step's code: STEP_FAILURE errors (whose `error.cause`
+holds the user exception), RESOURCE_INIT_FAILURE, engine events (a step process or run
+worker that exited, an external Pipes process's exception, a launch that failed) and
+RUN_FAILURE; `Evidence.phase` says which. LOGS_CAPTURED compute logs give the output of
+the step and of its subprocesses (dbt, shell, Pipes), without Dagster's own records.
 """
 
 from __future__ import annotations
@@ -50,8 +54,8 @@ _RESOURCE_NAME = re.compile(r"on ResourceDefinition (\S+)")
 _RESOURCE_LIST = re.compile(r"resources \[([^\]]*)\]")
 # The engine explains a run failed from outside (a lost worker) in the last few engine events.
 _ENGINE_CONTEXT = 5
-# Up to the first ". " (a sentence end; not the dot of "code 137." at the very end).
-_FIRST_SENTENCE = re.compile(r"(?s).*?(?:\.(?=\s)|$)")
+# A sentence end: a dot followed by white space (not the dot of "code 137." at the end).
+_SENTENCE_END = re.compile(r"(?<=\.)\s+")
 
 
 def _tail(data: bytes | None, limit: int = LOG_TAIL_BYTES) -> str:
@@ -346,7 +350,7 @@ def _fill_empty_messages(chain: list[ExceptionInfo], explanation: str) -> list[E
     Only its first sentence, the fact (how the process exited): what follows in Dagster's
     wording is advice, which stays in the evidence text but is not the error.
     """
-    explanation = _FIRST_SENTENCE.match(explanation.strip()).group(0)  # type: ignore[union-attr]
+    explanation = _SENTENCE_END.split(explanation.strip(), maxsplit=1)[0]
     if not explanation:
         return chain
     return [
@@ -421,7 +425,10 @@ def read_failure(records: Sequence[EventLogEntry]) -> RunFailure:
         )
         named = _RESOURCE_NAME.search(all_text)
         listed = _RESOURCE_LIST.search(_message(entry))
-        resource = named.group(1) if named else (listed.group(1) if listed else None)
+        if named:
+            resource = named.group(1)
+        elif listed:  # Dagster did not say which one: name the candidates
+            resource = f"one of [{listed.group(1)}]"
     elif any(
         _is_crash(e)
         for e in [

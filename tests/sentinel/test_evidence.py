@@ -51,6 +51,12 @@ def read_back(instance: dg.DagsterInstance, run_id: str) -> tuple[Evidence, Repo
     return evidence, report
 
 
+def run_multiprocess(instance: dg.DagsterInstance, job: dg.JobDefinition) -> str:
+    """Run a job of this module under its multiprocess executor (each step in a process)."""
+    result = dg.execute_job(dg.reconstructable(job), instance=instance, raise_on_error=False)
+    return result.run_id
+
+
 def top(report: Report) -> Category:
     assert report.top is not None
     return report.top.category
@@ -59,14 +65,22 @@ def top(report: Report) -> Category:
 # ---------------------------------------------------------------- resource initialisation
 
 
-def test_resource_env_var_missing_in_process(
-    instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "executor", ["in_process", pytest.param("multiprocess", marks=pytest.mark.slow)]
+)
+def test_resource_env_var_missing(
+    instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch, executor: str
 ) -> None:
     monkeypatch.delenv("SENTINEL_TEST_WAREHOUSE_URL", raising=False)
-    result = jobs.resource_env_job.execute_in_process(instance=instance, raise_on_error=False)
-    evidence, report = read_back(instance, result.run_id)
+    if executor == "in_process":
+        # No step runs: the in-process executor fails the run while initialising resources.
+        result = jobs.resource_env_job.execute_in_process(instance=instance, raise_on_error=False)
+        run_id = result.run_id
+    else:
+        # The step's own process fails (STEP_FAILURE) after RESOURCE_INIT_FAILURE.
+        run_id = run_multiprocess(instance, jobs.resource_env_job)
+    evidence, report = read_back(instance, run_id)
 
-    # No step ran: the in-process executor fails the run while initialising resources.
     assert evidence.phase == "resource_init"
     assert evidence.step == "load_orders"
     assert "resource: warehouse" in evidence.text
@@ -150,10 +164,7 @@ def test_run_config_env_var_missing_in_run_worker(
 
 @pytest.mark.slow
 def test_step_process_exits_137(instance: dg.DagsterInstance) -> None:
-    result = dg.execute_job(
-        dg.reconstructable(jobs.step_exit_job), instance=instance, raise_on_error=False
-    )
-    evidence, report = read_back(instance, result.run_id)
+    evidence, report = read_back(instance, run_multiprocess(instance, jobs.step_exit_job))
 
     assert evidence.phase == "step_process"
     assert evidence.step == "score_orders"
@@ -169,10 +180,7 @@ def test_step_process_exits_137(instance: dg.DagsterInstance) -> None:
 
 @pytest.mark.slow
 def test_step_process_sigkilled(instance: dg.DagsterInstance) -> None:
-    result = dg.execute_job(
-        dg.reconstructable(jobs.step_sigkill_job), instance=instance, raise_on_error=False
-    )
-    evidence, report = read_back(instance, result.run_id)
+    evidence, report = read_back(instance, run_multiprocess(instance, jobs.step_sigkill_job))
 
     assert evidence.phase == "step_process"
     assert "child process for step rank_orders was terminated by signal 9 (SIGKILL)" in (
@@ -223,11 +231,6 @@ def test_run_worker_dies(instance: dg.DagsterInstance) -> None:
 # Under the multiprocess executor, as in production: a step process's fds 1 and 2 are
 # Dagster's capture files, which its subprocesses inherit. (Under pytest's fd capture an
 # in-process step's subprocesses would write to pytest's files instead.)
-
-
-def run_multiprocess(instance: dg.DagsterInstance, job: dg.JobDefinition) -> str:
-    result = dg.execute_job(dg.reconstructable(job), instance=instance, raise_on_error=False)
-    return result.run_id
 
 
 @pytest.mark.slow
