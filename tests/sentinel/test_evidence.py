@@ -14,6 +14,8 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster._core.definitions.reconstruct import ReconstructableRepository
+from dagster._core.errors import DagsterImportError
 from dagster._core.test_utils import poll_for_finished_run
 from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._core.workspace.load_target import ModuleTarget
@@ -154,6 +156,25 @@ def test_run_config_env_var_missing_in_run_worker(
     assert 'environment variable "SENTINEL_TEST_DSN" which is not set' in evidence.text
     assert evidence.root is not None
     assert top(report) == Category.CONFIG_ERROR
+
+
+def test_run_worker_cannot_load_the_code(instance: dg.DagsterInstance, tmp_path: Path) -> None:
+    """The worker's image lacks the code location's package: the run fails before any step."""
+    run = instance.create_run_for_job(job_def=jobs.dbt_job)
+    recon = ReconstructableRepository.for_module(
+        "partner_sdk_jobs", "defs", working_directory=str(tmp_path)
+    ).get_reconstructable_job("dbt_job")
+    with pytest.raises(DagsterImportError):
+        for _ in core_execute_run(recon, run, instance, inject_env_vars=False):
+            pass
+    evidence, report = read_back(instance, run.run_id)
+
+    assert evidence.phase == "run"
+    assert evidence.step is None
+    assert "No module named 'partner_sdk_jobs'" in evidence.text
+    assert "Could not load job definition." in evidence.text
+    assert evidence.root is not None and evidence.root.type == "ModuleNotFoundError"
+    assert top(report) == Category.ENVIRONMENT
 
 
 # ---------------------------------------------------------------- dying processes
