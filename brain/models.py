@@ -119,6 +119,10 @@ class Evidence(BaseModel):
     # Free-form kind of trouble when it is not an exception (health checks):
     # e.g. "stale_asset", "failed_check", "stuck_run", "duration_regression".
     kind: str = "failure"
+    # Where in the run the failure happened, when read from Dagster: "step" (a step's own
+    # code), "resource_init", "step_process" (a step's process died), "run_worker" (the
+    # run was failed from outside its worker), "run" (run-level, outside any step).
+    phase: str | None = None
 
     @property
     def root(self) -> ExceptionInfo | None:
