@@ -12,6 +12,7 @@ the step and of its subprocesses (dbt, shell, Pipes), without Dagster's own reco
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 import traceback
@@ -32,6 +33,7 @@ from brain.evidence import (
 )
 from brain.fingerprint import fingerprint
 from brain.models import Evidence, ExceptionInfo, UpstreamAsset
+from brain.paths import shorten_model_paths
 from sentinel.config import dagster_home
 from sentinel.incidents import Failure
 
@@ -230,12 +232,22 @@ def add_log_templates(evidence: Evidence, at: float) -> None:
         evidence.events.append(f"[log templates unavailable: {type(e).__name__}: {e}]")
 
 
-def _finish(evidence: Evidence) -> Evidence:
+def _finish(evidence: Evidence, roots: Sequence[str] = ()) -> Evidence:
     add_log_templates(evidence, time.time())
     if evidence.source is None:
         evidence.source = source_context(failing_user_frame(evidence.exceptions))
     evidence.text = evidence.text[-MAX_TEXT:]
-    return evidence
+    # Source lines are read: from here on, paths are shown the way the reader knows them.
+    return shorten_model_paths(evidence, [*roots, os.getcwd()])
+
+
+def working_directory(run: DagsterRun) -> list[str]:
+    """The run's code location working directory, when its origin records one."""
+    origin = run.remote_job_origin
+    location = origin.repository_origin.code_location_origin if origin is not None else None
+    target = getattr(location, "loadable_target_origin", None)
+    directory = getattr(target, "working_directory", None)
+    return [directory] if isinstance(directory, str) and directory else []
 
 
 def _asset_facts(context: dg.HookContext, evidence: Evidence) -> None:
@@ -500,7 +512,7 @@ def from_run(instance: DagsterInstance, run: DagsterRun) -> Evidence:
         phase=failure.phase,
     )
     _add_run_facts(instance, run, evidence)
-    return _finish(evidence)
+    return _finish(evidence, working_directory(run))
 
 
 def _add_run_facts(instance: DagsterInstance, run: DagsterRun, evidence: Evidence) -> None:

@@ -23,9 +23,10 @@ from dagster._grpc.impl import core_execute_run
 
 from brain.diagnose import diagnose
 from brain.models import Category, Evidence, Report
+from sentinel.config import SentinelConfig
 from sentinel.evidence import MAX_EVENTS, failure_of, from_run, strip_dagster_records
 from sentinel.hooks import sentinel_failure_hook
-from sentinel.resources import SentinelResource
+from sentinel.resources import sentinel_for
 from tests.fakes import failing_jobs as jobs
 
 REPO = Path(__file__).resolve().parents[2]
@@ -294,7 +295,7 @@ def test_hook_sees_the_pipes_process_exception(instance: dg.DagsterInstance) -> 
     """Inside the failing step, too, the external exception is the root cause."""
     job = jobs.pipes_job.with_hooks({sentinel_failure_hook})
     job.execute_in_process(instance=instance, raise_on_error=False)
-    incident = SentinelResource().get(instance).store.all()[0]
+    incident = sentinel_for(SentinelConfig(), instance).store.all()[0]
     evidence = Evidence.model_validate_json(incident.evidence_json)
 
     chain = [e.type.rsplit(".", 1)[-1] for e in evidence.exceptions]

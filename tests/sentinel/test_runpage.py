@@ -73,3 +73,19 @@ def test_hook_reads_the_jobs_resource(instance: dg.DagsterInstance) -> None:
     assert not result.success
     lines = _sentinel_lines(instance, result.run_id)
     assert len(lines) == 1 and "https://dagster.example.com/assets/sentinel/rca_report" in lines[0]
+
+
+def test_report_and_slack_show_paths_relative_to_the_working_directory(
+    instance: dg.DagsterInstance, slack_env
+) -> None:
+    import json
+    import os
+
+    result = demo_etl.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    cwd = os.getcwd()
+    event = instance.get_latest_materialization_event(dg.AssetKey(["sentinel", "rca_report"]))
+    report_md = event.asset_materialization.metadata["report"].value
+    assert "pipelines/demo/etl.py" in report_md and f"{cwd}/pipelines" not in report_md
+    slack_text = json.dumps([c.body for c in slack_env.calls])
+    assert "etl.py" in slack_text and cwd not in slack_text
