@@ -4,7 +4,7 @@ Builds 1,000,000 HDFS lines (Loghub's HDFS_2k repeated 500x, in a temp dir; Logh
 read from the shared data dir, never copied into the repo), then runs, each in its own child
 process of the same run on the same machine:
 
-* ours: ``python -m pipelines.logs.cli logs parse FILE --out CSV`` (end to end: read, header
+* ours: ``python -m brain.logs.cli logs parse FILE --out CSV`` (end to end: read, header
   parsing, masking, mining, structured CSV written);
 * drain3: read the same file, take each line's Content (same header regex), then
   ``TemplateMiner.add_log_message`` (drain3 defaults) one by one. The headline ratio compares
@@ -26,13 +26,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.logs.loghub import dataset_paths
+from brain.logs.loghub import dataset_paths
 
 DRAIN3_BASELINE = r"""
 import sys, time
 from drain3 import TemplateMiner
 from drain3.template_miner_config import TemplateMinerConfig
-from pipelines.logs.formats import make_parser
+from brain.logs.formats import make_parser
 match = make_parser(sys.argv[2]).header.regex.match
 contents = []
 e0 = time.perf_counter()
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         ours = [
             sys.executable,
             "-m",
-            "pipelines.logs.cli",
+            "brain.logs.cli",
             "logs",
             "parse",
             str(big),

@@ -12,8 +12,7 @@ from typing import Any
 import pandas as pd
 from dagster import AssetExecutionContext, MetadataValue, Output, asset
 
-from pipelines.logs.collect import RECORD_COLUMNS, Collected, collect_dagster_logs, collect_files
-from pipelines.logs.detection import (
+from brain.logs.detection import (
     DetectionParams,
     detect,
     load_buckets,
@@ -22,8 +21,9 @@ from pipelines.logs.detection import (
     templates_frame,
     update_stats,
 )
+from brain.logs.miner import TemplateEngine
+from pipelines.logs.collect import RECORD_COLUMNS, Collected, collect_dagster_logs, collect_files
 from pipelines.logs.ingest import load_json, save_json, state_lock, write_quarantine
-from pipelines.logs.miner import TemplateEngine
 from pipelines.logs.resources import LogSourcesResource, LogStateResource
 
 GROUP = "sentinel_logs"

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipelines.logs.formats import (
+from brain.logs.formats import (
     CONTENT,
     LineParser,
     LogFormatError,

@@ -8,9 +8,9 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from brain.logs.evidence import top_log_templates
 from brain.models import LogTemplate
 from pipelines.logs.definitions import LOG_ASSETS, LOG_CHECKS, defs
-from pipelines.logs.evidence import top_log_templates
 from pipelines.logs.resources import DEMO_DIR, LogSourcesResource
 
 

@@ -11,12 +11,17 @@ import argparse
 import os
 import sys
 
-from pipelines.logs.formats import PRESETS, LogFormatError
+from brain.logs.formats import PRESETS, LogFormatError
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    from pipelines.logs.parse import parse_to_csv
+    from brain.logs.parse import ParseSettings, parse_to_csv
 
+    try:
+        settings = ParseSettings.from_env(os.environ)
+    except ValueError as e:
+        print(f"sentinel logs parse: {e}", file=sys.stderr)
+        return 2
     path = args.file
     if not os.path.isfile(path):
         print(f"sentinel logs parse: no such file: {path}", file=sys.stderr)
@@ -25,12 +30,12 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     try:
         if args.out in (None, "-"):
             sys.stdout.flush()
-            stats = parse_to_csv(path, args.log_format, sys.stdout.buffer)
+            stats = parse_to_csv(path, args.log_format, sys.stdout.buffer, settings=settings)
             sys.stdout.buffer.flush()
         else:
             tmp = f"{args.out}.partial"
             with open(tmp, "wb") as out:
-                stats = parse_to_csv(path, args.log_format, out)
+                stats = parse_to_csv(path, args.log_format, out, settings=settings)
             os.replace(tmp, args.out)
     except LogFormatError as e:
         if out is not None:
@@ -70,7 +75,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``logs`` command (with ``parse``) to the ``sentinel`` CLI."""
     logs = subparsers.add_parser("logs", help="log template mining (Loghub-style parsing)")
     logs_sub = logs.add_subparsers(dest="logs_command", required=True)

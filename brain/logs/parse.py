@@ -19,22 +19,46 @@ import os
 import tempfile
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from pipelines.logs.formats import CONTENT, LineParser, LogFormatError, detect_format, make_parser
-from pipelines.logs.miner import TemplateEngine
+from brain.logs.formats import CONTENT, LineParser, LogFormatError, detect_format, make_parser
+from brain.logs.miner import TemplateEngine
 
 CHUNK_LINES = 100_000
-SPOOL_MEMORY_BYTES = int(os.environ.get("SENTINEL_LOGS_SPOOL_MEMORY", str(256 * 1024 * 1024)))
-# Worker threads parsing blocks (pass 1) and formatting CSV (pass 2): Arrow kernels, the
-# CSV writer and numpy release the GIL. Capped at the number of CPUs.
-PARSE_THREADS = int(os.environ.get("SENTINEL_LOGS_THREADS", "2"))
 _READ_BYTES = 8 * 1024 * 1024
 CSV_SLICE_ROWS = 8192
 SAMPLE_LINES = 200
+
+
+@dataclass(frozen=True)
+class ParseSettings:
+    """Tuning of one parse, passed in by the caller (nothing is read from the environment).
+
+    ``threads``: workers parsing blocks (pass 1) and formatting CSV (pass 2); Arrow kernels,
+    the CSV writer and numpy release the GIL. Capped at the number of CPUs.
+    ``spool_memory_bytes``: parsed columns kept in RAM before spooling to a temp file.
+    ``use_arrow``: the vectorised path when pyarrow is installed.
+    """
+
+    threads: int = 2
+    spool_memory_bytes: int = 256 * 1024 * 1024
+    use_arrow: bool = True
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ParseSettings:
+        """Settings from ``SENTINEL_LOGS_*`` variables of ``env`` (for entry points)."""
+        d = cls()
+        try:
+            return cls(
+                threads=int(env.get("SENTINEL_LOGS_THREADS", d.threads)),
+                spool_memory_bytes=int(env.get("SENTINEL_LOGS_SPOOL_MEMORY", d.spool_memory_bytes)),
+                use_arrow=not env.get("SENTINEL_LOGS_NO_ARROW"),
+            )
+        except ValueError as e:
+            raise ValueError(f"invalid SENTINEL_LOGS_* setting: {e}") from e
 
 
 @dataclass
@@ -197,8 +221,8 @@ def _iter_plain_blocks(path: str, block_bytes: int) -> Iterator[bytes | memoryvi
             yield pending + b"\n"
 
 
-def _have_arrow() -> bool:
-    if os.environ.get("SENTINEL_LOGS_NO_ARROW"):
+def _have_arrow(settings: ParseSettings) -> bool:
+    if not settings.use_arrow:
         return False
     try:
         import pyarrow  # noqa: F401
@@ -214,6 +238,7 @@ def parse_to_csv(
     out: BinaryIO,
     chunk_lines: int = CHUNK_LINES,
     engine: TemplateEngine | None = None,
+    settings: ParseSettings | None = None,
 ) -> ParseStats:
     """Write Loghub's structured CSV for ``path`` to the binary stream ``out``.
 
@@ -224,8 +249,9 @@ def parse_to_csv(
     parser = resolve_parser(path, log_format)
     stats = ParseStats(log_format=parser.name)
     engine = engine or TemplateEngine()
-    if _have_arrow():
-        _arrow_parse_to_csv(path, parser, out, engine, stats)
+    settings = settings or ParseSettings()
+    if _have_arrow(settings):
+        _arrow_parse_to_csv(path, parser, out, engine, stats, settings)
     else:
         _python_parse_to_csv(path, parser, out, chunk_lines, engine, stats)
     return stats
@@ -239,7 +265,12 @@ def _check_matched(path: str, parser: LineParser, stats: ParseStats) -> None:
 
 
 def _arrow_parse_to_csv(
-    path: str, parser: LineParser, out: BinaryIO, engine: TemplateEngine, stats: ParseStats
+    path: str,
+    parser: LineParser,
+    out: BinaryIO,
+    engine: TemplateEngine,
+    stats: ParseStats,
+    settings: ParseSettings,
 ) -> None:
     import numpy as np
     import pyarrow as pa
@@ -247,7 +278,7 @@ def _arrow_parse_to_csv(
     import pyarrow.csv as pacsv
     import pyarrow.ipc as ipc
 
-    from pipelines.logs.fastparse import (
+    from brain.logs.fastparse import (
         EMPTY,
         ArrowHeaderParser,
         int64_array,
@@ -261,13 +292,13 @@ def _arrow_parse_to_csv(
         spool = os.path.join(tmpdir, "chunks.arrow")
         writer = None
         sink = None
-        in_memory: list[Any] = []  # parsed batches kept in RAM up to SPOOL_MEMORY_BYTES
+        in_memory: list[Any] = []  # parsed batches kept in RAM up to settings.spool_memory_bytes
         in_memory_bytes = 0
         # pass 1: parse + mine each distinct message once; keep the parsed columns (in memory
         # up to a budget, then spooled to a temp file, so memory stays bounded).
         # Parsing runs in worker threads (Arrow kernels release the GIL), mining in order.
 
-        def parse_block(block: bytes) -> tuple[int, int, list[pa.Array], Any]:
+        def parse_block(block: bytes | memoryview) -> tuple[int, int, list[pa.Array], Any]:
             lines = lines_from_block(block, trim=fast is None)
             if fast is not None:
                 cols, matched = fast.parse(lines)  # accepts lines with their CR/LF
@@ -278,7 +309,7 @@ def _arrow_parse_to_csv(
             enc = pc.dictionary_encode(arrays[names.index(CONTENT)])
             return len(lines), matched, arrays, enc
 
-        workers = max(1, min(PARSE_THREADS, os.cpu_count() or 1))
+        workers = max(1, min(settings.threads, os.cpu_count() or 1))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             inflight: deque[Future[tuple[int, int, list[pa.Array], Any]]] = deque()
             blocks = iter_byte_blocks(path, warnings=stats.warnings)
@@ -296,7 +327,7 @@ def _arrow_parse_to_csv(
                 cids = engine.add(enc.dictionary.to_pylist())
                 line_cids = int64_array(cids).take(enc.indices)
                 batch = pa.RecordBatch.from_arrays([*arrays, line_cids], names=[*names, "_cid"])
-                if writer is None and in_memory_bytes + batch.nbytes <= SPOOL_MEMORY_BYTES:
+                if writer is None and in_memory_bytes + batch.nbytes <= settings.spool_memory_bytes:
                     in_memory.append(batch)
                     in_memory_bytes += batch.nbytes
                     continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 CONTENT = "Content"
@@ -201,19 +201,20 @@ _MSG_KEYS = ("message", "msg", "event", "text", "log", "content", "body")
 _COMP_KEYS = ("logger", "component", "name", "logger_name", "module", "source", "service")
 
 
-def _pick(d: dict, keys: Sequence[str]) -> object | None:
+def _pick(d: Mapping[str, object], keys: Sequence[str]) -> object | None:
     for k in keys:
-        if k in d and d[k] is not None and d[k] != "":
-            return d[k]
+        value = d.get(k)
+        if value is not None and value != "":
+            return value
     lower = {str(k).lower(): v for k, v in d.items()}
     for k in keys:
-        v = lower.get(k)
-        if v is not None and v != "":
-            return v
+        lv: object = lower.get(k)
+        if lv is not None and lv != "":
+            return lv
     return None
 
 
-def structured_record(d: dict) -> dict[str, str]:
+def structured_record(d: Mapping[str, object]) -> dict[str, str]:
     """Normalise a JSON/logfmt mapping to Timestamp/Level/Component/Content fields."""
     ts = _pick(d, _TS_KEYS)
     level = _pick(d, _LEVEL_KEYS)

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.logs.formats import CONTENT, HeaderFormat, field_pattern, literal_regex
+from brain.logs.formats import CONTENT, HeaderFormat, field_pattern, literal_regex
 
 
 @dataclass(frozen=True)

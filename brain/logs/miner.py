@@ -21,7 +21,7 @@ from drain3 import TemplateMiner
 from drain3.file_persistence import FilePersistence
 from drain3.template_miner_config import TemplateMinerConfig
 
-from pipelines.logs.masking import (
+from brain.logs.masking import (
     MASK_PREFIX,
     MASK_SUFFIX,
     WILDCARD,
