@@ -3,7 +3,7 @@
 Every mask replaces with a NAMED placeholder (``<:NUM:>``, ``<:IP:>``, ...), never the bare
 wildcard: drain3 treats a bare ``<*>`` token as a parameter when routing, so a mask that emits
 ``<*>`` makes it open new clusters without bound. One configuration for every log source: no
-per-dataset regexes.
+per-dataset regexes. The masks themselves are the shared table in ``brain.masking``.
 
 The masked text is also *tokenised*: punctuation that glues a key to its value (``=``, ``:``,
 ``,``, brackets) is split off with spaces, so ``size=42`` and ``size=43`` become the same
@@ -15,87 +15,33 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from brain.masking import apply_masks, select
+
 MASK_PREFIX = "<:"
 MASK_SUFFIX = ":>"
 WILDCARD = MASK_PREFIX + "*" + MASK_SUFFIX
 
 
-def _m(name: str) -> str:
+# The log profile of the shared table: every mask but quoted values (a quoted literal is part
+# of a log template).
+_LOG_MASKS = select(exclude=("STR",))
+
+
+def _render(name: str) -> str:
     return f" {MASK_PREFIX}{name}{MASK_SUFFIX} "
 
 
-# Order matters: the most specific shapes first.
-_MASKS: list[tuple[re.Pattern[str], str]] = [
-    # URLs and scheme://host paths
-    (re.compile(r"\b[a-zA-Z][\w+.-]*://[^\s,;\"'<>()\[\]]+"), _m("URL")),
-    # e-mail addresses
-    (re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), _m("EMAIL")),
-    # UUIDs
-    (
-        re.compile(
-            r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
-        ),
-        _m("UUID"),
-    ),
-    # IPv4 with optional port (host/ip:port forms too)
-    (re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![\w.])"), _m("IP")),
-    # MAC addresses / IPv6-ish colon groups
-    (re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){4,7}[0-9a-fA-F]{1,4}(?![\w:])"), _m("IP")),
-    # file system paths (two or more segments), optionally host:/path
-    (re.compile(r"(?<![\w/.:])(?:\.{1,2})?(?:/+[\w.$@~+-]+)+/*"), _m("PATH")),
-    # hex literals and long hex strings
-    (re.compile(r"\b0[xX][0-9a-fA-F]+\b"), _m("HEX")),
-    (re.compile(r"\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b"), _m("HEX")),
-    # dates and clock times
-    (re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?Z?\b"), _m("TS")),
-    (re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"), _m("TS")),
-    # durations and sizes with a unit
-    (
-        re.compile(
-            r"(?<![\w.])-?\d+(?:\.\d+)?\s?(?:ns|us|µs|ms|s|sec|secs|seconds|min|mins|minutes|h|"
-            r"hrs|hours|d|days|b|kb|mb|gb|tb|kib|mib|gib|bytes|%)(?![\w])",
-            re.IGNORECASE,
-        ),
-        _m("NUM"),
-    ),
-    # identifiers with digits: blk_-123, attempt_1445_0020_m_000001_0, job_2008, R02-M1-N0,
-    # container_e01_..., node-12 (any word token containing a digit and _ or - joints)
-    (
-        re.compile(r"(?<![\w.$-])(?=[\w.-]*\d)(?=[\w.-]*[A-Za-z])\w+(?:[_.-]\w+)+(?![\w])"),
-        _m("ID"),
-    ),
-    # plain numbers (signed, decimals), also when glued to a unit-less suffix like 12x
-    (re.compile(r"(?<![\w.])[-+]?\d+(?:[.,]\d+)*(?![\w.])"), _m("NUM")),
-    # any remaining word token that still contains digits and is mostly digits/hex
-    (re.compile(r"(?<![\w.$])(?=\w*\d)[0-9a-fA-F]{4,}(?![\w])"), _m("NUM")),
-]
-
-# Punctuation that is split off into its own token (after masking).
-_SPLIT = re.compile(r"([=,;:()\[\]{}|\"'])")
+# Punctuation that is split off into its own token (after masking). A ':' that belongs to a
+# placeholder's ``<:`` or ``:>`` stays; no sentinel characters are substituted, so input may
+# hold any character (NUL included) without corrupting a template.
+_SPLIT = re.compile(r"([=,;()\[\]{}|\"']|(?<!<):(?!>))")
 _SPACES = re.compile(r"\s+")
-
-
-# A cheap precondition per mask (a substring that must occur, "" = a digit must occur), so
-# most regexes are skipped for most messages.
-_GUARDS = ["://", "@", "-", ".", ":", "/", "0", "", "", ":", "", "", "", ""]
-_DIGIT = re.compile(r"\d")
 
 
 def mask(content: str) -> str:
     """Mask one message and tokenise it. Idempotent for already-masked text."""
-    s = content
-    has_digit = _DIGIT.search(s) is not None
-    for (rx, rep), guard in zip(_MASKS, _GUARDS, strict=True):
-        if guard == "":
-            if not has_digit:
-                continue
-        elif guard not in s or (guard in "-.:0" and not has_digit):
-            continue
-        s = rx.sub(rep, s)
-    # protect the placeholders' own ':' while splitting punctuation
-    s = s.replace(MASK_PREFIX, "\x00").replace(MASK_SUFFIX, "\x01")
+    s = apply_masks(content, _LOG_MASKS, _render)
     s = _SPLIT.sub(r" \1 ", s)
-    s = s.replace("\x00", MASK_PREFIX).replace("\x01", MASK_SUFFIX)
     return _SPACES.sub(" ", s).strip()
 
 

@@ -61,8 +61,9 @@ def _drain3_config(cfg: MinerConfig) -> TemplateMinerConfig:
     return c
 
 
-def _signature(tokens: Sequence[str]) -> tuple[str, ...]:
-    return tuple("\x00" if is_variable_token(t) else t for t in tokens)
+def _signature(tokens: Sequence[str]) -> tuple[str | None, ...]:
+    # None marks a variable position: no string (a NUL byte included) can collide with it
+    return tuple(None if is_variable_token(t) else t for t in tokens)
 
 
 def _merge_tokens(a: Sequence[str], b: Sequence[str]) -> tuple[str, ...]:
@@ -141,7 +142,7 @@ class TemplateEngine:
         """Merge clusters that differ only in variable-looking tokens; stable event ids."""
         if not self._dirty:
             return
-        by_sig: dict[tuple[str, ...], int] = {}
+        by_sig: dict[tuple[str | None, ...], int] = {}
         event_of: dict[int, int] = {}
         tokens_of: dict[int, tuple[str, ...]] = {}
         clusters = sorted(self.drain.id_to_cluster.values(), key=lambda c: c.cluster_id)
