@@ -32,8 +32,9 @@ DRAIN3_BASELINE = r"""
 import sys, time
 from drain3 import TemplateMiner
 from drain3.template_miner_config import TemplateMinerConfig
+import re
 from brain.logs.formats import make_parser
-match = make_parser(sys.argv[2]).header.regex.match
+match = re.compile(make_parser(sys.argv[2]).header.pattern).match
 contents = []
 e0 = time.perf_counter()
 with open(sys.argv[1], encoding="utf-8", errors="replace") as fh:

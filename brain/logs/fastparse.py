@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from brain.logs.formats import CONTENT, HeaderFormat, field_pattern, literal_regex
+from brain.logs.formats import CONTENT, HeaderFormat, literal_regex
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,10 @@ class Segment:
 
 
 def _segments(hf: HeaderFormat) -> list[Segment] | None:
-    """Split the format on whitespace literals; None when the fast path does not apply."""
+    """Split the format on whitespace literals; None when the fast path does not apply
+    (a literal with regex syntax, such as an optional group, needs the full regex)."""
+    if not hf.plain:
+        return None
     segs: list[list[tuple[str, str]]] = [[]]
     for kind, value in hf.items:
         if kind == "field":
@@ -52,14 +55,14 @@ def _segments(hf: HeaderFormat) -> list[Segment] | None:
     return [Segment(tuple(s)) for s in segs]
 
 
-def _segment_regex(seg: Segment) -> str:
+def _segment_regex(hf: HeaderFormat, seg: Segment) -> str:
     out = "^"
     for i, (kind, value) in enumerate(seg.items):
         if kind == "lit":
             out += literal_regex(value)
         else:
             last = i == len(seg.items) - 1
-            pat = field_pattern(value, True) if last else field_pattern(value, False)
+            pat = hf.field_pattern(value, last)
             out += f"(?P<{value}>{pat})"
     return out + "$"
 
@@ -138,13 +141,12 @@ def _no_tab(tok: pa.Array) -> pa.Array:
 _DIGITY = (r"\S*\d\S*",)
 
 
-def _valid_token(tok: pa.Array, name: str) -> pa.Array:
+def _valid_token(tok: pa.Array, pat: str) -> pa.Array:
     """Does each token match the field's pattern (whole token)? Cheap kernels when possible.
 
     Tokens come from splitting on spaces, so they hold none; the caller checks the other
     whitespace (``_no_tab``) where the pattern alone would not.
     """
-    pat = field_pattern(name, True)
     if pat == r"\S+":
         return pc.greater(pc.utf8_length(tok), int32_scalar(0))
     if pat in _DIGITY:  # \S*\d\S*: a digit and no whitespace
@@ -169,9 +171,9 @@ class ArrowHeaderParser:
         self.fields = hf.fields
         self.segments = _segments(hf)
         self._seg_regex = (
-            [_segment_regex(s) for s in self.segments] if self.segments is not None else []
+            [_segment_regex(hf, s) for s in self.segments] if self.segments is not None else []
         )
-        self._full_regex = hf.regex.pattern
+        self._full_regex = hf.pattern
 
     def parse(self, lines: pa.Array) -> tuple[dict[str, pa.Array], int]:
         """Columns (``""`` for unmatched lines, whose Content is the whole line) and #matched.
@@ -233,8 +235,9 @@ class ArrowHeaderParser:
                 valid = pc.and_(valid, pc.equal(tok, str_scalar(items[0][1])))
                 continue
             if len(items) == 1:
-                valid = pc.and_(valid, pc.fill_null(_valid_token(tok, items[0][1]), FALSE))
-                if mode == "space" and field_pattern(items[0][1], True) == r"\S+":
+                pat = self.hf.field_pattern(items[0][1], True)
+                valid = pc.and_(valid, pc.fill_null(_valid_token(tok, pat), FALSE))
+                if mode == "space" and pat == r"\S+":
                     valid = pc.and_(valid, _no_tab(tok))
                 cols[items[0][1]] = tok
                 continue
@@ -244,7 +247,7 @@ class ArrowHeaderParser:
                 pre = items[0][1] if items[0][0] == "lit" else ""
                 suf = items[-1][1] if items[-1][0] == "lit" else ""
                 if len(items) == 1 + bool(pre) + bool(suf):
-                    if field_pattern(seg.fields[0], False) == ".*?":
+                    if self.hf.field_pattern(seg.fields[0], False) == ".*?":
                         ok = pc.greater_equal(
                             pc.utf8_length(tok), int32_scalar(len(pre) + len(suf))
                         )
@@ -268,21 +271,17 @@ class ArrowHeaderParser:
     def _fallback(
         self, lines: pa.Array, cols: dict[str, pa.Array], valid: pa.Array, n_valid: int
     ) -> tuple[dict[str, pa.Array], int]:
-        """Lines the vectorised path rejected: the full regex, one by one."""
+        """Lines the vectorised path rejected: the full regex (RE2, linear time)."""
         bad = pc.invert(valid)
-        bad_lines = rtrim_newlines(pc.filter(lines, bad)).to_pylist()
-        rx = self.hf.regex
-        repl: dict[str, list[str]] = {f: [] for f in self.fields}
-        for ln in bad_lines:
-            m = rx.match(ln)
-            if m is not None:
-                n_valid += 1
-                g = m.groupdict()
-                for f in self.fields:
-                    repl[f].append(g[f])
-            else:
-                for f in self.fields:
-                    repl[f].append(ln if f == CONTENT else "")
+        bad_lines = rtrim_newlines(pc.filter(lines, bad))
+        st = pc.extract_regex(bad_lines, self._full_regex)
+        ok = st.is_valid()
+        n_valid += pc.sum(ok).as_py() or 0
+        repl: dict[str, pa.Array] = {}
+        for f in self.fields:
+            # unmatched lines: Content is the whole line, other fields empty
+            other = bad_lines if f == CONTENT else pa.nulls(len(bad_lines), pa.string())
+            repl[f] = pc.fill_null(pc.if_else(ok, _str(st.field(f)), _str(other)), EMPTY)
         out = {}
         for f in self.fields:
             col = cols.get(f)
@@ -290,7 +289,7 @@ class ArrowHeaderParser:
                 col = pa.nulls(len(lines), pa.string())
             col = col.cast(pa.string()) if col.type != pa.string() else col
             col = pc.fill_null(col, EMPTY)
-            out[f] = pc.replace_with_mask(col, bad, string_array(repl[f]))
+            out[f] = pc.replace_with_mask(col, bad, repl[f])
         return out, n_valid
 
 

@@ -132,25 +132,7 @@ def parse_chunk(lines: list[str], parser: LineParser) -> tuple[dict[str, list[st
     fields = parser.fields
     cols: dict[str, list[str]] = {f: [] for f in fields}
     matched = 0
-    if parser.kind == "header":
-        assert parser.header is not None
-        rx_match = parser.header.regex.match
-        n = len(fields)
-        empty = ("",) * n
-        ci = fields.index(CONTENT)
-        rows = []
-        for ln in lines:
-            m = rx_match(ln)
-            if m is not None:
-                matched += 1
-                rows.append(m.groups())
-            else:
-                rows.append(empty[:ci] + (ln,) + empty[ci + 1 :])
-        for i, f in enumerate(fields):
-            cols[f] = [r[i] for r in rows]
-        return cols, matched
-    for ln in lines:
-        rec = parser.parse(ln)
+    for ln, rec in zip(lines, parser.parse_many(lines), strict=True):
         if rec is None:
             rec = {CONTENT: ln}
         else:
