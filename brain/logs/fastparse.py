@@ -293,34 +293,56 @@ class ArrowHeaderParser:
         return out, n_valid
 
 
-def lines_from_block(block: bytes | memoryview, trim: bool = True) -> pa.Array:
-    """A block of whole lines (each ending with a newline) -> string array of the lines.
+def lines_from_block(
+    block: bytes | memoryview, trim: bool = True, max_line_bytes: int | None = None
+) -> tuple[pa.Array, int]:
+    """A block of whole lines (each ending with a newline) -> (string array of the lines,
+    number of lines cut to ``max_line_bytes``).
 
     Zero-copy: the newline positions become the offsets of an Arrow string array over the
     block (UTF-8 validated by Arrow; invalid bytes are replaced). With ``trim`` the trailing
     CR/LF is removed by a vectorised kernel; ``ArrowHeaderParser`` accepts untrimmed lines.
+    Lines longer than ``max_line_bytes`` (newline excluded) are cut, the block copied once.
     """
     if not len(block):
-        return string_array([])
+        return string_array([]), 0
     if block[-1] != 10:  # 10: b"\n"
         block = bytes(block) + b"\n"
-    ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10) + 1
+    data = np.frombuffer(block, dtype=np.uint8)
+    ends = np.flatnonzero(data == 10) + 1
+    cut = 0
+    if max_line_bytes is not None and len(ends):
+        starts = np.empty_like(ends)
+        starts[0] = 0
+        starts[1:] = ends[:-1]
+        long = np.flatnonzero(ends - starts - 1 > max_line_bytes)
+        if len(long):
+            cut = len(long)
+            view = memoryview(block)
+            parts: list[bytes | memoryview] = []
+            prev = 0
+            for i in long:
+                parts.append(view[prev : int(starts[i]) + max_line_bytes])
+                prev = int(ends[i]) - 1  # keep the newline
+            parts.append(view[prev:])
+            block = b"".join(parts)
+            data = np.frombuffer(block, dtype=np.uint8)
+            ends = np.flatnonzero(data == 10) + 1
     big = len(block) >= 2**31 - 1
     offsets = np.empty(len(ends) + 1, dtype=np.int64 if big else np.int32)
     offsets[0] = 0
     offsets[1:] = ends
     cls = pa.LargeStringArray if big else pa.StringArray
     arr = cls.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(block))
-    if np.frombuffer(block, dtype=np.uint8).max() >= 0x80:  # pure ASCII is valid UTF-8
+    if data.max() >= 0x80:  # pure ASCII is valid UTF-8
         try:
             arr.validate(full=True)
         except pa.ArrowInvalid:
-            return lines_from_block(
-                bytes(block).decode("utf-8", errors="replace").encode("utf-8"), trim
-            )
+            fixed = bytes(block).decode("utf-8", errors="replace").encode("utf-8")
+            return lines_from_block(fixed, trim)[0], cut
     if trim:
         arr = pc.utf8_rtrim(arr, characters="\r\n")
-    return arr.cast(pa.string()) if big else arr
+    return (arr.cast(pa.string()) if big else arr), cut
 
 
 def rtrim_newlines(arr: pa.Array) -> pa.Array:

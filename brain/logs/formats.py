@@ -107,6 +107,10 @@ class LogFormatError(ValueError):
     """A header format string that cannot be compiled, or that matches no line."""
 
 
+class LogInputError(ValueError):
+    """An input that cannot be read as a log: a directory, a ``.gz`` that is not gzip."""
+
+
 def normalize_level(level: object) -> str | None:
     """Map a raw level ('warn', 'E', 'FATAL', 40) to a canonical name, or None."""
     if level is None:
