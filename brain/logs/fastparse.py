@@ -15,6 +15,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from brain.logs.arrays import (
+    EMPTY,
+    FALSE,
+    bool_array,
+    int32_scalar,
+    int64_array,
+    str_scalar,
+    string_array,
+)
 from brain.logs.formats import CONTENT, HeaderFormat, literal_regex
 
 
@@ -67,47 +76,6 @@ def _segment_regex(hf: HeaderFormat, seg: Segment) -> str:
     return out + "$"
 
 
-# --- Arrow values without Python-object conversion ------------------------------------------
-# Converting a Python object (pa.array(list), pa.scalar(1), pc.equal(x, 1), ...) makes pyarrow
-# import pandas (~0.5 s); the CLI never needs pandas, so values are built from buffers instead.
-
-
-def string_array(values: list[str]) -> pa.Array:
-    """A pyarrow string array from Python strings, built from buffers."""
-    encoded = [v.encode("utf-8", "surrogatepass") for v in values]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    if encoded:
-        np.cumsum([len(b) for b in encoded], out=offsets[1:])
-    arr = pa.LargeStringArray.from_buffers(
-        len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))
-    )
-    return arr.cast(pa.string())
-
-
-def int64_array(values: object) -> pa.Array:
-    data = np.ascontiguousarray(np.asarray(values, dtype=np.int64))
-    return pa.Array.from_buffers(pa.int64(), len(data), [None, pa.py_buffer(data)])
-
-
-def bool_array(mask: np.ndarray) -> pa.Array:
-    bits = np.packbits(np.asarray(mask, dtype=bool), bitorder="little")
-    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(bits)])
-
-
-def str_scalar(value: str) -> pa.Scalar:
-    return string_array([value])[0]
-
-
-def int32_scalar(value: int) -> pa.Scalar:
-    data = np.array([value], dtype=np.int32)
-    return pa.Array.from_buffers(pa.int32(), 1, [None, pa.py_buffer(data)])[0]
-
-
-EMPTY = str_scalar("")
-TRUE = bool_array(np.array([True]))[0]
-FALSE = bool_array(np.array([False]))[0]
-
-
 def _str(a: pa.Array) -> pa.Array:
     a = a.cast(pa.string()) if a.type != pa.string() else a
     return pc.fill_null(a, EMPTY)
@@ -126,10 +94,16 @@ def _byte_class_counts(tok: pa.Array, lo: int, hi: int) -> np.ndarray:
     base = int(offsets[0])
     data = np.frombuffer(bufs[2], dtype=np.uint8)[base : int(offsets[-1])]
     in_class = (data - np.uint8(lo)) <= np.uint8(hi - lo)  # wraps below lo: one compare
+    rel = offsets - base
+    pos = np.flatnonzero(in_class)
+    if len(pos) * 8 < len(data):  # few hits (tabs, control bytes): locate them, no prefix sum
+        if not len(pos):
+            return np.zeros(n, dtype=np.int64)
+        row = np.searchsorted(rel, pos, side="right") - 1
+        return np.bincount(row, minlength=n)[:n]
     cum = np.empty(len(data) + 1, dtype=np.int32)
     cum[0] = 0
     np.cumsum(in_class, out=cum[1:], dtype=np.int32)
-    rel = offsets - base
     return cum[rel[1:]] - cum[rel[:-1]]
 
 

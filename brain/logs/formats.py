@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from brain.logs.arrays import string_array
+
 CONTENT = "Content"
 
 # Named presets (Loghub's own header formats plus common generic ones).
@@ -155,7 +157,7 @@ class HeaderFormat:
         """Fields of each line (RE2, linear time), or None where the line does not match."""
         if not lines:
             return []
-        st = pc.extract_regex(pa.array(lines, pa.string()), self.pattern)
+        st = pc.extract_regex(string_array(list(lines)), self.pattern)
         ok = st.is_valid().to_pylist()
         cols = [st.field(f).to_pylist() for f in self.fields]
         out: list[dict[str, str] | None] = []
@@ -235,7 +237,7 @@ def literal_regex(text: str) -> str:
 
 def _check_re2(pattern: str, spec: str) -> None:
     try:
-        pc.extract_regex(pa.array([""], pa.string()), pattern)
+        pc.extract_regex(string_array([""]), pattern)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
         raise LogFormatError(f"malformed log format {spec!r}: {e}") from e
 

@@ -278,13 +278,8 @@ def _arrow_parse_to_csv(
     import pyarrow.csv as pacsv
     import pyarrow.ipc as ipc
 
-    from brain.logs.fastparse import (
-        EMPTY,
-        ArrowHeaderParser,
-        int64_array,
-        lines_from_block,
-        string_array,
-    )
+    from brain.logs.arrays import EMPTY, int64_array, string_array
+    from brain.logs.fastparse import ArrowHeaderParser, lines_from_block
 
     fast = ArrowHeaderParser(parser.header) if parser.header is not None else None
     names = list(parser.fields)
