@@ -76,7 +76,10 @@ def _is_special(path: str) -> bool:
 def _write_output(out: str, write: Callable[[BinaryIO], ParseStats]) -> ParseStats:
     """Run ``write`` on the output: in place for anything that is not a regular file (a
     device node or FIFO must not be replaced), else a temp file in the same folder that
-    atomically replaces ``out`` once complete (nothing is left behind on failure)."""
+    atomically replaces ``out`` once complete (nothing is left behind on failure). A symlink
+    is followed (its target is written; the link stays), and an existing file keeps its
+    permission bits."""
+    out = os.path.realpath(out)
     if _is_special(out):
         try:
             fh = open(out, "wb")  # noqa: SIM115 - closed below
@@ -96,7 +99,11 @@ def _write_output(out: str, write: Callable[[BinaryIO], ParseStats]) -> ParseSta
         with os.fdopen(fd, "wb") as fh:
             stats = write(_BlameOutput(fh))  # type: ignore[arg-type]
         try:
-            os.chmod(tmp, 0o666 & ~_umask())
+            try:
+                mode = stat.S_IMODE(os.stat(out).st_mode)
+            except FileNotFoundError:
+                mode = 0o666 & ~_umask()
+            os.chmod(tmp, mode)
             os.replace(tmp, out)
         except OSError as e:
             raise _OutputError(e) from e

@@ -203,3 +203,17 @@ def test_invalid_utf8_is_replaced(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     df = pd.read_csv(io.StringIO(proc.stdout), dtype=str, keep_default_na=False)
     assert df["Content"][0] == "caf\ufffd opened"
+
+
+def test_symlinked_output_and_permissions_are_kept(tmp_path: Path) -> None:
+    src = tmp_path / "a.log"
+    src.write_text("hello 1\n")
+    target = tmp_path / "real.csv"
+    target.write_text("old\n")
+    target.chmod(0o600)
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    proc = run(str(src), "--out", str(link))
+    assert proc.returncode == 0, proc.stderr
+    assert link.is_symlink() and target.read_text().startswith('"LineId"')
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
