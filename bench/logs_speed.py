@@ -4,7 +4,7 @@ Builds 1,000,000 HDFS lines (Loghub's HDFS_2k repeated 500x, in a temp dir; Logh
 read from the shared data dir, never copied into the repo), then runs, each in its own child
 process of the same run on the same machine:
 
-* ours: ``python -m pipelines.logs.cli logs parse FILE --out CSV`` (end to end: read, header
+* ours: ``sentinel logs parse FILE --out CSV`` (end to end: read, header
   parsing, masking, mining, structured CSV written);
 * drain3: read the same file, take each line's Content (same header regex), then
   ``TemplateMiner.add_log_message`` (drain3 defaults) one by one. The headline ratio compares
@@ -26,14 +26,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.logs.loghub import dataset_paths
+from brain.logs.loghub import dataset_paths
 
 DRAIN3_BASELINE = r"""
 import sys, time
 from drain3 import TemplateMiner
 from drain3.template_miner_config import TemplateMinerConfig
-from pipelines.logs.formats import make_parser
-match = make_parser(sys.argv[2]).header.regex.match
+import re
+from brain.logs.formats import make_parser
+match = re.compile(make_parser(sys.argv[2]).header.pattern).match
 contents = []
 e0 = time.perf_counter()
 with open(sys.argv[1], encoding="utf-8", errors="replace") as fh:
@@ -89,10 +90,11 @@ def main(argv: list[str] | None = None) -> int:
                 fh.write(data)
         n_lines = data.count(b"\n") * args.repeat
         out_csv = Path(tmp) / "out.csv"
+        # the installed `sentinel` command as a fresh process, as a user runs it
+        entry = Path(sys.executable).with_name("sentinel")
+        launcher = [str(entry)] if entry.exists() else [sys.executable, "-m", "sentinel.cli"]
         ours = [
-            sys.executable,
-            "-m",
-            "pipelines.logs.cli",
+            *launcher,
             "logs",
             "parse",
             str(big),

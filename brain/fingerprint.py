@@ -10,25 +10,20 @@ from __future__ import annotations
 import hashlib
 import re
 
-_MASKS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I), "<ID>"),
-    (re.compile(r"\b(?:0x)?[0-9a-f]{12,}\b", re.I), "<HEX>"),
-    (re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.\-@~]+){2,}[\\/]?"), "<PATH>"),
-    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), "<IP>"),
-    (
-        re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"),
-        "<TS>",
-    ),
-    (re.compile(r"'[^']{0,200}'|\"[^\"]{0,200}\""), "<STR>"),
-    (re.compile(r"\b\d+(?:\.\d+)?\b"), "<NUM>"),
-]
+from brain.masking import apply_masks, select
+
+# The shared named-mask table (``brain.masking``), every mask, rendered ``<NAME>``.
+_MASKS = select()
+
+
+def _render(name: str) -> str:
+    return f"<{name}>"
 
 
 def message_template(message: str) -> str:
     """Mask the variable parts of an error message. Only the first line counts."""
     first = message.strip().splitlines()[0] if message.strip() else ""
-    for pattern, repl in _MASKS:
-        first = pattern.sub(repl, first)
+    first = apply_masks(first, _MASKS, _render)
     return re.sub(r"\s+", " ", first).strip()[:300]
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pipelines.logs.cli import register as register_logs
+from brain.logs.cli import register as register_logs
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:

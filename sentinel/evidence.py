@@ -222,7 +222,7 @@ def add_log_templates(evidence: Evidence, at: float) -> None:
     state = dagster_home() / "sentinel" / "logs"
     if not (state / "buckets.csv").exists():
         return
-    from pipelines.logs.evidence import top_log_templates
+    from brain.logs.evidence import top_log_templates
 
     start = datetime.fromtimestamp(at - LOG_WINDOW_S, tz=UTC)
     end = datetime.fromtimestamp(at + 60, tz=UTC)

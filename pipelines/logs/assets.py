@@ -12,8 +12,7 @@ from typing import Any
 import pandas as pd
 from dagster import AssetExecutionContext, MetadataValue, Output, asset
 
-from pipelines.logs.collect import RECORD_COLUMNS, Collected, collect_dagster_logs, collect_files
-from pipelines.logs.detection import (
+from brain.logs.detection import (
     DetectionParams,
     detect,
     load_buckets,
@@ -22,8 +21,10 @@ from pipelines.logs.detection import (
     templates_frame,
     update_stats,
 )
+from brain.logs.miner import TemplateEngine
+from brain.redact import redact
+from pipelines.logs.collect import RECORD_COLUMNS, Collected, collect_dagster_logs, collect_files
 from pipelines.logs.ingest import load_json, save_json, state_lock, write_quarantine
-from pipelines.logs.miner import TemplateEngine
 from pipelines.logs.resources import LogSourcesResource, LogStateResource
 
 GROUP = "sentinel_logs"
@@ -84,10 +85,17 @@ def ingest_and_mine(
     dagster_state = saved.get("dagster", {}) if isinstance(saved.get("dagster"), dict) else {}
     if sources.include_dagster_logs and instance is not None:
         dcol, dagster_state = collect_dagster_logs(
-            instance, dagster_state, sources.max_dagster_runs, exclude_run_id=run_id
+            instance,
+            dagster_state,
+            sources.max_dagster_runs,
+            exclude_run_id=run_id,
+            max_line_bytes=sources.max_line_bytes,
         )
         _merge(collected, dcol)
     lines = collected.frame()
+    if len(lines):
+        # everything stored or shown (templates, previews, evidence) is redacted first
+        lines["content"] = _redact_all(lines["content"].tolist())
     engine = TemplateEngine(sdir / "miner")
     if len(lines):
         cids = engine.add(lines["content"].tolist())
@@ -109,14 +117,28 @@ def ingest_and_mine(
         "quarantine_file": str(qfile) if qfile else None,
         "state_dir": str(sdir),
         "templates_total": len(engine.templates()),
+        "state_issues": engine.state_issues,
     }
     return lines, info
+
+
+def _redact_all(contents: list[str]) -> list[str]:
+    """``brain.redact.redact`` on each line, each distinct line once."""
+    done: dict[str, str] = {}
+    out = []
+    for c in contents:
+        r = done.get(c)
+        if r is None:
+            r = done[c] = redact(c)
+        out.append(r)
+    return out
 
 
 def _merge(into: Collected, other: Collected) -> None:
     into.frames.extend(other.frames)
     into.quarantined.extend(other.quarantined)
     into.errors.extend(other.errors)
+    into.truncated_lines += other.truncated_lines
     for k, v in other.per_source.items():
         into.per_source[k] = into.per_source.get(k, 0) + v
 
@@ -148,6 +170,8 @@ def _lines_metadata(lines: pd.DataFrame, info: dict[str, Any]) -> dict[str, Any]
         ),
         "templates_total": MetadataValue.int(int(info["templates_total"])),
         "quarantined_count": MetadataValue.int(len(q)),
+        "truncated_lines": MetadataValue.int(col.truncated_lines),
+        "state_issues": MetadataValue.json(info.get("state_issues", [])),
         "quarantined_by_reason": MetadataValue.json(by_reason),
         "quarantine_sample": MetadataValue.md(_md_table(qsample) if len(q) else "_none_"),
         "read_errors": MetadataValue.json(col.errors[:20]),
@@ -183,6 +207,8 @@ def logs_parsed_lines(
     out = lines[[c for c in LINE_COLUMNS if c in lines.columns] + ["event_id"]]
     for e in info["collected"].errors[:20]:
         context.log.warning(f"log ingestion: {e}")
+    for issue in info["state_issues"]:
+        context.log.warning(f"log template state: {issue}")
     return Output(out, metadata=_lines_metadata(out, info))
 
 

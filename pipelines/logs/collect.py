@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipelines.logs.formats import (
+from brain.logs.formats import (
     CONTENT,
     LineParser,
     LogFormatError,
@@ -22,7 +22,12 @@ from pipelines.logs.formats import (
     make_parser,
     normalize_level,
 )
-from pipelines.logs.ingest import Quarantined, expand_sources, read_new_lines
+from pipelines.logs.ingest import (
+    DEFAULT_MAX_LINE_BYTES,
+    Quarantined,
+    expand_sources,
+    read_new_lines,
+)
 
 RECORD_COLUMNS = ["timestamp", "source", "level", "component", "content"]
 
@@ -45,6 +50,7 @@ _DT_FORMATS = (
 class Collected:
     frames: list[pd.DataFrame] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
+    truncated_lines: int = 0  # captured lines cut to max_line_bytes
     errors: list[str] = field(default_factory=list)
     per_source: dict[str, int] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)
@@ -127,8 +133,7 @@ def parse_lines(
     cols: dict[str, list[str]] = {f: [] for f in fields}
     bad: list[Quarantined] = []
     strict = parser.kind in ("json", "logfmt")
-    for i, ln in enumerate(lines, 1):
-        rec = parser.parse(ln)
+    for i, (ln, rec) in enumerate(zip(lines, parser.parse_many(lines), strict=True), 1):
         if rec is None:
             if strict:
                 bad.append(Quarantined(source, f"malformed {parser.kind} line", ln, i, len(ln)))
@@ -193,9 +198,16 @@ def collect_files(
 
 
 def collect_dagster_logs(
-    instance: Any, state: dict[str, Any], max_runs: int, exclude_run_id: str | None = None
+    instance: Any,
+    state: dict[str, Any],
+    max_runs: int,
+    exclude_run_id: str | None = None,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
 ) -> tuple[Collected, dict[str, Any]]:
-    """Event logs and captured compute logs of finished runs not read before."""
+    """Event logs and captured compute logs of finished runs not read before.
+
+    Captured lines longer than ``max_line_bytes`` are cut (counted in ``truncated_lines``):
+    this runs under the state lock, so one huge line must not hold it for long."""
     from dagster import DagsterEventType, RunsFilter
     from dagster._core.storage.dagster_run import FINISHED_STATUSES
 
@@ -221,7 +233,7 @@ def collect_dagster_logs(
         if run.run_id in done_set or run.run_id == exclude_run_id:
             continue
         try:
-            _collect_run(instance, run, out, DagsterEventType)
+            _collect_run(instance, run, out, DagsterEventType, max_line_bytes)
         except Exception as e:  # noqa: BLE001
             out.errors.append(f"dagster run {run.run_id}: {e}")
         done.append(run.run_id)
@@ -230,7 +242,24 @@ def collect_dagster_logs(
     return out, new_state
 
 
-def _collect_run(instance: Any, run: Any, out: Collected, event_types: Any) -> None:
+def capped_lines(raw: bytes, max_line_bytes: int) -> tuple[list[str], int]:
+    """Non-blank decoded lines of captured output, each cut to ``max_line_bytes``; and how
+    many were cut."""
+    lines: list[str] = []
+    cut = 0
+    for piece in raw.split(b"\n"):
+        if len(piece) > max_line_bytes:
+            piece = piece[:max_line_bytes]
+            cut += 1
+        ln = piece.decode("utf-8", "replace").rstrip("\r")
+        if ln.strip():
+            lines.append(ln)
+    return lines, cut
+
+
+def _collect_run(
+    instance: Any, run: Any, out: Collected, event_types: Any, max_line_bytes: int
+) -> None:
     source = f"dagster:{run.job_name}"
     conn = instance.get_records_for_run(run.run_id)
     rows: dict[str, list[Any]] = {c: [] for c in RECORD_COLUMNS}
@@ -246,6 +275,9 @@ def _collect_run(instance: Any, run: Any, out: Collected, event_types: Any) -> N
                 pass
         if not msg:
             continue
+        if len(msg) > max_line_bytes:
+            msg = msg[:max_line_bytes]
+            out.truncated_lines += 1
         lvl = normalize_level(entry.level) or ""
         if ev is not None and ev.is_failure:
             lvl = "ERROR"
@@ -267,9 +299,8 @@ def _collect_run(instance: Any, run: Any, out: Collected, event_types: Any) -> N
         for stream, raw in (("stdout", data.stdout), ("stderr", data.stderr)):
             if not raw:
                 continue
-            lines = [
-                ln.rstrip("\r") for ln in raw.decode("utf-8", "replace").split("\n") if ln.strip()
-            ]
+            lines, cut = capped_lines(raw, max_line_bytes)
+            out.truncated_lines += cut
             if not lines:
                 continue
             parser = detect_format(lines[:200])

@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from brain.redact import redact
+
 BLOCK = 4 * 1024 * 1024
 GZ_BLOCK = 64 * 1024  # small reads: a truncated gzip loses at most this much before the damage
 DEFAULT_MAX_LINE_BYTES = 1024 * 1024
@@ -33,11 +35,19 @@ SAMPLE_CHARS = 200
 
 @dataclass
 class Quarantined:
+    """A line or file that could not be ingested. ``sample`` is redacted (``brain.redact``)
+    and cut to ``SAMPLE_CHARS`` on creation: quarantine files and metadata never hold a raw
+    secret."""
+
     source: str
     reason: str
     sample: str
     line_no: int | None = None
     size: int | None = None
+
+    def __post_init__(self) -> None:
+        # redact with some context, then cut (a secret cut in half may not be recognised)
+        self.sample = redact(self.sample[: 4 * SAMPLE_CHARS])[:SAMPLE_CHARS]
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.logs.loghub import loghub_dir
+from brain.logs.loghub import loghub_dir
 from pipelines.logs.resources import LogSourcesResource, LogStateResource
 
 

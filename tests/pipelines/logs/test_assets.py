@@ -8,9 +8,9 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from brain.logs.evidence import top_log_templates
 from brain.models import LogTemplate
 from pipelines.logs.definitions import LOG_ASSETS, LOG_CHECKS, defs
-from pipelines.logs.evidence import top_log_templates
 from pipelines.logs.resources import DEMO_DIR, LogSourcesResource
 
 
@@ -111,7 +111,9 @@ def test_bad_input_never_crashes_and_is_quarantined(tmp_path, make_resources, st
     payload = "".join(good.format(i % 60, i) for i in range(5000)).encode()
     gz = gzip.compress(payload)
     (d / "trunc.log.gz").write_bytes(gz[: len(gz) // 2])
-    (d / "svc.jsonl").write_text('{"msg": "fine", "level": "info"}\n{"msg": broken\n')
+    (d / "svc.jsonl").write_text(
+        '{"msg": "fine", "level": "info"}\n{"msg": broken password=Hunter2Secret\n'
+    )
     res = make_resources(f"{d}/*.log,{d}/*.gz,{d}/*.jsonl#json", max_line_bytes=1024 * 1024)
     result, _ = _run(res)
     lines = result.output_for_node("logs_parsed_lines")
@@ -131,6 +133,10 @@ def test_bad_input_never_crashes_and_is_quarantined(tmp_path, make_resources, st
     qfile = Path(str(md["quarantine_file"]))
     recs = [json.loads(x) for x in qfile.read_text().splitlines()]
     assert len(recs) == 4 and any(r["reason"].startswith("invalid utf-8") for r in recs)
+    # nothing stored or shown keeps the secret of the malformed line
+    assert "Hunter2Secret" not in qfile.read_text()
+    assert "Hunter2Secret" not in str(md["quarantine_sample"])
+    assert md["truncated_lines"] == 0 and md["state_issues"] == []
     assert len(lines) == sum(per_source.values())
 
 

@@ -196,3 +196,29 @@ def test_logfmt_source(tmp_path, fmt):
     df = col.frame()
     assert df["content"].tolist() == ["user login", "payment failed"]
     assert str(df["timestamp"].iloc[1]) == "2024-01-02 10:00:05+00:00"
+
+
+def test_quarantined_samples_are_redacted(tmp_path):
+    """A malformed line holding a DSN password: neither the sample nor the file keeps it."""
+    from pipelines.logs.ingest import write_quarantine
+
+    p = tmp_path / "svc.jsonl"
+    p.write_text(
+        '{"level": "info", "msg": "ok"}\n'
+        '{"msg": "connect postgresql://etl:S3cretPw99@db:5432/prod", broken\n'
+    )
+    col, _ = collect_files([(str(p), "json")], "auto", {}, 1 << 20, 1 << 28)
+    (q,) = col.quarantined
+    assert "S3cretPw99" not in q.sample and "[REDACTED" in q.sample
+    qfile = write_quarantine(tmp_path / "q", col.quarantined, "run-1")
+    assert qfile is not None
+    text = qfile.read_text()
+    assert "S3cretPw99" not in text and "REDACTED" in text
+
+
+def test_captured_output_lines_are_capped_and_counted():
+    from pipelines.logs.collect import capped_lines
+
+    raw = b"short\n" + b"z" * 5_000_000 + b"\n\n  \nlast\r\n"
+    lines, cut = capped_lines(raw, 1000)
+    assert lines == ["short", "z" * 1000, "last"] and cut == 1

@@ -1,16 +1,31 @@
 """Log line formats: Loghub header formats, JSON lines, logfmt, and auto-detection.
 
-A *header format* uses Loghub's syntax: ``<Date> <Time> <Level> <Component>: <Content>``.
-Every ``<Field>`` captures text; everything else is literal (a run of spaces matches any
-whitespace, ``\\[`` is a literal ``[``). ``<Content>`` is the free-text message that is mined.
+A *header format* uses Loghub's syntax, read exactly as logparser's
+``generate_logformat_regex`` does: ``<Field>`` captures text (any field name) and everything
+else is a regular-expression fragment in which a run of spaces matches any whitespace. So
+``\\[`` is a literal ``[`` and ``(\\[<PID>\\])?`` an optional group, as in Loghub's own
+settings (``<Month> <Date> <Time> <Level> <Component>(\\[<PID>\\])?: <Content>``).
+``<Content>`` is the free-text message that is mined.
+
+An explicit format is taken as written: every field is ``.*?`` like logparser's. Only
+auto-detection (``detect_format``) constrains fields by name (a ``Date`` holds a digit, a
+``Level`` is a word, ...), to choose between presets.
+
+Matching runs on RE2 (pyarrow's regex kernels): linear time in the line length whatever the
+format or the input, so a long or hostile line cannot stall parsing.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from brain.logs.arrays import string_array
 
 CONTENT = "Content"
 
@@ -31,10 +46,10 @@ PRESETS: dict[str, str] = {
     "level-first": "<Level> <Content>",
 }
 
-# Field-level constraints (used by auto-detection and parsing): a field named like this must
-# look like one. Two variants: the field is followed by whitespace (a token), or by another
-# literal (it may then contain spaces, matched lazily). All patterns are RE2-compatible (no
-# look-arounds), so the same regex runs in pyarrow's vectorised kernels.
+# Field-level constraints, for AUTO-DETECTION only (an explicit format is never second-guessed):
+# a field named like this must look like one. Two variants: the field is followed by whitespace
+# (a token), or by another literal (it may then contain spaces, matched lazily). All patterns
+# are RE2-compatible (no look-arounds), so the same regex runs in pyarrow's vectorised kernels.
 _TOKEN_PATTERNS: dict[str, str] = {
     "Level": r"[A-Za-z]{3,9}",
     "Pid": r"\d+",
@@ -57,10 +72,16 @@ _LAZY_PATTERNS: dict[str, str] = {
 }
 
 
-def field_pattern(name: str, followed_by_space: bool) -> str:
+def field_pattern(name: str, followed_by_space: bool, constrained: bool = False) -> str:
+    """The regex of a field. ``constrained`` (auto-detection only) applies the name rules.
+
+    Unconstrained, a field is logparser's ``.*?``; a field followed by whitespace then matches
+    the same as a token ``\\S+`` whenever the line splits into tokens (the vectorised tier);
+    other lines go through the full ``.*?`` regex, so the result is logparser's.
+    """
     if followed_by_space:
-        return _TOKEN_PATTERNS.get(name, r"\S+")
-    return _LAZY_PATTERNS.get(name, r".*?")
+        return _TOKEN_PATTERNS.get(name, r"\S+") if constrained else r"\S+"
+    return _LAZY_PATTERNS.get(name, r".*?") if constrained else r".*?"
 
 
 LEVELS = {
@@ -88,6 +109,10 @@ class LogFormatError(ValueError):
     """A header format string that cannot be compiled, or that matches no line."""
 
 
+class LogInputError(ValueError):
+    """An input that cannot be read as a log: a directory, a ``.gz`` that is not gzip."""
+
+
 def normalize_level(level: object) -> str | None:
     """Map a raw level ('warn', 'E', 'FATAL', 40) to a canonical name, or None."""
     if level is None:
@@ -108,18 +133,41 @@ def normalize_level(level: object) -> str | None:
 class HeaderFormat:
     """A compiled Loghub-style header format.
 
-    ``items`` is the parsed format: ``("field", name)`` or ``("lit", text)`` (unescaped).
+    ``items`` is the parsed format: ``("field", name)``, ``("lit", text)`` (a plain literal,
+    unescaped) or ``("re", fragment)`` (a literal with regex syntax: groups, ``?``, ...).
+    ``pattern`` is the whole-line regex (RE2 syntax, all groups named).
     """
 
     spec: str
     fields: tuple[str, ...]
-    regex: re.Pattern[str]
+    pattern: str
     items: tuple[tuple[str, str], ...]
     name: str | None = None
+    constrained: bool = False
+
+    @property
+    def plain(self) -> bool:
+        """Only plain literals (the vectorised whitespace-splitting tier applies)."""
+        return all(kind != "re" for kind, _ in self.items)
+
+    def field_pattern(self, name: str, followed_by_space: bool) -> str:
+        return field_pattern(name, followed_by_space, self.constrained)
+
+    def match_many(self, lines: Sequence[str]) -> list[dict[str, str] | None]:
+        """Fields of each line (RE2, linear time), or None where the line does not match."""
+        if not lines:
+            return []
+        st = pc.extract_regex(string_array(list(lines)), self.pattern)
+        ok = st.is_valid().to_pylist()
+        cols = [st.field(f).to_pylist() for f in self.fields]
+        out: list[dict[str, str] | None] = []
+        for i, good in enumerate(ok):
+            rec = {f: c[i] or "" for f, c in zip(self.fields, cols, strict=True)}
+            out.append(rec if good else None)
+        return out
 
     def parse(self, line: str) -> dict[str, str] | None:
-        m = self.regex.match(line)
-        return m.groupdict() if m else None
+        return self.match_many([line])[0]
 
 
 def _unescape(text: str) -> str:
@@ -135,8 +183,51 @@ def _unescape(text: str) -> str:
     return "".join(out)
 
 
+# A literal is plain when, escapes aside, it holds no regex syntax.
+_REGEX_META = set(".^$*+?()[]{}|")
+_PLAIN_ESCAPE = re.compile(r"\\[^A-Za-z0-9]")
+
+
+def _is_plain(fragment: str) -> bool:
+    rest = _PLAIN_ESCAPE.sub("", fragment)
+    return "\\" not in rest and not (_REGEX_META & set(rest))
+
+
+def _regex_fragment(fragment: str) -> str:
+    """A literal part in Loghub's syntax -> RE2: runs of spaces match any whitespace (as in
+    logparser) and capturing groups become non-capturing (only fields are captured)."""
+    out: list[str] = []
+    i, n = 0, len(fragment)
+    in_class = False
+    while i < n:
+        ch = fragment[i]
+        if ch == "\\" and i + 1 < n:
+            out.append(fragment[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+            out.append(ch)
+        elif ch == "[":
+            in_class = True
+            out.append(ch)
+            if i + 1 < n and fragment[i + 1] == "]":  # a leading ']' is a member
+                out.append("]")
+                i += 1
+        elif ch == "(" and not fragment.startswith("(?", i):
+            out.append("(?:")
+        elif ch == " ":
+            while i + 1 < n and fragment[i + 1] == " ":
+                i += 1
+            out.append(r"\s+")
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 def literal_regex(text: str) -> str:
-    """Regex for an (unescaped) literal: runs of whitespace match any run of spaces/tabs."""
+    """Regex for a plain (unescaped) literal: whitespace runs match any run of spaces/tabs."""
     return "".join(
         r"[ \t]+" if part.isspace() else re.escape(part)
         for part in re.split(r"(\s+)", text)
@@ -144,17 +235,27 @@ def literal_regex(text: str) -> str:
     )
 
 
-def compile_header_format(spec: str, name: str | None = None) -> HeaderFormat:
+def _check_re2(pattern: str, spec: str) -> None:
+    try:
+        pc.extract_regex(string_array([""]), pattern)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+        raise LogFormatError(f"malformed log format {spec!r}: {e}") from e
+
+
+def compile_header_format(
+    spec: str, name: str | None = None, *, constrained: bool = False
+) -> HeaderFormat:
     """Compile a Loghub header format (or a preset name) to a regex.
 
-    Raises LogFormatError for a malformed format: no ``<Content>`` field, unbalanced
-    angle brackets, duplicate or invalid field names.
+    ``constrained`` applies the field-name rules (auto-detection only). Raises
+    LogFormatError for a malformed format: no ``<Content>`` field, unbalanced angle brackets,
+    duplicate or invalid field names, two fields with nothing between them, bad regex syntax.
     """
     if spec is None or not spec.strip():
         raise LogFormatError("empty log format")
     key = spec.strip().lower()
     if key in PRESETS:
-        return compile_header_format(PRESETS[key], name=key)
+        return compile_header_format(PRESETS[key], name=key, constrained=constrained)
     parts = re.split(r"(<[^<>]*>)", spec)
     items: list[tuple[str, str]] = []
     for k, part in enumerate(parts):
@@ -162,7 +263,7 @@ def compile_header_format(spec: str, name: str | None = None) -> HeaderFormat:
             if "<" in part or ">" in part:
                 raise LogFormatError(f"malformed log format (unbalanced '<' or '>'): {spec!r}")
             if part:
-                items.append(("lit", _unescape(part)))
+                items.append(("lit", _unescape(part)) if _is_plain(part) else ("re", part))
             continue
         fname = part[1:-1]
         if not re.fullmatch(r"[A-Za-z_]\w*", fname):
@@ -181,16 +282,25 @@ def compile_header_format(spec: str, name: str | None = None) -> HeaderFormat:
     for i, (kind, value) in enumerate(items):
         if kind == "lit":
             regex += literal_regex(value)
+        elif kind == "re":
+            regex += _regex_fragment(value)
         elif value == CONTENT:
+            regex += f"(?P<{value}>.*?)"
+        elif not constrained:
             regex += f"(?P<{value}>.*?)"
         else:
             nxt = items[i + 1][1] if i + 1 < len(items) else ""
-            regex += f"(?P<{value}>{field_pattern(value, nxt[:1].isspace())})"
-    try:
-        compiled = re.compile("^" + regex + r"[ \t]*$")
-    except re.error as e:  # pragma: no cover - literals are escaped, so unlikely
-        raise LogFormatError(f"malformed log format {spec!r}: {e}") from e
-    return HeaderFormat(spec=spec, fields=fields, regex=compiled, items=tuple(items), name=name)
+            regex += f"(?P<{value}>{field_pattern(value, nxt[:1].isspace(), True)})"
+    pattern = "^" + regex + r"[ \t]*$"
+    _check_re2(pattern, spec)
+    return HeaderFormat(
+        spec=spec,
+        fields=fields,
+        pattern=pattern,
+        items=tuple(items),
+        name=name,
+        constrained=constrained,
+    )
 
 
 # --- structured formats -------------------------------------------------------------------
@@ -201,19 +311,20 @@ _MSG_KEYS = ("message", "msg", "event", "text", "log", "content", "body")
 _COMP_KEYS = ("logger", "component", "name", "logger_name", "module", "source", "service")
 
 
-def _pick(d: dict, keys: Sequence[str]) -> object | None:
+def _pick(d: Mapping[str, object], keys: Sequence[str]) -> object | None:
     for k in keys:
-        if k in d and d[k] is not None and d[k] != "":
-            return d[k]
+        value = d.get(k)
+        if value is not None and value != "":
+            return value
     lower = {str(k).lower(): v for k, v in d.items()}
     for k in keys:
-        v = lower.get(k)
-        if v is not None and v != "":
-            return v
+        lv: object = lower.get(k)
+        if lv is not None and lv != "":
+            return lv
     return None
 
 
-def structured_record(d: dict) -> dict[str, str]:
+def structured_record(d: Mapping[str, object]) -> dict[str, str]:
     """Normalise a JSON/logfmt mapping to Timestamp/Level/Component/Content fields."""
     ts = _pick(d, _TS_KEYS)
     level = _pick(d, _LEVEL_KEYS)
@@ -245,7 +356,10 @@ def parse_json_line(line: str) -> dict[str, str] | None:
     return structured_record(obj)
 
 
-_LOGFMT_PAIR = re.compile(r'([\w.@/-]+)=("(?:[^"\\]|\\.)*"|[^\s"]*)')
+# Linear on any input: a key starts only where no key character precedes it and is taken
+# possessively (a long token with no '=' is scanned once, not once per position), and the
+# quoted value's two alternatives cannot overlap.
+_LOGFMT_PAIR = re.compile(r'(?<![\w.@/-])([\w.@/-]++)=("(?:[^"\\]|\\.)*+"|[^\s"]*+)')
 
 
 def parse_logfmt_line(line: str) -> dict[str, str] | None:
@@ -288,21 +402,28 @@ class LineParser:
         return self.kind
 
     def parse(self, line: str) -> dict[str, str] | None:
+        return self.parse_many([line])[0]
+
+    def parse_many(self, lines: Sequence[str]) -> list[dict[str, str] | None]:
+        """Each line's fields, or None where it does not parse (header lines at once, RE2)."""
         if self.kind == "header":
             assert self.header is not None
-            return self.header.parse(line)
+            return self.header.match_many(lines)
         if self.kind == "json":
-            return parse_json_line(line)
+            return [parse_json_line(ln) for ln in lines]
         if self.kind == "logfmt":
-            return parse_logfmt_line(line)
-        return {CONTENT: line}
+            return [parse_logfmt_line(ln) for ln in lines]
+        return [{CONTENT: ln} for ln in lines]
 
 
 STRUCTURED_FIELDS = ("Timestamp", "Level", "Component", CONTENT)
 
 
-def make_parser(fmt: str | None) -> LineParser:
-    """A parser for a format name: 'json', 'logfmt', 'raw', a preset, or a header format."""
+def make_parser(fmt: str | None, *, constrained: bool = False) -> LineParser:
+    """A parser for a format name: 'json', 'logfmt', 'raw', a preset, or a header format.
+
+    ``constrained``: apply the field-name rules (auto-detection only; never for a format the
+    user gave)."""
     if fmt is None:
         return LineParser("raw", fields=(CONTENT,))
     key = fmt.strip().lower()
@@ -312,26 +433,36 @@ def make_parser(fmt: str | None) -> LineParser:
         return LineParser("logfmt", fields=STRUCTURED_FIELDS)
     if key in ("raw", "plain", "text"):
         return LineParser("raw", fields=(CONTENT,))
-    hf = compile_header_format(fmt)
+    hf = compile_header_format(fmt, constrained=constrained)
     return LineParser("header", header=hf, fields=hf.fields)
+
+
+# Sample lines are cut to this many characters for detection: the header is at the start,
+# and a huge line must not make detection slow.
+DETECT_LINE_CHARS = 65536
 
 
 def detect_format(sample: Iterable[str], min_share: float = 0.5) -> LineParser:
     """Pick the format that parses most of ``sample``; ties go to the most specific one.
 
+    Presets are tried with their field-name rules (this is the only place they apply).
     Falls back to ``raw`` (whole line is Content) when nothing matches at least ``min_share``.
     """
-    lines = [ln for ln in sample if ln.strip()][:500]
+    lines: list[str] = []
+    for ln in sample:
+        if ln.strip():
+            lines.append(ln[:DETECT_LINE_CHARS])
+            if len(lines) >= 500:
+                break
     if not lines:
         return make_parser("raw")
     candidates: list[LineParser] = [make_parser("json"), make_parser("logfmt")]
-    candidates += [make_parser(name) for name in PRESETS]
+    candidates += [make_parser(name, constrained=True) for name in PRESETS]
     best: LineParser | None = None
     best_key: tuple[float, int] = (0.0, 0)
     for cand in candidates:
         ok = 0
-        for ln in lines:
-            rec = cand.parse(ln)
+        for rec in cand.parse_many(lines):
             if rec is not None and (cand.kind != "header" or _plausible(rec)):
                 ok += 1
         share = ok / len(lines)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.logs.loghub import DRAIN_PUBLISHED_GA, evaluate, grouping_accuracy
+from brain.logs.loghub import DRAIN_PUBLISHED_GA, evaluate, grouping_accuracy
 
 FLOORS = {
     "HDFS": 0.995,

@@ -15,7 +15,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.logs.formats import CONTENT, HeaderFormat, field_pattern, literal_regex
+from brain.logs.arrays import (
+    EMPTY,
+    FALSE,
+    bool_array,
+    int32_scalar,
+    int64_array,
+    str_scalar,
+    string_array,
+)
+from brain.logs.formats import CONTENT, HeaderFormat, literal_regex
 
 
 @dataclass(frozen=True)
@@ -30,7 +39,10 @@ class Segment:
 
 
 def _segments(hf: HeaderFormat) -> list[Segment] | None:
-    """Split the format on whitespace literals; None when the fast path does not apply."""
+    """Split the format on whitespace literals; None when the fast path does not apply
+    (a literal with regex syntax, such as an optional group, needs the full regex)."""
+    if not hf.plain:
+        return None
     segs: list[list[tuple[str, str]]] = [[]]
     for kind, value in hf.items:
         if kind == "field":
@@ -52,57 +64,16 @@ def _segments(hf: HeaderFormat) -> list[Segment] | None:
     return [Segment(tuple(s)) for s in segs]
 
 
-def _segment_regex(seg: Segment) -> str:
+def _segment_regex(hf: HeaderFormat, seg: Segment) -> str:
     out = "^"
     for i, (kind, value) in enumerate(seg.items):
         if kind == "lit":
             out += literal_regex(value)
         else:
             last = i == len(seg.items) - 1
-            pat = field_pattern(value, True) if last else field_pattern(value, False)
+            pat = hf.field_pattern(value, last)
             out += f"(?P<{value}>{pat})"
     return out + "$"
-
-
-# --- Arrow values without Python-object conversion ------------------------------------------
-# Converting a Python object (pa.array(list), pa.scalar(1), pc.equal(x, 1), ...) makes pyarrow
-# import pandas (~0.5 s); the CLI never needs pandas, so values are built from buffers instead.
-
-
-def string_array(values: list[str]) -> pa.Array:
-    """A pyarrow string array from Python strings, built from buffers."""
-    encoded = [v.encode("utf-8", "surrogatepass") for v in values]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    if encoded:
-        np.cumsum([len(b) for b in encoded], out=offsets[1:])
-    arr = pa.LargeStringArray.from_buffers(
-        len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))
-    )
-    return arr.cast(pa.string())
-
-
-def int64_array(values: object) -> pa.Array:
-    data = np.ascontiguousarray(np.asarray(values, dtype=np.int64))
-    return pa.Array.from_buffers(pa.int64(), len(data), [None, pa.py_buffer(data)])
-
-
-def bool_array(mask: np.ndarray) -> pa.Array:
-    bits = np.packbits(np.asarray(mask, dtype=bool), bitorder="little")
-    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(bits)])
-
-
-def str_scalar(value: str) -> pa.Scalar:
-    return string_array([value])[0]
-
-
-def int32_scalar(value: int) -> pa.Scalar:
-    data = np.array([value], dtype=np.int32)
-    return pa.Array.from_buffers(pa.int32(), 1, [None, pa.py_buffer(data)])[0]
-
-
-EMPTY = str_scalar("")
-TRUE = bool_array(np.array([True]))[0]
-FALSE = bool_array(np.array([False]))[0]
 
 
 def _str(a: pa.Array) -> pa.Array:
@@ -123,10 +94,16 @@ def _byte_class_counts(tok: pa.Array, lo: int, hi: int) -> np.ndarray:
     base = int(offsets[0])
     data = np.frombuffer(bufs[2], dtype=np.uint8)[base : int(offsets[-1])]
     in_class = (data - np.uint8(lo)) <= np.uint8(hi - lo)  # wraps below lo: one compare
+    rel = offsets - base
+    pos = np.flatnonzero(in_class)
+    if len(pos) * 8 < len(data):  # few hits (tabs, control bytes): locate them, no prefix sum
+        if not len(pos):
+            return np.zeros(n, dtype=np.int64)
+        row = np.searchsorted(rel, pos, side="right") - 1
+        return np.bincount(row, minlength=n)[:n]
     cum = np.empty(len(data) + 1, dtype=np.int32)
     cum[0] = 0
     np.cumsum(in_class, out=cum[1:], dtype=np.int32)
-    rel = offsets - base
     return cum[rel[1:]] - cum[rel[:-1]]
 
 
@@ -138,13 +115,12 @@ def _no_tab(tok: pa.Array) -> pa.Array:
 _DIGITY = (r"\S*\d\S*",)
 
 
-def _valid_token(tok: pa.Array, name: str) -> pa.Array:
+def _valid_token(tok: pa.Array, pat: str) -> pa.Array:
     """Does each token match the field's pattern (whole token)? Cheap kernels when possible.
 
     Tokens come from splitting on spaces, so they hold none; the caller checks the other
     whitespace (``_no_tab``) where the pattern alone would not.
     """
-    pat = field_pattern(name, True)
     if pat == r"\S+":
         return pc.greater(pc.utf8_length(tok), int32_scalar(0))
     if pat in _DIGITY:  # \S*\d\S*: a digit and no whitespace
@@ -169,9 +145,9 @@ class ArrowHeaderParser:
         self.fields = hf.fields
         self.segments = _segments(hf)
         self._seg_regex = (
-            [_segment_regex(s) for s in self.segments] if self.segments is not None else []
+            [_segment_regex(hf, s) for s in self.segments] if self.segments is not None else []
         )
-        self._full_regex = hf.regex.pattern
+        self._full_regex = hf.pattern
 
     def parse(self, lines: pa.Array) -> tuple[dict[str, pa.Array], int]:
         """Columns (``""`` for unmatched lines, whose Content is the whole line) and #matched.
@@ -233,8 +209,9 @@ class ArrowHeaderParser:
                 valid = pc.and_(valid, pc.equal(tok, str_scalar(items[0][1])))
                 continue
             if len(items) == 1:
-                valid = pc.and_(valid, pc.fill_null(_valid_token(tok, items[0][1]), FALSE))
-                if mode == "space" and field_pattern(items[0][1], True) == r"\S+":
+                pat = self.hf.field_pattern(items[0][1], True)
+                valid = pc.and_(valid, pc.fill_null(_valid_token(tok, pat), FALSE))
+                if mode == "space" and pat == r"\S+":
                     valid = pc.and_(valid, _no_tab(tok))
                 cols[items[0][1]] = tok
                 continue
@@ -244,7 +221,7 @@ class ArrowHeaderParser:
                 pre = items[0][1] if items[0][0] == "lit" else ""
                 suf = items[-1][1] if items[-1][0] == "lit" else ""
                 if len(items) == 1 + bool(pre) + bool(suf):
-                    if field_pattern(seg.fields[0], False) == ".*?":
+                    if self.hf.field_pattern(seg.fields[0], False) == ".*?":
                         ok = pc.greater_equal(
                             pc.utf8_length(tok), int32_scalar(len(pre) + len(suf))
                         )
@@ -268,21 +245,17 @@ class ArrowHeaderParser:
     def _fallback(
         self, lines: pa.Array, cols: dict[str, pa.Array], valid: pa.Array, n_valid: int
     ) -> tuple[dict[str, pa.Array], int]:
-        """Lines the vectorised path rejected: the full regex, one by one."""
+        """Lines the vectorised path rejected: the full regex (RE2, linear time)."""
         bad = pc.invert(valid)
-        bad_lines = rtrim_newlines(pc.filter(lines, bad)).to_pylist()
-        rx = self.hf.regex
-        repl: dict[str, list[str]] = {f: [] for f in self.fields}
-        for ln in bad_lines:
-            m = rx.match(ln)
-            if m is not None:
-                n_valid += 1
-                g = m.groupdict()
-                for f in self.fields:
-                    repl[f].append(g[f])
-            else:
-                for f in self.fields:
-                    repl[f].append(ln if f == CONTENT else "")
+        bad_lines = rtrim_newlines(pc.filter(lines, bad))
+        st = pc.extract_regex(bad_lines, self._full_regex)
+        ok = st.is_valid()
+        n_valid += pc.sum(ok).as_py() or 0
+        repl: dict[str, pa.Array] = {}
+        for f in self.fields:
+            # unmatched lines: Content is the whole line, other fields empty
+            other = bad_lines if f == CONTENT else pa.nulls(len(bad_lines), pa.string())
+            repl[f] = pc.fill_null(pc.if_else(ok, _str(st.field(f)), _str(other)), EMPTY)
         out = {}
         for f in self.fields:
             col = cols.get(f)
@@ -290,38 +263,60 @@ class ArrowHeaderParser:
                 col = pa.nulls(len(lines), pa.string())
             col = col.cast(pa.string()) if col.type != pa.string() else col
             col = pc.fill_null(col, EMPTY)
-            out[f] = pc.replace_with_mask(col, bad, string_array(repl[f]))
+            out[f] = pc.replace_with_mask(col, bad, repl[f])
         return out, n_valid
 
 
-def lines_from_block(block: bytes | memoryview, trim: bool = True) -> pa.Array:
-    """A block of whole lines (each ending with a newline) -> string array of the lines.
+def lines_from_block(
+    block: bytes | memoryview, trim: bool = True, max_line_bytes: int | None = None
+) -> tuple[pa.Array, int]:
+    """A block of whole lines (each ending with a newline) -> (string array of the lines,
+    number of lines cut to ``max_line_bytes``).
 
     Zero-copy: the newline positions become the offsets of an Arrow string array over the
     block (UTF-8 validated by Arrow; invalid bytes are replaced). With ``trim`` the trailing
     CR/LF is removed by a vectorised kernel; ``ArrowHeaderParser`` accepts untrimmed lines.
+    Lines longer than ``max_line_bytes`` (newline excluded) are cut, the block copied once.
     """
     if not len(block):
-        return string_array([])
+        return string_array([]), 0
     if block[-1] != 10:  # 10: b"\n"
         block = bytes(block) + b"\n"
-    ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10) + 1
+    data = np.frombuffer(block, dtype=np.uint8)
+    ends = np.flatnonzero(data == 10) + 1
+    cut = 0
+    if max_line_bytes is not None and len(ends):
+        starts = np.empty_like(ends)
+        starts[0] = 0
+        starts[1:] = ends[:-1]
+        long = np.flatnonzero(ends - starts - 1 > max_line_bytes)
+        if len(long):
+            cut = len(long)
+            view = memoryview(block)
+            parts: list[bytes | memoryview] = []
+            prev = 0
+            for i in long:
+                parts.append(view[prev : int(starts[i]) + max_line_bytes])
+                prev = int(ends[i]) - 1  # keep the newline
+            parts.append(view[prev:])
+            block = b"".join(parts)
+            data = np.frombuffer(block, dtype=np.uint8)
+            ends = np.flatnonzero(data == 10) + 1
     big = len(block) >= 2**31 - 1
     offsets = np.empty(len(ends) + 1, dtype=np.int64 if big else np.int32)
     offsets[0] = 0
     offsets[1:] = ends
     cls = pa.LargeStringArray if big else pa.StringArray
     arr = cls.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(block))
-    if np.frombuffer(block, dtype=np.uint8).max() >= 0x80:  # pure ASCII is valid UTF-8
+    if data.max() >= 0x80:  # pure ASCII is valid UTF-8
         try:
             arr.validate(full=True)
         except pa.ArrowInvalid:
-            return lines_from_block(
-                bytes(block).decode("utf-8", errors="replace").encode("utf-8"), trim
-            )
+            fixed = bytes(block).decode("utf-8", errors="replace").encode("utf-8")
+            return lines_from_block(fixed, trim)[0], cut
     if trim:
         arr = pc.utf8_rtrim(arr, characters="\r\n")
-    return arr.cast(pa.string()) if big else arr
+    return (arr.cast(pa.string()) if big else arr), cut
 
 
 def rtrim_newlines(arr: pa.Array) -> pa.Array:

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipelines.logs.formats import ERROR_LEVELS
+from brain.logs.formats import ERROR_LEVELS
 
 TEMPLATE_COLUMNS = [
     "event_id",
@@ -210,7 +210,7 @@ def update_stats(
 def _iso(ts: Any) -> str | None:
     if ts is None or pd.isna(ts):
         return None
-    return pd.Timestamp(ts).isoformat()
+    return str(pd.Timestamp(ts).isoformat())
 
 
 def detect(

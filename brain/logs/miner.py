@@ -4,12 +4,15 @@
   once by drain3 (``Drain.add_log_message``), and the result is joined back to every line.
 * After a batch, clusters whose templates differ only in variable-looking tokens are merged
   into one *event* (the lowest cluster id wins, so ids stay stable across runs).
-* State (the drain3 snapshot via ``drain3.FilePersistence`` plus the merge map and per-event
-  counts) lives in a directory, so templates keep their ids across runs.
+* State (the drain3 template tree as plain JSON, ``brain.logs.drain_state``, plus the merge
+  map) lives in a directory, so templates keep their ids across runs. A legacy jsonpickle
+  snapshot (drain3's own persistence) is never loaded: unpickling it could run code. It is
+  ignored, and so is an invalid state file, with the reason in ``state_issues``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -18,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drain3 import TemplateMiner
-from drain3.file_persistence import FilePersistence
 from drain3.template_miner_config import TemplateMinerConfig
 
-from pipelines.logs.masking import (
+from brain.logs.drain_state import StateFormatError, dump_drain, load_drain
+from brain.logs.masking import (
     MASK_PREFIX,
     MASK_SUFFIX,
     WILDCARD,
@@ -61,8 +64,9 @@ def _drain3_config(cfg: MinerConfig) -> TemplateMinerConfig:
     return c
 
 
-def _signature(tokens: Sequence[str]) -> tuple[str, ...]:
-    return tuple("\x00" if is_variable_token(t) else t for t in tokens)
+def _signature(tokens: Sequence[str]) -> tuple[str | None, ...]:
+    # None marks a variable position: no string (a NUL byte included) can collide with it
+    return tuple(None if is_variable_token(t) else t for t in tokens)
 
 
 def _merge_tokens(a: Sequence[str], b: Sequence[str]) -> tuple[str, ...]:
@@ -78,7 +82,8 @@ def _merge_tokens(a: Sequence[str], b: Sequence[str]) -> tuple[str, ...]:
 class TemplateEngine:
     """drain3 behind named masks, a distinct-message cache and a post-merge step."""
 
-    SNAPSHOT = "drain3_state.bin"
+    SNAPSHOT = "drain_state.json"
+    LEGACY_SNAPSHOT = "drain3_state.bin"  # drain3's jsonpickle format: never loaded
     META = "engine_meta.json"
 
     def __init__(
@@ -86,14 +91,13 @@ class TemplateEngine:
     ):
         self.config = config or MinerConfig()
         self.state_dir = Path(state_dir) if state_dir is not None else None
-        persistence = None
+        # why saved state was not used (a legacy pickle, an invalid file): shown by callers
+        self.state_issues: list[str] = []
+        self.miner = TemplateMiner(persistence_handler=None, config=_drain3_config(self.config))
+        self.drain = self.miner.drain
         if self.state_dir is not None:
             self.state_dir.mkdir(parents=True, exist_ok=True)
-            persistence = FilePersistence(str(self.state_dir / self.SNAPSHOT))
-        self.miner = TemplateMiner(
-            persistence_handler=persistence, config=_drain3_config(self.config)
-        )
-        self.drain = self.miner.drain
+            self._load_snapshot()
         self._mask_cache: dict[str, str] = {}
         self._cluster_cache: dict[str, int] = {}
         # cluster id -> event id (after merging); event id -> template tokens
@@ -141,7 +145,7 @@ class TemplateEngine:
         """Merge clusters that differ only in variable-looking tokens; stable event ids."""
         if not self._dirty:
             return
-        by_sig: dict[tuple[str, ...], int] = {}
+        by_sig: dict[tuple[str | None, ...], int] = {}
         event_of: dict[int, int] = {}
         tokens_of: dict[int, tuple[str, ...]] = {}
         clusters = sorted(self.drain.id_to_cluster.values(), key=lambda c: c.cluster_id)
@@ -186,7 +190,31 @@ class TemplateEngine:
     def _meta_path(self) -> Path | None:
         return None if self.state_dir is None else self.state_dir / self.META
 
+    def _load_snapshot(self) -> None:
+        assert self.state_dir is not None
+        legacy = self.state_dir / self.LEGACY_SNAPSHOT
+        if legacy.exists():
+            self.state_issues.append(
+                f"ignored legacy jsonpickle snapshot {legacy} (unsafe to load; templates "
+                "restart from the safe snapshot or from scratch)"
+            )
+        p = self.state_dir / self.SNAPSHOT
+        if not p.exists():
+            return
+        try:
+            load_drain(self.drain, json.loads(p.read_text(encoding="utf-8")))
+        except (OSError, ValueError, RecursionError) as e:  # StateFormatError, bad JSON
+            kind = "invalid" if isinstance(e, StateFormatError) else "unreadable"
+            self.state_issues.append(f"ignored {kind} template state {p}: {e}")
+            self.miner = TemplateMiner(persistence_handler=None, config=_drain3_config(self.config))
+            self.drain = self.miner.drain
+            self._ignore_meta = True
+
+    _ignore_meta = False
+
     def _load_meta(self) -> None:
+        if self._ignore_meta:  # the merge map belongs to the state that was refused
+            return
         p = self._meta_path()
         if p is None or not p.exists():
             return
@@ -201,14 +229,22 @@ class TemplateEngine:
         if self.state_dir is None:
             return
         self.finalize()
-        self.miner.save_state("sentinel batch")
+        self._write_json(self.state_dir / self.SNAPSHOT, dump_drain(self.drain))
         p = self._meta_path()
         assert p is not None
-        meta = {"event_of": {str(k): v for k, v in self.event_of.items()}}
-        fd, tmp = tempfile.mkstemp(dir=str(self.state_dir), prefix=".meta")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(meta, fh)
-        os.replace(tmp, p)
+        self._write_json(p, {"event_of": {str(k): v for k, v in self.event_of.items()}})
+
+    def _write_json(self, path: Path, data: object) -> None:
+        assert self.state_dir is not None
+        fd, tmp = tempfile.mkstemp(dir=str(self.state_dir), prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, separators=(",", ":"))
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
     @property
     def cluster_count(self) -> int:

@@ -19,22 +19,62 @@ import os
 import tempfile
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from pipelines.logs.formats import CONTENT, LineParser, LogFormatError, detect_format, make_parser
-from pipelines.logs.miner import TemplateEngine
+from brain.logs.formats import (
+    CONTENT,
+    LineParser,
+    LogFormatError,
+    LogInputError,
+    detect_format,
+    make_parser,
+)
+from brain.logs.miner import TemplateEngine
 
 CHUNK_LINES = 100_000
-SPOOL_MEMORY_BYTES = int(os.environ.get("SENTINEL_LOGS_SPOOL_MEMORY", str(256 * 1024 * 1024)))
-# Worker threads parsing blocks (pass 1) and formatting CSV (pass 2): Arrow kernels, the
-# CSV writer and numpy release the GIL. Capped at the number of CPUs.
-PARSE_THREADS = int(os.environ.get("SENTINEL_LOGS_THREADS", "2"))
 _READ_BYTES = 8 * 1024 * 1024
 CSV_SLICE_ROWS = 8192
 SAMPLE_LINES = 200
+MAX_LINE_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ParseSettings:
+    """Tuning of one parse, passed in by the caller (nothing is read from the environment).
+
+    ``threads``: workers parsing blocks (pass 1) and formatting CSV (pass 2); Arrow kernels,
+    the CSV writer and numpy release the GIL. Capped at the number of CPUs.
+    ``spool_memory_bytes``: parsed columns kept in RAM before spooling to a temp file.
+    ``use_arrow``: the vectorised path when pyarrow is installed.
+    ``max_line_bytes``: longer lines are cut to this many bytes (counted in
+    ``ParseStats.truncated_lines``), so one huge line costs bounded time and memory.
+    """
+
+    threads: int = 2
+    spool_memory_bytes: int = 256 * 1024 * 1024
+    use_arrow: bool = True
+    max_line_bytes: int = MAX_LINE_BYTES
+
+    def __post_init__(self) -> None:
+        if self.threads < 1 or self.spool_memory_bytes < 0 or self.max_line_bytes < 1:
+            raise ValueError(f"invalid parse settings: {self}")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ParseSettings:
+        """Settings from ``SENTINEL_LOGS_*`` variables of ``env`` (for entry points)."""
+        d = cls()
+        try:
+            return cls(
+                threads=int(env.get("SENTINEL_LOGS_THREADS", d.threads)),
+                spool_memory_bytes=int(env.get("SENTINEL_LOGS_SPOOL_MEMORY", d.spool_memory_bytes)),
+                use_arrow=not env.get("SENTINEL_LOGS_NO_ARROW"),
+                max_line_bytes=int(env.get("SENTINEL_LOGS_MAX_LINE_BYTES", d.max_line_bytes)),
+            )
+        except ValueError as e:
+            raise ValueError(f"invalid SENTINEL_LOGS_* setting: {e}") from e
 
 
 @dataclass
@@ -43,64 +83,53 @@ class ParseStats:
     matched: int = 0
     templates: int = 0
     log_format: str = ""
+    truncated_lines: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
 def iter_line_chunks(
-    path: str, chunk_lines: int = CHUNK_LINES, warnings: list[str] | None = None
+    path: str,
+    chunk_lines: int = CHUNK_LINES,
+    stats: ParseStats | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
 ) -> Iterator[list[str]]:
-    """Decoded lines (invalid UTF-8 replaced, CR/LF stripped) in chunks; .gz transparently.
-
-    A truncated gzip ends the stream after the last good data (a warning is recorded).
-    """
-    raw = open(path, "rb")  # noqa: SIM115 - closed below
-    stream = gzip.GzipFile(fileobj=raw, mode="rb") if path.endswith(".gz") else raw
-    pending = b""
+    """Decoded lines (invalid UTF-8 replaced, CR/LF stripped, cut to ``max_line_bytes``) in
+    chunks; .gz transparently. Raises LogInputError when the input cannot be read as a log."""
+    stats = stats if stats is not None else ParseStats()
     out: list[str] = []
-    size = 64 * 1024 if path.endswith(".gz") else _READ_BYTES
-    try:
-        while True:
-            try:
-                block = stream.read(size)
-            except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
-                if warnings is not None:
-                    warnings.append(f"input truncated or corrupt after {len(pending)} bytes: {e}")
-                block = b""
-            if not block:
-                break
-            data = pending + block
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                pending = data
-                continue
-            pending = data[cut + 1 :]
-            text = data[:cut].decode("utf-8", errors="replace")
-            for ln in text.split("\n"):
-                out.append(ln.rstrip("\r"))
-            while len(out) >= chunk_lines:
-                yield out[:chunk_lines]
-                out = out[chunk_lines:]
-        if pending:
-            ln = pending.decode("utf-8", errors="replace")
-            out.append(ln.rstrip("\r"))
-        if out:
-            yield out
-    finally:
-        stream.close()
-        raw.close()
+    for block in iter_byte_blocks(path, stats=stats, max_line_bytes=max_line_bytes):
+        for raw in bytes(block).split(b"\n")[:-1]:  # a block ends with a newline
+            if len(raw) > max_line_bytes:
+                raw = raw[:max_line_bytes]
+                stats.truncated_lines += 1
+            out.append(raw.decode("utf-8", errors="replace").rstrip("\r"))
+        while len(out) >= chunk_lines:
+            yield out[:chunk_lines]
+            out = out[chunk_lines:]
+    if out:
+        yield out
 
 
-def sample_lines(path: str, n: int = SAMPLE_LINES) -> list[str]:
-    for chunk in iter_line_chunks(path, chunk_lines=n):
+def sample_lines(
+    path: str, n: int = SAMPLE_LINES, max_line_bytes: int = MAX_LINE_BYTES
+) -> list[str]:
+    for chunk in iter_line_chunks(path, chunk_lines=n, max_line_bytes=max_line_bytes):
         return chunk
     return []
 
 
-def resolve_parser(path: str, log_format: str | None) -> LineParser:
+def resolve_parser(
+    path: str, log_format: str | None, max_line_bytes: int = MAX_LINE_BYTES
+) -> LineParser:
     """The parser for ``--log-format`` (may raise LogFormatError), or detect from a sample."""
     if log_format is None or log_format.strip().lower() in ("", "auto"):
-        return detect_format(sample_lines(path))
-    return make_parser(log_format)
+        return detect_format(sample_lines(path, max_line_bytes=max_line_bytes))
+    parser = make_parser(log_format)
+    if os.path.isdir(path):
+        raise LogInputError(f"{path}: is a directory")
+    with open(path, "rb"):  # an unreadable input is reported before any output is written
+        pass
+    return parser
 
 
 def parse_chunk(lines: list[str], parser: LineParser) -> tuple[dict[str, list[str]], int]:
@@ -108,25 +137,7 @@ def parse_chunk(lines: list[str], parser: LineParser) -> tuple[dict[str, list[st
     fields = parser.fields
     cols: dict[str, list[str]] = {f: [] for f in fields}
     matched = 0
-    if parser.kind == "header":
-        assert parser.header is not None
-        rx_match = parser.header.regex.match
-        n = len(fields)
-        empty = ("",) * n
-        ci = fields.index(CONTENT)
-        rows = []
-        for ln in lines:
-            m = rx_match(ln)
-            if m is not None:
-                matched += 1
-                rows.append(m.groups())
-            else:
-                rows.append(empty[:ci] + (ln,) + empty[ci + 1 :])
-        for i, f in enumerate(fields):
-            cols[f] = [r[i] for r in rows]
-        return cols, matched
-    for ln in lines:
-        rec = parser.parse(ln)
+    for ln, rec in zip(lines, parser.parse_many(lines), strict=True):
         if rec is None:
             rec = {CONTENT: ln}
         else:
@@ -136,39 +147,72 @@ def parse_chunk(lines: list[str], parser: LineParser) -> tuple[dict[str, list[st
     return cols, matched
 
 
+def _open_log(path: str) -> tuple[io.BufferedReader, io.BufferedIOBase]:
+    """(raw file, stream to read): a ``.gz`` is decompressed. Errors name the input."""
+    if os.path.isdir(path):
+        raise LogInputError(f"{path}: is a directory")
+    raw = open(path, "rb")  # noqa: SIM115 - the caller closes both
+    if not path.endswith(".gz"):
+        return raw, raw
+    return raw, gzip.GzipFile(fileobj=raw, mode="rb")
+
+
 def iter_byte_blocks(
-    path: str, block_bytes: int = _READ_BYTES, warnings: list[str] | None = None
+    path: str,
+    block_bytes: int = _READ_BYTES,
+    stats: ParseStats | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
 ) -> Iterator[bytes | memoryview]:
     """Raw blocks of whole lines (each ends with a newline; one is added to a last partial
-    line). A truncated gzip ends the stream after the last good data, with a warning.
+    line); .gz transparently.
 
-    Plain files are read straight into a fresh buffer per block (no re-copying), so a block
-    may be a read-only ``memoryview``.
+    A line longer than a block is cut to ``max_line_bytes`` here, and the rest of it skipped
+    as it is read (counted in ``stats.truncated_lines``), so memory stays bounded by the
+    block size; longer lines inside a block are cut by the consumer. A ``.gz`` that is not
+    gzip at all raises LogInputError; one truncated after some data ends the stream there,
+    with a warning.
     """
-    if not path.endswith(".gz"):
-        yield from _iter_plain_blocks(path, block_bytes)
-        return
-    raw = open(path, "rb")  # noqa: SIM115 - closed below
-    stream = gzip.GzipFile(fileobj=raw, mode="rb")
+    stats = stats if stats is not None else ParseStats()
+    raw, stream = _open_log(path)
+    gz = stream is not raw
+    if gz:
+        block_bytes = min(block_bytes, 64 * 1024)  # keep data before a truncation
     pending = b""
-    block_bytes = min(block_bytes, 64 * 1024)  # keep data before a truncation
+    skipping = False  # inside an over-long line whose kept head is in ``pending``
+    produced = 0
     try:
         while True:
             try:
-                block = stream.read(block_bytes)
-            except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
-                if warnings is not None:
-                    warnings.append(f"input truncated or corrupt: {e}")
+                # read1: a gzip's data up to a truncation is returned before the error
+                block = stream.read1(block_bytes) if gz else stream.read(block_bytes)
+            except gzip.BadGzipFile as e:
+                if not produced:
+                    raise LogInputError(f"{path}: not a readable gzip file ({e})") from e
+                stats.warnings.append(f"input corrupt after {produced} bytes: {e}")
+                block = b""
+            except (EOFError, zlib.error) as e:
+                stats.warnings.append(f"input truncated or corrupt after {produced} bytes: {e}")
                 block = b""
             if not block:
                 break
+            produced += len(block)
+            if skipping:
+                nl = block.find(b"\n")
+                if nl < 0:
+                    continue
+                block = block[nl:]  # the newline ends the kept head
+                skipping = False
             data = pending + block if pending else block
             cut = data.rfind(b"\n")
             if cut < 0:
-                pending = data
+                if len(data) > max_line_bytes:
+                    pending, skipping = data[:max_line_bytes], True
+                    stats.truncated_lines += 1
+                else:
+                    pending = data
                 continue
             pending = data[cut + 1 :]
-            yield data[: cut + 1]
+            yield memoryview(data)[: cut + 1]
         if pending:
             yield pending + b"\n"
     finally:
@@ -176,29 +220,8 @@ def iter_byte_blocks(
         raw.close()
 
 
-def _iter_plain_blocks(path: str, block_bytes: int) -> Iterator[bytes | memoryview]:
-    pending = b""
-    with open(path, "rb") as stream:
-        while True:
-            buf = bytearray(len(pending) + block_bytes)  # a new buffer: blocks stay valid
-            view = memoryview(buf)
-            view[: len(pending)] = pending
-            n = stream.readinto(view[len(pending) :])
-            if not n:
-                break
-            total = len(pending) + n
-            cut = buf.rfind(b"\n", 0, total)
-            if cut < 0:
-                pending = bytes(view[:total])
-                continue
-            pending = bytes(view[cut + 1 : total])
-            yield view[: cut + 1].toreadonly()
-        if pending:
-            yield pending + b"\n"
-
-
-def _have_arrow() -> bool:
-    if os.environ.get("SENTINEL_LOGS_NO_ARROW"):
+def _have_arrow(settings: ParseSettings) -> bool:
+    if not settings.use_arrow:
         return False
     try:
         import pyarrow  # noqa: F401
@@ -214,20 +237,23 @@ def parse_to_csv(
     out: BinaryIO,
     chunk_lines: int = CHUNK_LINES,
     engine: TemplateEngine | None = None,
+    settings: ParseSettings | None = None,
 ) -> ParseStats:
     """Write Loghub's structured CSV for ``path`` to the binary stream ``out``.
 
     Uses pyarrow's vectorised kernels when pyarrow is installed, else a per-line path with
     the same output. Raises LogFormatError for a malformed format, or one that matches none
-    of the lines.
+    of the lines; LogInputError for an input that is not a readable log (a directory, a
+    ``.gz`` that is not gzip); OSError as the file system reports it.
     """
-    parser = resolve_parser(path, log_format)
+    settings = settings or ParseSettings()
+    parser = resolve_parser(path, log_format, settings.max_line_bytes)
     stats = ParseStats(log_format=parser.name)
     engine = engine or TemplateEngine()
-    if _have_arrow():
-        _arrow_parse_to_csv(path, parser, out, engine, stats)
+    if _have_arrow(settings):
+        _arrow_parse_to_csv(path, parser, out, engine, stats, settings)
     else:
-        _python_parse_to_csv(path, parser, out, chunk_lines, engine, stats)
+        _python_parse_to_csv(path, parser, out, chunk_lines, engine, stats, settings)
     return stats
 
 
@@ -239,7 +265,12 @@ def _check_matched(path: str, parser: LineParser, stats: ParseStats) -> None:
 
 
 def _arrow_parse_to_csv(
-    path: str, parser: LineParser, out: BinaryIO, engine: TemplateEngine, stats: ParseStats
+    path: str,
+    parser: LineParser,
+    out: BinaryIO,
+    engine: TemplateEngine,
+    stats: ParseStats,
+    settings: ParseSettings,
 ) -> None:
     import numpy as np
     import pyarrow as pa
@@ -247,13 +278,8 @@ def _arrow_parse_to_csv(
     import pyarrow.csv as pacsv
     import pyarrow.ipc as ipc
 
-    from pipelines.logs.fastparse import (
-        EMPTY,
-        ArrowHeaderParser,
-        int64_array,
-        lines_from_block,
-        string_array,
-    )
+    from brain.logs.arrays import EMPTY, int64_array, string_array
+    from brain.logs.fastparse import ArrowHeaderParser, lines_from_block
 
     fast = ArrowHeaderParser(parser.header) if parser.header is not None else None
     names = list(parser.fields)
@@ -261,14 +287,16 @@ def _arrow_parse_to_csv(
         spool = os.path.join(tmpdir, "chunks.arrow")
         writer = None
         sink = None
-        in_memory: list[Any] = []  # parsed batches kept in RAM up to SPOOL_MEMORY_BYTES
+        in_memory: list[Any] = []  # parsed batches kept in RAM up to settings.spool_memory_bytes
         in_memory_bytes = 0
         # pass 1: parse + mine each distinct message once; keep the parsed columns (in memory
         # up to a budget, then spooled to a temp file, so memory stays bounded).
         # Parsing runs in worker threads (Arrow kernels release the GIL), mining in order.
 
-        def parse_block(block: bytes) -> tuple[int, int, list[pa.Array], Any]:
-            lines = lines_from_block(block, trim=fast is None)
+        def parse_block(block: bytes | memoryview) -> tuple[int, int, int, list[pa.Array], Any]:
+            lines, cut = lines_from_block(
+                block, trim=fast is None, max_line_bytes=settings.max_line_bytes
+            )
             if fast is not None:
                 cols, matched = fast.parse(lines)  # accepts lines with their CR/LF
             else:
@@ -276,12 +304,12 @@ def _arrow_parse_to_csv(
                 cols = {f: string_array(v) for f, v in pcols.items()}
             arrays = [pc.fill_null(cols[f].cast(pa.string()), EMPTY) for f in names]
             enc = pc.dictionary_encode(arrays[names.index(CONTENT)])
-            return len(lines), matched, arrays, enc
+            return len(lines), matched, cut, arrays, enc
 
-        workers = max(1, min(PARSE_THREADS, os.cpu_count() or 1))
+        workers = max(1, min(settings.threads, os.cpu_count() or 1))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            inflight: deque[Future[tuple[int, int, list[pa.Array], Any]]] = deque()
-            blocks = iter_byte_blocks(path, warnings=stats.warnings)
+            inflight: deque[Future[tuple[int, int, int, list[pa.Array], Any]]] = deque()
+            blocks = iter_byte_blocks(path, stats=stats, max_line_bytes=settings.max_line_bytes)
             while True:
                 while len(inflight) <= workers:
                     block = next(blocks, None)
@@ -290,13 +318,14 @@ def _arrow_parse_to_csv(
                     inflight.append(pool.submit(parse_block, block))
                 if not inflight:
                     break
-                n, matched, arrays, enc = inflight.popleft().result()
+                n, matched, cut, arrays, enc = inflight.popleft().result()
                 stats.lines += n
+                stats.truncated_lines += cut
                 stats.matched += matched
                 cids = engine.add(enc.dictionary.to_pylist())
                 line_cids = int64_array(cids).take(enc.indices)
                 batch = pa.RecordBatch.from_arrays([*arrays, line_cids], names=[*names, "_cid"])
-                if writer is None and in_memory_bytes + batch.nbytes <= SPOOL_MEMORY_BYTES:
+                if writer is None and in_memory_bytes + batch.nbytes <= settings.spool_memory_bytes:
                     in_memory.append(batch)
                     in_memory_bytes += batch.nbytes
                     continue
@@ -373,9 +402,10 @@ def _python_parse_to_csv(
     chunk_lines: int,
     engine: TemplateEngine,
     stats: ParseStats,
+    settings: ParseSettings,
 ) -> None:
     # pass 1: mine
-    for lines in iter_line_chunks(path, chunk_lines, stats.warnings):
+    for lines in iter_line_chunks(path, chunk_lines, stats, settings.max_line_bytes):
         cols, matched = parse_chunk(lines, parser)
         stats.lines += len(lines)
         stats.matched += matched
@@ -392,7 +422,7 @@ def _python_parse_to_csv(
     )
     out.write(buf.getvalue().encode())
     line_id = 0
-    for lines in iter_line_chunks(path, chunk_lines):
+    for lines in iter_line_chunks(path, chunk_lines, ParseStats(), settings.max_line_bytes):
         cols, _ = parse_chunk(lines, parser)
         cids = engine.add(cols[CONTENT])
         for cid in set(cids) - event_ids.keys():  # only if a cache was evicted meanwhile

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipelines.logs.masking import WILDCARD, display_template, mask
-from pipelines.logs.miner import TemplateEngine
+from brain.logs.masking import WILDCARD, display_template, mask
+from brain.logs.miner import TemplateEngine
 
 
 def test_named_masks():

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.logs.miner import MinerConfig, TemplateEngine
-from pipelines.logs.parse import parse_to_csv
+from brain.logs.miner import MinerConfig, TemplateEngine
+from brain.logs.parse import parse_to_csv
 
 DATASETS = ("HDFS", "Hadoop", "Spark", "Zookeeper", "BGL", "Apache")
 DRAIN_PUBLISHED_GA = {

@@ -12,16 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from brain.logs.detection import load_buckets, load_templates
+from brain.logs.formats import ERROR_LEVELS
 from brain.models import LogTemplate
-from pipelines.logs.detection import load_buckets, load_templates
-from pipelines.logs.formats import ERROR_LEVELS
-
-
-def default_state_dir() -> Path:
-    """Same default as ``LogStateResource``: $DAGSTER_HOME/sentinel/logs."""
-    if os.environ.get("DAGSTER_HOME"):
-        return Path(os.environ["DAGSTER_HOME"]) / "sentinel" / "logs"
-    return Path.home() / ".sentinel" / "logs"
 
 
 def _utc(ts: datetime | str | pd.Timestamp) -> pd.Timestamp:
@@ -33,7 +26,7 @@ def top_log_templates(
     start: datetime | str | pd.Timestamp,
     end: datetime | str | pd.Timestamp,
     *,
-    state_dir: str | os.PathLike[str] | None = None,
+    state_dir: str | os.PathLike[str],
     limit: int = 10,
     source: str | None = None,
     bucket_minutes: int = 1,
@@ -43,8 +36,9 @@ def top_log_templates(
     ``count`` is the number of lines in the window; ``is_new`` means first seen in the window;
     ``source`` is the source with most of those lines. Ordered: error templates first, then new
     ones, by count. Returns ``[]`` when there is no state yet. Naive datetimes are UTC.
+    ``state_dir`` is the logs state directory (the caller resolves it; no environment reads).
     """
-    sdir = Path(state_dir) if state_dir is not None else default_state_dir()
+    sdir = Path(state_dir)
     if not (sdir / "buckets.csv").exists():
         return []
     t0, t1 = _utc(start), _utc(end)
