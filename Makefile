@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DAGSTER_PORT ?= 3000
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean readme
 
 install: $(STAMP)
 
@@ -31,6 +31,9 @@ lint: install
 	$(VENV)/bin/ruff format --check sentinel brain
 	$(VENV)/bin/mypy brain sentinel
 	$(VENV)/bin/lint-imports
+
+readme: install
+	$(PY) -m scripts.readme_settings
 
 bench: install
 	$(PY) -m bench.brain_eval

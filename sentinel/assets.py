@@ -43,7 +43,7 @@ def rca_report(context: dg.AssetExecutionContext, sentinel: SentinelConfig) -> d
                 raise dg.Failure(
                     f"Incident {incident_id} has no stored evidence and its run is gone."
                 )
-            evidence = from_run(context.instance, run)
+            evidence = from_run(context.instance, run, s.settings.state_dir)
         report = diagnose(evidence, s.settings.brain)
         metadata = s.record(
             None, incident, evidence, report, runless=False, rediagnosis_of=context.run_id

@@ -281,6 +281,56 @@ class HealthConfig(dg.Config):
     )
 
 
+class IngestionConfig(dg.Config):
+    """Where the log and metric ingestion assets read from, and how logs are parsed."""
+
+    log_sources: str | None = setting(
+        None,
+        "SENTINEL_LOG_SOURCES",
+        "Log files or globs, comma-separated; `path#FORMAT` forces a format (a preset, "
+        "`json`, `logfmt` or a Loghub header format).",
+        shown_default="the demo logs",
+    )
+    logs_max_line_bytes: int = setting(
+        65536,
+        "SENTINEL_LOGS_MAX_LINE_BYTES",
+        "Log lines are cut to this many bytes (the cut is counted), so one huge line costs "
+        "bounded time and memory.",
+        ge=1,
+    )
+    logs_threads: int = setting(
+        2, "SENTINEL_LOGS_THREADS", "Worker threads of the log parser (capped at the CPUs).", ge=1
+    )
+    logs_spool_memory_bytes: int = setting(
+        256 * 1024 * 1024,
+        "SENTINEL_LOGS_SPOOL_MEMORY",
+        "Parsed log columns kept in memory before spooling to a temporary file.",
+        ge=0,
+    )
+    logs_no_arrow: bool = setting(
+        False, "SENTINEL_LOGS_NO_ARROW", "Parse logs without the vectorised pyarrow path."
+    )
+    metrics_csv: str | None = setting(
+        None,
+        "SENTINEL_METRICS_CSV",
+        "Metric CSV files, directories or globs (`timestamp,value[,series]`).",
+        shown_default="the demo series",
+    )
+    metrics_exposition: str | None = setting(
+        None,
+        "SENTINEL_METRICS_EXPOSITION",
+        "Prometheus text-exposition files, directories or globs (saved scrapes).",
+    )
+    prometheus_url: str | None = setting(
+        None, "SENTINEL_PROMETHEUS_URL", "Prometheus base URL for `query_range` metrics."
+    )
+    prometheus_queries: str | None = setting(
+        None,
+        "SENTINEL_PROMETHEUS_QUERIES",
+        "PromQL queries: a JSON list, or one per line / separated by `;;`.",
+    )
+
+
 class SentinelConfig(dg.ConfigurableResource):  # type: ignore[type-arg]
     """Everything Sentinel needs to know: the Dagster UI, the state directory, Slack, the
     brain, the store and the health checks. Give only what differs from the environment.
@@ -308,6 +358,9 @@ class SentinelConfig(dg.ConfigurableResource):  # type: ignore[type-arg]
     store: StoreConfig = Field(default_factory=StoreConfig, description="The incident store.")
     health: HealthConfig = Field(
         default_factory=HealthConfig, description="Health-check thresholds."
+    )
+    ingestion: IngestionConfig = Field(
+        default_factory=IngestionConfig, description="Log and metric ingestion."
     )
 
     @classmethod

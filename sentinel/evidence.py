@@ -18,6 +18,7 @@ import time
 import traceback
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -34,7 +35,7 @@ from brain.evidence import (
 from brain.fingerprint import fingerprint
 from brain.models import Evidence, ExceptionInfo, UpstreamAsset
 from brain.paths import shorten_model_paths
-from sentinel.config import dagster_home
+from sentinel.config import SentinelConfig
 from sentinel.incidents import Failure
 
 LOG_TAIL_BYTES = 16_000
@@ -213,13 +214,13 @@ def _previous_success(instance: DagsterInstance, run: DagsterRun) -> dict[str, A
 LOG_WINDOW_S = 3600.0
 
 
-def add_log_templates(evidence: Evidence, at: float) -> None:
+def add_log_templates(evidence: Evidence, at: float, state_dir: Path | None = None) -> None:
     """Error and never-seen templates of the ingested logs in the hour before the failure.
 
     Only when the log assets have built their state (`$DAGSTER_HOME/sentinel/logs`): the
     log engine (and pandas) are imported only then.
     """
-    state = dagster_home() / "sentinel" / "logs"
+    state = (state_dir or SentinelConfig.from_env().state_path) / "logs"
     if not (state / "buckets.csv").exists():
         return
     from brain.logs.evidence import top_log_templates
@@ -232,8 +233,10 @@ def add_log_templates(evidence: Evidence, at: float) -> None:
         evidence.events.append(f"[log templates unavailable: {type(e).__name__}: {e}]")
 
 
-def _finish(evidence: Evidence, roots: Sequence[str] = ()) -> Evidence:
-    add_log_templates(evidence, time.time())
+def _finish(
+    evidence: Evidence, roots: Sequence[str] = (), state_dir: Path | None = None
+) -> Evidence:
+    add_log_templates(evidence, time.time(), state_dir)
     if evidence.source is None:
         evidence.source = source_context(failing_user_frame(evidence.exceptions))
     evidence.text = evidence.text[-MAX_TEXT:]
@@ -309,8 +312,10 @@ def _step_engine_errors(
     return out
 
 
-def from_hook(context: dg.HookContext) -> Evidence:
-    """Evidence inside the failing process: the live exception and the step's output so far."""
+def from_hook(context: dg.HookContext, state_dir: Path | None = None) -> Evidence:
+    """Evidence inside the failing process: the live exception and the step's output so far.
+
+    `state_dir` is Sentinel's state directory; by default, from the environment."""
     instance = context.instance
     run = instance.get_run_by_id(context.run_id)
     exc = context.op_exception
@@ -338,7 +343,7 @@ def from_hook(context: dg.HookContext) -> Evidence:
     if run is not None:
         _add_run_facts(instance, run, evidence)
     _asset_facts(context, evidence)
-    return _finish(evidence)
+    return _finish(evidence, state_dir=state_dir)
 
 
 class RunFailure(BaseModel):
@@ -497,8 +502,10 @@ def _is_crash(error: SerializableErrorInfo) -> bool:
     return (error.cls_name or "").endswith("ChildProcessCrashException")
 
 
-def from_run(instance: DagsterInstance, run: DagsterRun) -> Evidence:
-    """Evidence of a finished failed run, read back from the event log."""
+def from_run(instance: DagsterInstance, run: DagsterRun, state_dir: Path | None = None) -> Evidence:
+    """Evidence of a finished failed run, read back from the event log.
+
+    `state_dir` is Sentinel's state directory; by default, from the environment."""
     records = list(instance.all_logs(run.run_id))
     failure = read_failure(records)
     evidence = Evidence(
@@ -512,7 +519,7 @@ def from_run(instance: DagsterInstance, run: DagsterRun) -> Evidence:
         phase=failure.phase,
     )
     _add_run_facts(instance, run, evidence)
-    return _finish(evidence, working_directory(run))
+    return _finish(evidence, working_directory(run), state_dir)
 
 
 def _add_run_facts(instance: DagsterInstance, run: DagsterRun, evidence: Evidence) -> None:

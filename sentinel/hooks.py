@@ -60,7 +60,7 @@ def handle_failure(context: dg.HookContext, config: SentinelConfig | None = None
         )
         instance = context.instance
         sentinel = sentinel_for(settings, instance)
-        evidence = from_hook(context)
+        evidence = from_hook(context, settings.state_dir)
         if instance.run_retries_enabled and will_be_retried(
             evidence.tags, instance.run_retries_max_retries
         ):

@@ -44,7 +44,9 @@ def on_failed_run(sentinel: Sentinel, instance: dg.DagsterInstance, run: dg.Dags
         return Decision(reason=f"run {run.run_id} will be retried")
     if sentinel.store.run_registered(run.run_id):
         return Decision(reason=f"run {run.run_id} already reported by the failure hook")
-    return open_incident(sentinel, instance, from_run(instance, run), "sensor")
+    return open_incident(
+        sentinel, instance, from_run(instance, run, sentinel.settings.state_dir), "sensor"
+    )
 
 
 def open_incident(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dagster import ConfigurableResource, EnvVar
+from dagster import ConfigurableResource
 from pydantic import Field
 
+from sentinel.config import SentinelConfig
+
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
-DEFAULT_SOURCES_ENV = "SENTINEL_LOG_SOURCES"
 
 
 class LogSourcesResource(ConfigurableResource):
@@ -20,13 +21,10 @@ class LogSourcesResource(ConfigurableResource):
         description=(
             "Comma-separated file paths or globs (plain text, JSON lines, logfmt; .gz ok). "
             "Append '#FORMAT' to force a format for one source, e.g. '/var/log/app/*.log#json' "
-            "or '/x.log#<Date> <Time> <Level> <Component>: <Content>'. When empty, the env var "
-            "named by `sources_env_var` is used; when that is unset too, the demo logs."
+            "or '/x.log#<Date> <Time> <Level> <Component>: <Content>'. When empty, Sentinel's "
+            "`ingestion.log_sources` setting (SENTINEL_LOG_SOURCES) is read at run time; when "
+            "that is unset too, the demo logs."
         ),
-    )
-    sources_env_var: str = Field(
-        default=DEFAULT_SOURCES_ENV,
-        description="Env var (read with dagster.EnvVar at run time) holding the source globs.",
     )
     log_format: str = Field(
         default="auto",
@@ -57,9 +55,8 @@ class LogSourcesResource(ConfigurableResource):
 
     def source_specs(self) -> list[tuple[str, str | None]]:
         """``[(glob, format or None)]`` from config, the env var, or the demo data."""
-        raw = self.sources.strip()
-        if not raw and self.sources_env_var:
-            raw = (EnvVar(self.sources_env_var).get_value() or "").strip()
+        raw = self.sources.strip() or (SentinelConfig.from_env().ingestion.log_sources or "")
+        raw = raw.strip()
         if not raw:
             if not self.demo_when_unconfigured:
                 return []
@@ -81,7 +78,7 @@ class LogStateResource(ConfigurableResource):
         default="",
         description=(
             "Directory for cursors, the template miner state, template statistics and "
-            "quarantined lines. Default: $DAGSTER_HOME/sentinel/logs (or ~/.sentinel/logs)."
+            "quarantined lines. Default: `logs/` in Sentinel's state directory."
         ),
     )
     bucket_minutes: int = Field(default=1, description="Time bucket for template counts.")
@@ -107,9 +104,7 @@ class LogStateResource(ConfigurableResource):
     def resolved_state_dir(self) -> Path:
         if self.state_dir:
             p = Path(os.path.expanduser(self.state_dir))
-        elif os.environ.get("DAGSTER_HOME"):
-            p = Path(os.environ["DAGSTER_HOME"]) / "sentinel" / "logs"
-        else:
-            p = Path.home() / ".sentinel" / "logs"
+        else:  # the same place the failure evidence reads log templates from
+            p = SentinelConfig.from_env().state_path / "logs"
         p.mkdir(parents=True, exist_ok=True)
         return p

@@ -18,11 +18,9 @@ from pipelines.metrics.resources import (
 )
 
 resources = {
-    "metrics_csv_config": MetricsCsvResource(path_env="SENTINEL_METRICS_CSV"),
-    "metrics_exposition_config": MetricsExpositionResource(path_env="SENTINEL_METRICS_EXPOSITION"),
-    "metrics_prometheus_config": PrometheusResource(
-        url_env="SENTINEL_PROMETHEUS_URL", queries_env="SENTINEL_PROMETHEUS_QUERIES"
-    ),
+    "metrics_csv_config": MetricsCsvResource(),
+    "metrics_exposition_config": MetricsExpositionResource(),
+    "metrics_prometheus_config": PrometheusResource(),
     "metrics_dagster_config": DagsterInstanceMetricsResource(),
     "metrics_detection": AnomalyDetectionResource(),
 }

@@ -1,8 +1,8 @@
 """Configuration of the metrics sources and of anomaly detection (Dagster resources).
 
-Every optional setting is read at *run time* through ``dagster.EnvVar(<name>).get_value()``
-(the env var *names* are resource fields, so they can be changed per deployment); nothing is
-read at import.  A value given directly (``path=...``, ``url=...``) wins over the env var.
+A value given directly (``path=...``, ``url=...``) wins; otherwise Sentinel's ``ingestion``
+settings (``SentinelConfig``: SENTINEL_METRICS_CSV, SENTINEL_METRICS_EXPOSITION,
+SENTINEL_PROMETHEUS_URL, SENTINEL_PROMETHEUS_QUERIES) are read at *run time*, never at import.
 Unset optional config means the source is skipped, and the asset says so in its metadata.
 The CSV source falls back to the bundled demo series when nothing is configured.
 
@@ -20,14 +20,17 @@ from pydantic import Field
 
 from pipelines.metrics.anomaly import DetectionConfig
 from pipelines.metrics.sources import parse_queries
+from sentinel.config import IngestionConfig, SentinelConfig
 
 DEMO_CSV = Path(__file__).resolve().parent / "demo" / "demo_metrics.csv"
 
 
-def _env(name: str | None) -> str | None:
-    if not name:
-        return None
-    value = dg.EnvVar(name).get_value()
+def _ingestion() -> IngestionConfig:
+    """Sentinel's ingestion settings, resolved now (run time)."""
+    return SentinelConfig.from_env().ingestion
+
+
+def _set(value: str | None) -> str | None:
     return value if value and value.strip() else None
 
 
@@ -54,11 +57,7 @@ class MetricsCsvResource(dg.ConfigurableResource):
     path: str | None = Field(
         default=None,
         description="CSV file(s): paths, directories or globs separated by ',' or os.pathsep. "
-        "Overrides path_env.",
-    )
-    path_env: str = Field(
-        default="SENTINEL_METRICS_CSV",
-        description="Environment variable read at run time when `path` is not set.",
+        "Unset: Sentinel's `ingestion.metrics_csv` (SENTINEL_METRICS_CSV), read at run time.",
     )
     use_demo_when_unset: bool = Field(
         default=True,
@@ -68,13 +67,13 @@ class MetricsCsvResource(dg.ConfigurableResource):
 
     def resolve(self) -> tuple[list[Path], str]:
         """``(paths, how)``: the files to read and a human explanation of where they came from."""
-        spec = self.path or _env(self.path_env)
+        spec = self.path or _set(_ingestion().metrics_csv)
         if spec:
-            origin = "path" if self.path else f"${self.path_env}"
+            origin = "path" if self.path else "$SENTINEL_METRICS_CSV"
             return expand_paths(spec), f"from {origin}"
         if self.use_demo_when_unset:
-            return [DEMO_CSV], f"${self.path_env} not set: using the demo series"
-        return [], f"skipped: ${self.path_env} not set"
+            return [DEMO_CSV], "$SENTINEL_METRICS_CSV not set: using the demo series"
+        return [], "skipped: $SENTINEL_METRICS_CSV not set"
 
 
 class MetricsExpositionResource(dg.ConfigurableResource):
@@ -82,37 +81,29 @@ class MetricsExpositionResource(dg.ConfigurableResource):
 
     path: str | None = Field(
         default=None,
-        description="Exposition file(s): paths, directories or globs; overrides path_env.",
-    )
-    path_env: str = Field(
-        default="SENTINEL_METRICS_EXPOSITION",
-        description="Environment variable read at run time when `path` is not set.",
+        description="Exposition file(s): paths, directories or globs. Unset: Sentinel's "
+        "`ingestion.metrics_exposition` (SENTINEL_METRICS_EXPOSITION), read at run time.",
     )
 
     def resolve(self) -> tuple[list[Path], str]:
-        spec = self.path or _env(self.path_env)
+        spec = self.path or _set(_ingestion().metrics_exposition)
         if not spec:
-            return [], f"skipped: ${self.path_env} not set"
-        return expand_paths(spec), "from path" if self.path else f"from ${self.path_env}"
+            return [], "skipped: $SENTINEL_METRICS_EXPOSITION not set"
+        return expand_paths(spec), "from path" if self.path else "from $SENTINEL_METRICS_EXPOSITION"
 
 
 class PrometheusResource(dg.ConfigurableResource):
     """A Prometheus server queried with ``/api/v1/query_range``."""
 
     url: str | None = Field(
-        default=None, description="Base URL, e.g. http://127.0.0.1:9090; overrides url_env."
-    )
-    url_env: str = Field(
-        default="SENTINEL_PROMETHEUS_URL",
-        description="Environment variable holding the base URL, read at run time.",
+        default=None,
+        description="Base URL, e.g. http://127.0.0.1:9090. Unset: Sentinel's "
+        "`ingestion.prometheus_url` (SENTINEL_PROMETHEUS_URL), read at run time.",
     )
     queries: list[str] | None = Field(
-        default=None, description="PromQL queries; overrides queries_env."
-    )
-    queries_env: str = Field(
-        default="SENTINEL_PROMETHEUS_QUERIES",
-        description="Environment variable holding the queries (JSON list, or one per line / "
-        "separated by ';;'), read at run time.",
+        default=None,
+        description="PromQL queries. Unset: Sentinel's `ingestion.prometheus_queries` "
+        "(SENTINEL_PROMETHEUS_QUERIES: a JSON list, or one per line / separated by ';;').",
     )
     lookback_minutes: int = Field(
         default=7 * 24 * 60, description="query_range start = now - lookback_minutes."
@@ -121,12 +112,17 @@ class PrometheusResource(dg.ConfigurableResource):
     timeout_seconds: float = Field(default=10.0, description="HTTP timeout per query.")
 
     def resolve(self) -> tuple[str | None, list[str], str]:
-        url = self.url or _env(self.url_env)
-        queries = list(self.queries) if self.queries else parse_queries(_env(self.queries_env))
+        ingestion = _ingestion()
+        url = self.url or _set(ingestion.prometheus_url)
+        queries = (
+            list(self.queries)
+            if self.queries
+            else parse_queries(_set(ingestion.prometheus_queries))
+        )
         if not url:
-            return None, [], f"skipped: ${self.url_env} not set"
+            return None, [], "skipped: $SENTINEL_PROMETHEUS_URL not set"
         if not queries:
-            return None, [], f"skipped: no queries (${self.queries_env} not set)"
+            return None, [], "skipped: no queries ($SENTINEL_PROMETHEUS_QUERIES not set)"
         return url, queries, f"{len(queries)} queries against {url}"
 
 

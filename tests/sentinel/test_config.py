@@ -98,7 +98,7 @@ def test_readme_table_is_generated_from_the_model() -> None:
     text = README.read_text(encoding="utf-8")
     found = re.search(r"<!-- settings:start -->\n(.*?)<!-- settings:end -->", text, re.S)
     assert found, "README lacks the generated settings table"
-    assert found.group(1) == markdown_table(), "run `sentinel config --markdown` into README"
+    assert found.group(1) == markdown_table(), "run `make readme` (scripts/readme_settings.py)"
 
 
 def test_cli_config_hides_secrets(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -32,7 +31,6 @@ def make_resources(state_dir: Path):
         return {
             "logs_sources": LogSourcesResource(
                 sources=sources,
-                sources_env_var="SENTINEL_TEST_UNSET_LOG_SOURCES",
                 include_dagster_logs=kw.pop("include_dagster_logs", False),
                 **kw,
             ),
@@ -45,4 +43,3 @@ def make_resources(state_dir: Path):
 @pytest.fixture(autouse=True)
 def _no_env_sources(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SENTINEL_LOG_SOURCES", raising=False)
-    os.environ.pop("SENTINEL_TEST_UNSET_LOG_SOURCES", None)
