@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from brain.context import IncidentContext
+
 
 class Category(StrEnum):
     """Root-cause taxonomy. The root cause decides, not the surface exception."""
@@ -119,6 +121,8 @@ class Evidence(BaseModel):
     # Free-form kind of trouble when it is not an exception (health checks):
     # e.g. "stale_asset", "failed_check", "stuck_run", "duration_regression".
     kind: str = "failure"
+    # Runbooks, similar past incidents and correlated alerts (sentinel.context).
+    context: IncidentContext | None = None
 
     @property
     def root(self) -> ExceptionInfo | None:
@@ -163,6 +167,8 @@ class Report(BaseModel):
     examined: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     degraded: bool = False
+    # Runbook sections (refs of `Evidence.context.runbooks`) the diagnosis cites.
+    runbooks_cited: list[str] = Field(default_factory=list)
 
     @property
     def top(self) -> Candidate | None:
