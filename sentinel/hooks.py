@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import dagster as dg
 
 from sentinel.config import SentinelConfig
+from sentinel.context import add_context, hook_asset_metadata
 from sentinel.evidence import failure_of, from_hook
 from sentinel.incidents import is_retried
 from sentinel.reporting import diagnose_within, last_resort
@@ -64,6 +65,9 @@ def handle_failure(context: dg.HookContext, config: SentinelConfig | None = None
             return "repeat"
         incident = registration.incident
         evidence.recurrence = sentinel.store.earlier_incidents(incident.fingerprint, incident.id)
+        add_context(
+            settings, incident, evidence, instance, asset_metadata=hook_asset_metadata(context)
+        )
         report = diagnose_within(evidence, settings, settings.hook_budget_s)
         sentinel.record(instance, registration.incident, evidence, report, runless=True)
         if annotate_run(instance, context.run_id, incident, report, settings.ui_url, event=False):

@@ -22,6 +22,7 @@ from brain.models import Evidence, Report
 from brain.redact import redact, redact_data
 from brain.render import to_markdown
 from sentinel import slack
+from sentinel.context import context_markdown, with_context
 from sentinel.errors import SentinelError
 from sentinel.incidents import Incident, IncidentStore, Registration
 from sentinel.outbox import Outbox, OutboxItem
@@ -166,6 +167,7 @@ class Sentinel:
         title = f"{where} · {incident.title or report.category.value}"
         markdown = redact(
             to_markdown(report, title=title, run_url=run_url, log_templates=evidence.log_templates)
+            + context_markdown(evidence.context, report.runbooks_cited)
         )
         self.store.save_report(
             incident.id,
@@ -180,6 +182,7 @@ class Sentinel:
         message = slack.render_incident(
             incident, report, run_url, mention=slack.mentions(owners, self.settings.slack_mentions)
         )
+        message = with_context(message, evidence.context, report.runbooks_cited)
         storm = self._storm(incident)
         thread_key: str | None = None
         if self.outbox.get(parent) is None and storm is not None:

@@ -1,0 +1,499 @@
+"""Runbooks: Markdown split by heading, indexed incrementally, searched by a real engine.
+
+Sources are folders or globs of Markdown files (`SENTINEL_RUNBOOKS`). Each file is split
+into sections at its headings (markdown-it, so a `#` inside a code fence is not a heading).
+`RunbookIndex.sync` indexes only files whose size, mtime and content changed; files that
+disappeared drop out; a file that is not UTF-8 or is larger than the limit is skipped and
+counted with its reason.
+
+The search engine lives in Sentinel's store: SQLite FTS5 (BM25, Porter stemming) by
+default, PostgreSQL full-text search (`tsvector`, GIN index, `ts_rank_cd`) when the store is
+PostgreSQL. The engines rank; Sentinel only chooses the query and applies a relevance floor:
+a section is shown when it contains at least `min_terms` distinct *distinctive* query terms
+(terms found in at most a quarter of the sections), so generic words such as "error" never
+make a section relevant, and an incident with nothing relevant gets nothing (no filler).
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import re
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import sqlalchemy as sa
+from markdown_it import MarkdownIt
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Connection, Engine
+
+from brain.context import EXCERPT_CHARS, RunbookSection
+from brain.fingerprint import message_template
+from sentinel.store import engine_for, transaction
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+# A term found in more than this share of the sections does not distinguish any of them.
+MAX_DF_SHARE = 0.25
+# …but in a tiny index every term found in this few sections still counts.
+MIN_DF_CAP = 5
+CANDIDATES = 25
+MAX_TERMS = 40
+
+_meta = sa.MetaData()
+
+files_table = sa.Table(
+    "sentinel_runbook_files",
+    _meta,
+    sa.Column("path", sa.String(1024), primary_key=True),
+    sa.Column("mtime_ns", sa.BigInteger, nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64)),
+    sa.Column("status", sa.String(16), nullable=False),  # indexed | skipped
+    sa.Column("reason", sa.Text),
+    sa.Column("sections", sa.Integer, nullable=False, default=0),
+    sa.Column("indexed_at", sa.Float, nullable=False),
+)
+
+sections_table = sa.Table(
+    "sentinel_runbook_sections",
+    _meta,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("path", sa.String(1024), nullable=False, index=True),
+    sa.Column("heading", sa.Text, nullable=False),
+    sa.Column("anchor", sa.String(512), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
+_FTS = "sentinel_runbook_fts"
+
+
+# --- splitting (pure) ---------------------------------------------------------------------
+
+
+class Section(BaseModel):
+    heading: str  # breadcrumb: "Warehouse > Connection refused"
+    anchor: str  # GitHub-style slug of the section's own heading
+    body: str
+
+
+def slug(heading: str) -> str:
+    """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def split_markdown(text: str, title: str) -> list[Section]:
+    """Sections at every heading (any level); text before the first heading is `title`."""
+    tokens = MarkdownIt("commonmark").parse(text)
+    lines = text.splitlines()
+    heads: list[tuple[int, int, int, str]] = []  # (start line, body start, level, text)
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.map is not None:
+            inline = tokens[i + 1] if i + 1 < len(tokens) else None
+            content = " ".join((inline.content if inline is not None else "").split())
+            heads.append((tok.map[0], tok.map[1], int(tok.tag[1:]), content))
+    out: list[Section] = []
+    first = heads[0][0] if heads else len(lines)
+    preamble = "\n".join(lines[:first]).strip()
+    if preamble:
+        out.append(Section(heading=title, anchor="", body=preamble))
+    trail: list[tuple[int, str]] = []
+    for n, (_, body_start, level, content) in enumerate(heads):
+        end = heads[n + 1][0] if n + 1 < len(heads) else len(lines)
+        trail = [(lvl, t) for lvl, t in trail if lvl < level] + [(level, content)]
+        body = "\n".join(lines[body_start:end]).strip()
+        if body:
+            crumb = " > ".join(t for _, t in trail if t)
+            out.append(Section(heading=crumb or title, anchor=slug(content), body=body))
+    return out
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+
+def expand_sources(sources: Iterable[str]) -> tuple[list[Path], list[str]]:
+    """Markdown files of folders, globs and files; and the sources that matched nothing."""
+    found: dict[Path, None] = {}
+    missing: list[str] = []
+    for source in sources:
+        path = Path(os.path.expanduser(source))
+        if path.is_dir():
+            matches = [p for p in sorted(path.rglob("*")) if p.suffix.lower() in MARKDOWN_SUFFIXES]
+        elif any(ch in source for ch in "*?["):
+            matches = [
+                Path(p) for p in sorted(glob.glob(os.path.expanduser(source), recursive=True))
+            ]
+        else:
+            matches = [path] if path.is_file() else []
+        matches = [p.resolve() for p in matches if p.is_file()]
+        if not matches:
+            missing.append(source)
+        for p in matches:
+            found[p] = None
+    return list(found), missing
+
+
+# --- query (pure) ------------------------------------------------------------------------------
+
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]+|\d{3,}")
+_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_MASK_RE = re.compile(r"<(?:ID|HEX|PATH|IP|TS|STR|NUM)>")
+
+
+def terms_of(*texts: str | None, limit: int = MAX_TERMS) -> list[str]:
+    """Distinct lower-case search terms (words and CamelCase parts), in order of appearance."""
+    out: dict[str, None] = {}
+    for text in texts:
+        if not text:
+            continue
+        for word in _WORD_RE.findall(_MASK_RE.sub(" ", text)):
+            for part in [word, *_CAMEL_RE.split(word)]:
+                part = part.lower()
+                if len(part) >= 3:
+                    out[part] = None
+    return list(out)[:limit]
+
+
+def incident_query(
+    *,
+    error_type: str | None,
+    message: str | None,
+    category: str | None,
+    names: Sequence[str | None] = (),
+    systems: Sequence[str] = (),
+) -> list[str]:
+    """The search terms of an incident: the masked error wording, its class, the category,
+    the job/asset/step names and the external systems named in the evidence."""
+    template = message_template(message or "")
+    cls = (error_type or "").rsplit(".", 1)[-1]
+    return terms_of(
+        template,
+        cls,
+        (category or "").replace("_", " "),
+        " ".join(n.replace("_", " ").replace("/", " ") for n in names if n),
+        " ".join(s.split(":", 1)[-1].replace(".", " ").replace("-", " ") for s in systems),
+    )
+
+
+# --- the index ---------------------------------------------------------------------------------
+
+
+class SkippedFile(BaseModel):
+    path: str
+    reason: str
+
+
+class SyncStats(BaseModel):
+    engine: str
+    files: int = 0  # indexed files now in the index
+    sections: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    skipped: list[SkippedFile] = Field(default_factory=list)
+    missing_sources: list[str] = Field(default_factory=list)
+
+
+class RunbookIndex:
+    """The runbook index in Sentinel's store (SQLite FTS5 or PostgreSQL full-text search)."""
+
+    def __init__(self, url: str, *, base_url: str | None = None) -> None:
+        self.engine: Engine = engine_for(url)
+        self.dialect = self.engine.dialect.name
+        self.base_url = base_url
+        with transaction(self.engine, lock_key="sentinel-runbook-schema") as conn:
+            _meta.create_all(conn, checkfirst=True)
+            if self.dialect == "postgresql":
+                conn.execute(
+                    sa.text(
+                        "ALTER TABLE sentinel_runbook_sections ADD COLUMN IF NOT EXISTS tsv "
+                        "tsvector GENERATED ALWAYS AS ("
+                        "setweight(to_tsvector('english', heading), 'A') || "
+                        "setweight(to_tsvector('english', body), 'B')) STORED"
+                    )
+                )
+                conn.execute(
+                    sa.text(
+                        "CREATE INDEX IF NOT EXISTS sentinel_runbook_sections_tsv "
+                        "ON sentinel_runbook_sections USING GIN (tsv)"
+                    )
+                )
+            else:
+                conn.execute(
+                    sa.text(
+                        f"CREATE VIRTUAL TABLE IF NOT EXISTS {_FTS} USING fts5("
+                        "heading, body, tokenize='porter unicode61')"
+                    )
+                )
+
+    @property
+    def engine_name(self) -> str:
+        return "postgresql-fts" if self.dialect == "postgresql" else "sqlite-fts5"
+
+    # -- indexing -----------------------------------------------------------------------
+    def sync(
+        self, sources: Iterable[str], *, max_bytes: int, now: float | None = None
+    ) -> SyncStats:
+        """Bring the index in line with the sources: changed files only; deleted drop out."""
+        now = time.time() if now is None else now
+        paths, missing = expand_sources(sources)
+        stats = SyncStats(engine=self.engine_name, missing_sources=missing)
+        with self.engine.connect() as conn:
+            stored = {
+                r.path: r
+                for r in conn.execute(
+                    sa.select(
+                        files_table.c.path,
+                        files_table.c.mtime_ns,
+                        files_table.c.size,
+                        files_table.c.sha256,
+                        files_table.c.status,
+                        files_table.c.reason,
+                    )
+                )
+            }
+        seen: set[str] = set()
+        for path in paths:
+            key = str(path)
+            seen.add(key)
+            try:
+                st = path.stat()
+            except OSError as e:
+                stats.skipped.append(SkippedFile(path=key, reason=f"unreadable: {e.strerror}"))
+                continue
+            old = stored.get(key)
+            if old is not None and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
+                if old.status == "skipped":
+                    stats.skipped.append(SkippedFile(path=key, reason=old.reason or "skipped"))
+                else:
+                    stats.unchanged += 1
+                continue
+            self._index_file(path, st, old, max_bytes, now, stats)
+        gone = [p for p in stored if p not in seen]
+        if gone:
+            with transaction(self.engine, lock_key="sentinel-runbooks") as conn:
+                for p in gone:
+                    self._drop_sections(conn, p)
+                    conn.execute(files_table.delete().where(files_table.c.path == p))
+            stats.deleted = len(gone)
+        with self.engine.connect() as conn:
+            stats.files = int(
+                conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(files_table)
+                    .where(files_table.c.status == "indexed")
+                ).scalar_one()
+            )
+            stats.sections = self.count(conn)
+        return stats
+
+    def _index_file(
+        self,
+        path: Path,
+        st: os.stat_result,
+        old: sa.Row | None,  # type: ignore[type-arg]
+        max_bytes: int,
+        now: float,
+        stats: SyncStats,
+    ) -> None:
+        key = str(path)
+        reason: str | None = None
+        sections: list[Section] = []
+        digest: str | None = None
+        if st.st_size > max_bytes:
+            reason = f"too large: {st.st_size} bytes > {max_bytes}"
+        else:
+            try:
+                data = path.read_bytes()
+            except OSError as e:
+                stats.skipped.append(SkippedFile(path=key, reason=f"unreadable: {e.strerror}"))
+                return
+            digest = hashlib.sha256(data).hexdigest()
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as e:
+                reason = f"not UTF-8 (invalid byte at offset {e.start})"
+            else:
+                if old is not None and old.sha256 == digest and old.status == "indexed":
+                    # Touched, not changed: remember the new mtime, keep the sections.
+                    with transaction(self.engine, lock_key="sentinel-runbooks") as conn:
+                        conn.execute(
+                            files_table.update()
+                            .where(files_table.c.path == key)
+                            .values(mtime_ns=st.st_mtime_ns, size=st.st_size)
+                        )
+                    stats.unchanged += 1
+                    return
+                sections = split_markdown(text, path.stem.replace("_", " ").replace("-", " "))
+        with transaction(self.engine, lock_key="sentinel-runbooks") as conn:
+            self._drop_sections(conn, key)
+            conn.execute(files_table.delete().where(files_table.c.path == key))
+            conn.execute(
+                files_table.insert().values(
+                    path=key,
+                    mtime_ns=st.st_mtime_ns,
+                    size=st.st_size,
+                    sha256=digest,
+                    status="skipped" if reason else "indexed",
+                    reason=reason,
+                    sections=len(sections),
+                    indexed_at=now,
+                )
+            )
+            for sec in sections:
+                new_id = conn.execute(
+                    sections_table.insert().values(
+                        path=key, heading=sec.heading, anchor=sec.anchor, body=sec.body
+                    )
+                ).inserted_primary_key
+                if self.dialect != "postgresql" and new_id is not None:
+                    conn.execute(
+                        sa.text(f"INSERT INTO {_FTS}(rowid, heading, body) VALUES (:i, :h, :b)"),
+                        {"i": new_id[0], "h": sec.heading, "b": sec.body},
+                    )
+        if reason:
+            stats.skipped.append(SkippedFile(path=key, reason=reason))
+        else:
+            stats.changed += 1
+
+    def _drop_sections(self, conn: Connection, path: str) -> None:
+        if self.dialect != "postgresql":
+            conn.execute(
+                sa.text(
+                    f"DELETE FROM {_FTS} WHERE rowid IN "
+                    "(SELECT id FROM sentinel_runbook_sections WHERE path = :p)"
+                ),
+                {"p": path},
+            )
+        conn.execute(sections_table.delete().where(sections_table.c.path == path))
+
+    def count(self, conn: Connection | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(sections_table)
+        if conn is not None:
+            return int(conn.execute(query).scalar_one())
+        with self.engine.connect() as c:
+            return int(c.execute(query).scalar_one())
+
+    # -- search ---------------------------------------------------------------------------------
+    def search(
+        self, terms: Sequence[str], *, limit: int = 3, min_terms: int = 2
+    ) -> list[RunbookSection]:
+        """The best sections for these terms, best first, above the relevance floor."""
+        terms = [
+            t for t in dict.fromkeys(t.lower() for t in terms) if re.fullmatch(r"[a-z0-9]+", t)
+        ]
+        if not terms:
+            return []
+        with self.engine.connect() as conn:
+            total = self.count(conn)
+            if total == 0:
+                return []
+            cap = max(total * MAX_DF_SHARE, MIN_DF_CAP)
+            distinctive = [t for t in terms if 0 < self._df(conn, t) <= cap]
+            if len(distinctive) < min_terms:
+                return []
+            ranked = self._ranked(conn, distinctive)
+            if not ranked:
+                return []
+            ids = [r[0] for r in ranked]
+            matched: dict[int, list[str]] = {i: [] for i in ids}
+            for t in distinctive:
+                for i in self._containing(conn, t, ids):
+                    matched[i].append(t)
+            kept = [(i, score) for i, score in ranked if len(matched[i]) >= min_terms][:limit]
+            if not kept:
+                return []
+            excerpts = self._excerpts(conn, [i for i, _ in kept], distinctive)
+            rows = {
+                r.id: r
+                for r in conn.execute(
+                    sa.select(
+                        sections_table.c.id,
+                        sections_table.c.path,
+                        sections_table.c.heading,
+                        sections_table.c.anchor,
+                    ).where(sections_table.c.id.in_([i for i, _ in kept]))
+                )
+            }
+        out = []
+        for i, score in kept:
+            row = rows[i]
+            out.append(
+                RunbookSection(
+                    path=row.path,
+                    heading=row.heading,
+                    link=self.link(row.path, row.anchor),
+                    excerpt=excerpts.get(i, "")[:EXCERPT_CHARS],
+                    score=round(float(score), 4),
+                    matched=matched[i],
+                )
+            )
+        return out
+
+    def link(self, path: str, anchor: str) -> str | None:
+        if not self.base_url:
+            return None
+        return f"{self.base_url.rstrip('/')}/{Path(path).name}" + (f"#{anchor}" if anchor else "")
+
+    def _df(self, conn: Connection, term: str) -> int:
+        if self.dialect == "postgresql":
+            sql = (
+                "SELECT count(*) FROM sentinel_runbook_sections "
+                "WHERE tsv @@ to_tsquery('english', :t)"
+            )
+            return int(conn.execute(sa.text(sql), {"t": term}).scalar_one())
+        sql = f"SELECT count(*) FROM {_FTS} WHERE {_FTS} MATCH :t"
+        return int(conn.execute(sa.text(sql), {"t": f'"{term}"'}).scalar_one())
+
+    def _ranked(self, conn: Connection, terms: list[str]) -> list[tuple[int, float]]:
+        if self.dialect == "postgresql":
+            sql = (
+                "SELECT id, ts_rank_cd(tsv, q) AS score FROM sentinel_runbook_sections, "
+                "to_tsquery('english', :q) q WHERE tsv @@ q ORDER BY score DESC, id LIMIT :k"
+            )
+            rows = conn.execute(sa.text(sql), {"q": " | ".join(terms), "k": CANDIDATES}).all()
+            return [(int(r[0]), float(r[1])) for r in rows]
+        # bm25() is lower-is-better; the heading weighs more than the body.
+        sql = (
+            f"SELECT rowid, -bm25({_FTS}, 3.0, 1.0) AS score FROM {_FTS} WHERE {_FTS} MATCH :q "
+            "ORDER BY score DESC, rowid LIMIT :k"
+        )
+        q = " OR ".join(f'"{t}"' for t in terms)
+        return [
+            (int(r[0]), float(r[1])) for r in conn.execute(sa.text(sql), {"q": q, "k": CANDIDATES})
+        ]
+
+    def _containing(self, conn: Connection, term: str, ids: list[int]) -> Iterator[int]:
+        if self.dialect == "postgresql":
+            sql = (
+                "SELECT id FROM sentinel_runbook_sections WHERE id = ANY(:ids) "
+                "AND tsv @@ to_tsquery('english', :t)"
+            )
+            rows = conn.execute(sa.text(sql), {"ids": ids, "t": term})
+        else:
+            marks = ",".join(str(int(i)) for i in ids)
+            sql = f"SELECT rowid FROM {_FTS} WHERE {_FTS} MATCH :t AND rowid IN ({marks})"
+            rows = conn.execute(sa.text(sql), {"t": f'"{term}"'})
+        for r in rows:
+            yield int(r[0])
+
+    def _excerpts(self, conn: Connection, ids: list[int], terms: list[str]) -> dict[int, str]:
+        """The engine's own excerpt around the matching words."""
+        if self.dialect == "postgresql":
+            sql = (
+                "SELECT id, ts_headline('english', body, to_tsquery('english', :q), "
+                '\'StartSel="", StopSel="", MaxWords=45, MinWords=20, ShortWord=2\') '
+                "FROM sentinel_runbook_sections WHERE id = ANY(:ids)"
+            )
+            rows = conn.execute(sa.text(sql), {"q": " | ".join(terms), "ids": ids})
+        else:
+            marks = ",".join(str(int(i)) for i in ids)
+            q = " OR ".join(f'"{t}"' for t in terms)
+            sql = (
+                f"SELECT rowid, snippet({_FTS}, 1, '', '', '…', 40) FROM {_FTS} "
+                f"WHERE {_FTS} MATCH :q AND rowid IN ({marks})"
+            )
+            rows = conn.execute(sa.text(sql), {"q": q})
+        return {int(r[0]): " ".join(str(r[1]).split()) for r in rows}
