@@ -65,8 +65,13 @@ def handle_failure(context: dg.HookContext, config: SentinelConfig | None = None
             return "repeat"
         incident = registration.incident
         evidence.recurrence = sentinel.store.earlier_incidents(incident.fingerprint, incident.id)
+        # sentinel.settings: the store may be the instance's PostgreSQL (not `settings`').
         add_context(
-            settings, incident, evidence, instance, asset_metadata=hook_asset_metadata(context)
+            sentinel.settings,
+            incident,
+            evidence,
+            instance,
+            asset_metadata=hook_asset_metadata(context),
         )
         report = diagnose_within(evidence, settings, settings.hook_budget_s)
         sentinel.record(instance, registration.incident, evidence, report, runless=True)
