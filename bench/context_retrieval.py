@@ -30,7 +30,7 @@ import yaml
 from brain.analyzers import analyze
 from brain.context import systems
 from brain.evidence import from_text
-from sentinel.runbooks import RunbookIndex, incident_query
+from sentinel.runbooks import RunbookIndex, evidence_query
 from sentinel.store import dispose_engines
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,14 +40,7 @@ CASES = REPO / "tests" / "brain" / "cases"
 
 def query_for(text: str) -> list[str]:
     evidence = from_text(text)
-    report = analyze(evidence)
-    root = evidence.root
-    return incident_query(
-        error_type=root.type if root else None,
-        message=root.message if root else text[-300:],
-        category=report.category.value,
-        systems=systems(text),
-    )
+    return evidence_query(evidence, analyze(evidence), systems(text))
 
 
 def section_id(path: str, link: str | None, heading: str) -> str:

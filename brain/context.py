@@ -38,7 +38,7 @@ class RunbookSection(BaseModel):
     heading: str
     link: str | None = None
     excerpt: str = ""
-    score: float = 0.0  # the search engine's own relevance (BM25 or ts_rank_cd)
+    score: float = 0.0  # the search engine's own relevance (BM25 or ts_rank)
     matched: list[str] = Field(default_factory=list)  # query terms the section contains
 
 

@@ -32,7 +32,7 @@ from brain.redact import redact, redact_data
 from sentinel.alerts import AlertStore, as_signal
 from sentinel.errors import SentinelError
 from sentinel.incidents import Incident
-from sentinel.runbooks import RunbookIndex, incident_query
+from sentinel.runbooks import RunbookIndex, evidence_query
 from sentinel.settings import SentinelSettings
 from sentinel.similar import SimilarIncidents
 
@@ -136,7 +136,6 @@ def gather(
     ctx = IncidentContext(failed_at=failed_at)
     previous = evidence.context.linked_runbooks if evidence.context else []
     ctx.linked_runbooks = list(dict.fromkeys([*previous, *linked_runbooks(safe, asset_metadata)]))
-    root = safe.root
     named = systems(text)
 
     try:
@@ -144,14 +143,7 @@ def gather(
         if cfg.runbooks and index.count() == 0:
             # First use before `sentinel/runbook_index` was materialized: build it now.
             index.sync(cfg.runbooks, max_bytes=cfg.runbook_max_bytes)
-        category = analyze(safe).category.value
-        terms = incident_query(
-            error_type=root.type if root else None,
-            message=root.message if root else safe.text[-300:],
-            category=category,
-            names=[safe.job, safe.asset, safe.step],
-            systems=named,
-        )
+        terms = evidence_query(safe, analyze(safe), named)
         ctx.runbooks = index.search(terms, limit=3, min_terms=cfg.runbook_min_terms)
         ctx.examined.append(
             f"runbooks ({index.engine_name}): {len(ctx.runbooks)} relevant section(s) "

@@ -7,7 +7,7 @@ disappeared drop out; a file that is not UTF-8 or is larger than the limit is sk
 counted with its reason.
 
 The search engine lives in Sentinel's store: SQLite FTS5 (BM25, Porter stemming) by
-default, PostgreSQL full-text search (`tsvector`, GIN index, `ts_rank_cd`) when the store is
+default, PostgreSQL full-text search (`tsvector`, GIN index, `ts_rank`) when the store is
 PostgreSQL. The engines rank; Sentinel only chooses the query and applies a relevance floor:
 a section is shown when it contains at least `min_terms` distinct *distinctive* query terms
 (terms found in at most a quarter of the sections), so generic words such as "error" never
@@ -21,7 +21,7 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.engine import Connection, Engine
 
 from brain.context import EXCERPT_CHARS, RunbookSection
-from brain.fingerprint import message_template
+from brain.models import Category, Evidence, Report
 from sentinel.store import engine_for, transaction
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -139,7 +139,21 @@ def expand_sources(sources: Iterable[str]) -> tuple[list[Path], list[str]]:
 
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]+|\d{3,}")
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_MASK_RE = re.compile(r"<(?:ID|HEX|PATH|IP|TS|STR|NUM)>")
+# Run-specific values that never help a search: ids, long hex, IP addresses, timestamps.
+# (Unlike the fingerprint's template, quoted values and numbers stay: a column name or a
+# status code such as 429 is what a runbook is written about.)
+_VOLATILE = [
+    re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I),
+    re.compile(r"\b(?:0x)?[0-9a-f]{12,}\b", re.I),
+    re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"),
+    re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"),
+]
+
+
+def mask_volatile(text: str) -> str:
+    for pattern in _VOLATILE:
+        text = pattern.sub(" ", text)
+    return text
 
 
 def terms_of(*texts: str | None, limit: int = MAX_TERMS) -> list[str]:
@@ -148,12 +162,17 @@ def terms_of(*texts: str | None, limit: int = MAX_TERMS) -> list[str]:
     for text in texts:
         if not text:
             continue
-        for word in _WORD_RE.findall(_MASK_RE.sub(" ", text)):
+        for word in _WORD_RE.findall(mask_volatile(text)):
             for part in [word, *_CAMEL_RE.split(word)]:
                 part = part.lower()
                 if len(part) >= 3:
                     out[part] = None
     return list(out)[:limit]
+
+
+def _first_line(text: str | None) -> str:
+    lines = [ln for ln in (text or "").strip().splitlines() if ln.strip()]
+    return lines[0][:500] if lines else ""
 
 
 def incident_query(
@@ -163,17 +182,40 @@ def incident_query(
     category: str | None,
     names: Sequence[str | None] = (),
     systems: Sequence[str] = (),
+    lines: Sequence[str] = (),
 ) -> list[str]:
-    """The search terms of an incident: the masked error wording, its class, the category,
-    the job/asset/step names and the external systems named in the evidence."""
-    template = message_template(message or "")
+    """The search terms of an incident, most telling first: the error class and wording
+    (volatile values masked), the lines the analyzers found telling, the category, the
+    job/asset/step names and the external systems named in the evidence."""
     cls = (error_type or "").rsplit(".", 1)[-1]
     return terms_of(
-        template,
         cls,
+        _first_line(message),
+        *(ln[:500] for ln in lines),
         (category or "").replace("_", " "),
         " ".join(n.replace("_", " ").replace("/", " ") for n in names if n),
         " ".join(s.split(":", 1)[-1].replace(".", " ").replace("-", " ") for s in systems),
+    )
+
+
+def evidence_query(evidence: Evidence, report: Report, systems: Sequence[str] = ()) -> list[str]:
+    """`incident_query` for a failure's evidence and its offline analysis."""
+    root, surface = evidence.root, evidence.surface
+    top = report.top
+    lines = list(top.evidence[:2]) if top is not None and top.category != Category.UNKNOWN else []
+    if surface is not None and surface is not root:
+        lines.append(f"{surface.type.rsplit('.', 1)[-1]} {_first_line(surface.message)}")
+    message = root.message if root is not None else None
+    if root is None and not lines:
+        tail = [ln for ln in evidence.text.strip().splitlines() if ln.strip()]
+        message = tail[-1] if tail else ""
+    return incident_query(
+        error_type=root.type if root is not None else None,
+        message=message,
+        category=report.category.value,
+        names=[evidence.job, evidence.asset, evidence.step],
+        systems=systems,
+        lines=lines,
     )
 
 
@@ -218,6 +260,13 @@ class RunbookIndex:
                     sa.text(
                         "CREATE INDEX IF NOT EXISTS sentinel_runbook_sections_tsv "
                         "ON sentinel_runbook_sections USING GIN (tsv)"
+                    )
+                )
+                # Document frequency per lexeme, refreshed by `sync` (ts_stat is a full scan).
+                conn.execute(
+                    sa.text(
+                        "CREATE TABLE IF NOT EXISTS sentinel_runbook_terms "
+                        "(word text PRIMARY KEY, ndoc integer NOT NULL)"
                     )
                 )
             else:
@@ -278,6 +327,15 @@ class RunbookIndex:
                     self._drop_sections(conn, p)
                     conn.execute(files_table.delete().where(files_table.c.path == p))
             stats.deleted = len(gone)
+        if self.dialect == "postgresql" and (stats.changed or stats.deleted or stats.skipped):
+            with transaction(self.engine, lock_key="sentinel-runbooks") as conn:
+                conn.execute(sa.text("DELETE FROM sentinel_runbook_terms"))
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO sentinel_runbook_terms (word, ndoc) SELECT word, ndoc "
+                        "FROM ts_stat('SELECT tsv FROM sentinel_runbook_sections')"
+                    )
+                )
         with self.engine.connect() as conn:
             stats.files = int(
                 conn.execute(
@@ -391,17 +449,15 @@ class RunbookIndex:
             if total == 0:
                 return []
             cap = max(total * MAX_DF_SHARE, MIN_DF_CAP)
-            distinctive = [t for t in terms if 0 < self._df(conn, t) <= cap]
+            dfs = self._dfs(conn, terms)
+            distinctive = [t for t in terms if 0 < dfs.get(t, 0) <= cap]
             if len(distinctive) < min_terms:
                 return []
             ranked = self._ranked(conn, distinctive)
             if not ranked:
                 return []
             ids = [r[0] for r in ranked]
-            matched: dict[int, list[str]] = {i: [] for i in ids}
-            for t in distinctive:
-                for i in self._containing(conn, t, ids):
-                    matched[i].append(t)
+            matched = self._coverage(conn, distinctive, ids)
             kept = [(i, score) for i, score in ranked if len(matched[i]) >= min_terms][:limit]
             if not kept:
                 return []
@@ -437,20 +493,26 @@ class RunbookIndex:
             return None
         return f"{self.base_url.rstrip('/')}/{Path(path).name}" + (f"#{anchor}" if anchor else "")
 
-    def _df(self, conn: Connection, term: str) -> int:
+    def _dfs(self, conn: Connection, terms: list[str]) -> dict[str, int]:
+        """How many sections contain each term (after the engine's stemming)."""
         if self.dialect == "postgresql":
+            # From the term statistics kept at sync time (ts_stat), in one round trip.
             sql = (
-                "SELECT count(*) FROM sentinel_runbook_sections "
-                "WHERE tsv @@ to_tsquery('english', :t)"
+                "SELECT q.t, coalesce(max(w.ndoc), 0) FROM unnest(CAST(:terms AS text[])) q(t) "
+                "LEFT JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', q.t))) l(lex) "
+                "ON true LEFT JOIN sentinel_runbook_terms w ON w.word = l.lex GROUP BY q.t"
             )
-            return int(conn.execute(sa.text(sql), {"t": term}).scalar_one())
+            return {str(r[0]): int(r[1]) for r in conn.execute(sa.text(sql), {"terms": terms})}
         sql = f"SELECT count(*) FROM {_FTS} WHERE {_FTS} MATCH :t"
-        return int(conn.execute(sa.text(sql), {"t": f'"{term}"'}).scalar_one())
+        return {t: int(conn.execute(sa.text(sql), {"t": f'"{t}"'}).scalar_one()) for t in terms}
 
     def _ranked(self, conn: Connection, terms: list[str]) -> list[tuple[int, float]]:
+        """The engine's best candidates for any of the terms, by its own relevance."""
         if self.dialect == "postgresql":
+            # ts_rank, not ts_rank_cd: with 10,000 sections cover density cost ~300 ms a
+            # query (bench/context_retrieval.py --postgres), ts_rank ~25 ms.
             sql = (
-                "SELECT id, ts_rank_cd(tsv, q) AS score FROM sentinel_runbook_sections, "
+                "SELECT id, ts_rank(tsv, q, 1) AS score FROM sentinel_runbook_sections, "
                 "to_tsquery('english', :q) q WHERE tsv @@ q ORDER BY score DESC, id LIMIT :k"
             )
             rows = conn.execute(sa.text(sql), {"q": " | ".join(terms), "k": CANDIDATES}).all()
@@ -465,19 +527,24 @@ class RunbookIndex:
             (int(r[0]), float(r[1])) for r in conn.execute(sa.text(sql), {"q": q, "k": CANDIDATES})
         ]
 
-    def _containing(self, conn: Connection, term: str, ids: list[int]) -> Iterator[int]:
+    def _coverage(self, conn: Connection, terms: list[str], ids: list[int]) -> dict[int, list[str]]:
+        """For each candidate section, the terms it contains (in query order)."""
+        out: dict[int, list[str]] = {i: [] for i in ids}
         if self.dialect == "postgresql":
             sql = (
-                "SELECT id FROM sentinel_runbook_sections WHERE id = ANY(:ids) "
-                "AND tsv @@ to_tsquery('english', :t)"
+                "SELECT s.id, q.t FROM sentinel_runbook_sections s, "
+                "unnest(CAST(:terms AS text[])) WITH ORDINALITY q(t, n) "
+                "WHERE s.id = ANY(:ids) AND s.tsv @@ to_tsquery('english', q.t) ORDER BY q.n"
             )
-            rows = conn.execute(sa.text(sql), {"ids": ids, "t": term})
-        else:
-            marks = ",".join(str(int(i)) for i in ids)
-            sql = f"SELECT rowid FROM {_FTS} WHERE {_FTS} MATCH :t AND rowid IN ({marks})"
-            rows = conn.execute(sa.text(sql), {"t": f'"{term}"'})
-        for r in rows:
-            yield int(r[0])
+            for r in conn.execute(sa.text(sql), {"terms": terms, "ids": ids}):
+                out[int(r[0])].append(str(r[1]))
+            return out
+        marks = ",".join(str(int(i)) for i in ids)
+        sql = f"SELECT rowid FROM {_FTS} WHERE {_FTS} MATCH :t AND rowid IN ({marks})"
+        for t in terms:
+            for r in conn.execute(sa.text(sql), {"t": f'"{t}"'}):
+                out[int(r[0])].append(t)
+        return out
 
     def _excerpts(self, conn: Connection, ids: list[int], terms: list[str]) -> dict[int, str]:
         """The engine's own excerpt around the matching words."""
