@@ -503,8 +503,12 @@ class RunbookIndex:
                 "ON true LEFT JOIN sentinel_runbook_terms w ON w.word = l.lex GROUP BY q.t"
             )
             return {str(r[0]): int(r[1]) for r in conn.execute(sa.text(sql), {"terms": terms})}
-        sql = f"SELECT count(*) FROM {_FTS} WHERE {_FTS} MATCH :t"
-        return {t: int(conn.execute(sa.text(sql), {"t": f'"{t}"'}).scalar_one()) for t in terms}
+        # One statement for all terms (one round trip); each part is an FTS5 doclist count.
+        parts = " UNION ALL ".join(
+            f"SELECT {n}, count(*) FROM {_FTS} WHERE {_FTS} MATCH :t{n}" for n in range(len(terms))
+        )
+        params = {f"t{n}": f'"{t}"' for n, t in enumerate(terms)}
+        return {terms[int(r[0])]: int(r[1]) for r in conn.execute(sa.text(parts), params)}
 
     def _ranked(self, conn: Connection, terms: list[str]) -> list[tuple[int, float]]:
         """The engine's best candidates for any of the terms, by its own relevance."""
@@ -540,10 +544,13 @@ class RunbookIndex:
                 out[int(r[0])].append(str(r[1]))
             return out
         marks = ",".join(str(int(i)) for i in ids)
-        sql = f"SELECT rowid FROM {_FTS} WHERE {_FTS} MATCH :t AND rowid IN ({marks})"
-        for t in terms:
-            for r in conn.execute(sa.text(sql), {"t": f'"{t}"'}):
-                out[int(r[0])].append(t)
+        parts = " UNION ALL ".join(
+            f"SELECT rowid, {n} FROM {_FTS} WHERE {_FTS} MATCH :t{n} AND rowid IN ({marks})"
+            for n in range(len(terms))
+        )
+        params = {f"t{n}": f'"{t}"' for n, t in enumerate(terms)}
+        for r in sorted(conn.execute(sa.text(parts), params), key=lambda r: int(r[1])):
+            out[int(r[0])].append(terms[int(r[1])])
         return out
 
     def _excerpts(self, conn: Connection, ids: list[int], terms: list[str]) -> dict[int, str]:
