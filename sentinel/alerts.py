@@ -19,12 +19,14 @@ import json
 import time
 import urllib.error
 import urllib.request
+import weakref
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.engine import Engine
 
 from brain.context import RelatedSignal
 from brain.redact import redact, redact_data
@@ -37,6 +39,7 @@ MAX_BODY = 5_000_000
 _ZERO_YEAR = 1970
 
 _meta = sa.MetaData()
+_READY: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 alerts_table = sa.Table(
     "sentinel_alerts",
@@ -117,8 +120,10 @@ def _fingerprint(labels: Mapping[str, str]) -> str:
 class AlertStore:
     def __init__(self, url: str) -> None:
         self.engine = engine_for(url)
-        with transaction(self.engine, lock_key="sentinel-alerts-schema") as conn:
-            _meta.create_all(conn, checkfirst=True)
+        if self.engine not in _READY:  # once per engine and process, not per report
+            with transaction(self.engine, lock_key="sentinel-alerts-schema") as conn:
+                _meta.create_all(conn, checkfirst=True)
+            _READY.add(self.engine)
 
     def upsert(self, alerts: list[StoredAlert], now: float | None = None) -> None:
         now = time.time() if now is None else now
@@ -264,7 +269,11 @@ def handle_alertmanager(
         alerts = parse_alertmanager(body)
     except ValueError as e:
         return 400, {"error": str(e)}
-    AlertStore(settings.database_url).upsert(alerts)
+    try:
+        AlertStore(settings.database_url).upsert(alerts)
+    except SentinelError as e:
+        # Not the sender's fault: 503 makes Alertmanager retry the notification.
+        return 503, {"error": f"alert store unavailable: {type(e).__name__}"}
     firing = sum(1 for a in alerts if a.status == "firing")
     return 200, {"stored": len(alerts), "firing": firing, "resolved": len(alerts) - firing}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -197,14 +198,33 @@ def add_context(
     instance: dg.DagsterInstance | None = None,
     *,
     asset_metadata: Mapping[str, Any] | None = None,
+    budget_s: float | None = None,
 ) -> Evidence:
-    """Set `evidence.context`; never raises (context is a bonus, not a precondition)."""
-    try:
-        evidence.context = gather(
-            settings, incident, evidence, instance, asset_metadata=asset_metadata
-        )
-    except Exception:  # noqa: BLE001 - the diagnosis must go out even if context breaks
-        log.exception("gathering the incident context failed")
+    """Set `evidence.context`; never raises (context is a bonus, not a precondition).
+
+    With `budget_s` (the hook, inside the failing process), the report does not wait longer
+    than that for the context: past it, the report goes without.
+    """
+    box: dict[str, IncidentContext] = {}
+
+    def work() -> None:
+        try:
+            box["ctx"] = gather(
+                settings, incident, evidence, instance, asset_metadata=asset_metadata
+            )
+        except Exception:  # noqa: BLE001 - the diagnosis must go out even if context breaks
+            log.exception("gathering the incident context failed")
+
+    if budget_s is None:
+        work()
+    else:
+        worker = threading.Thread(target=work, name="sentinel-context", daemon=True)
+        worker.start()
+        worker.join(budget_s)
+        if worker.is_alive():
+            log.warning("incident context not ready within %.1f s; reporting without", budget_s)
+    if "ctx" in box:
+        evidence.context = box["ctx"]
     return evidence
 
 

@@ -72,6 +72,7 @@ def handle_failure(context: dg.HookContext, config: SentinelConfig | None = None
             evidence,
             instance,
             asset_metadata=hook_asset_metadata(context),
+            budget_s=settings.hook_budget_s / 2,
         )
         report = diagnose_within(evidence, settings, settings.hook_budget_s)
         sentinel.record(instance, registration.incident, evidence, report, runless=True)

@@ -21,6 +21,7 @@ import hashlib
 import os
 import re
 import time
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -42,6 +43,7 @@ CANDIDATES = 25
 MAX_TERMS = 40
 
 _meta = sa.MetaData()
+_READY: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 files_table = sa.Table(
     "sentinel_runbook_files",
@@ -245,6 +247,11 @@ class RunbookIndex:
         self.engine: Engine = engine_for(url)
         self.dialect = self.engine.dialect.name
         self.base_url = base_url
+        if self.engine not in _READY:  # once per engine and process, not per report
+            self._create_schema()
+            _READY.add(self.engine)
+
+    def _create_schema(self) -> None:
         with transaction(self.engine, lock_key="sentinel-runbook-schema") as conn:
             _meta.create_all(conn, checkfirst=True)
             if self.dialect == "postgresql":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import weakref
 from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
@@ -55,9 +56,16 @@ _NO_KEYS = "none:"
 BACKFILL = 200
 
 
+_READY: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 def _schema(engine: Engine) -> None:
+    """Create the tables once per engine and process (not on every report)."""
+    if engine in _READY:
+        return
     with transaction(engine, lock_key="sentinel-context-schema") as conn:
         _meta.create_all(conn, checkfirst=True)
+    _READY.add(engine)
 
 
 # --- keys (pure) --------------------------------------------------------------------------
