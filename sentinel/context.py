@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import dagster as dg
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from brain.analyzers import analyze
@@ -226,6 +227,16 @@ def add_context(
     if "ctx" in box:
         evidence.context = box["ctx"]
     return evidence
+
+
+def stored_context(incident: Incident) -> IncidentContext | None:
+    """The context saved with an incident's evidence (to keep it in later message edits)."""
+    if not incident.evidence_json:
+        return None
+    try:
+        return Evidence.model_validate_json(incident.evidence_json).context
+    except ValidationError:
+        return None
 
 
 # --- rendering ------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from brain.models import Evidence, Report
 from brain.redact import redact, redact_data
 from brain.render import to_markdown
 from sentinel import slack
-from sentinel.context import context_markdown, with_context
+from sentinel.context import context_markdown, stored_context, with_context
 from sentinel.errors import SentinelError
 from sentinel.incidents import Incident, IncidentStore, Registration
 from sentinel.outbox import Outbox, OutboxItem
@@ -302,6 +302,7 @@ class Sentinel:
             message = slack.render_degraded(incident.title or "Incident", note, "resolved", run_url)
         else:
             message = slack.render_incident(incident, report, run_url, resolved_note=note)
+            message = with_context(message, stored_context(incident), report.runbooks_cited)
         parent = post_key(incident.id)
         self.outbox.replace_payload(parent, message)
         return self.send(

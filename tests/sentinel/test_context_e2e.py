@@ -99,6 +99,14 @@ def test_report_cites_the_runbook_and_the_alert(
     assert "## Alerts and anomalies before the failure" in report_md
     assert "## Similar past incidents" not in report_md  # first of its kind: no filler
 
+    # The resolution edit keeps the context.
+    s = sentinel_for(SentinelConfig(), instance)
+    [resolved] = s.store.resolve(target="demo_etl", run_id="fixrun01")
+    s.notify_resolved(resolved, "fixrun01")
+    [update] = slack_env.messages("chat.update")
+    edited = json.dumps(update.body["blocks"])
+    assert "Resolved" in edited and "FX-rate API refuses connections" in edited
+
 
 def test_green_context_sources_do_not_change_an_unrelated_report(
     instance: dg.DagsterInstance, slack_env: FakeSlack, monkeypatch: pytest.MonkeyPatch
