@@ -15,6 +15,7 @@ from brain.context import IncidentContext, RelatedSignal, RunbookSection
 from brain.evidence import from_text
 from pipelines.demo.etl import demo_etl
 from sentinel.assets import rca_report
+from sentinel.component import SentinelComponent
 from sentinel.config import SentinelConfig
 from sentinel.context import (
     METRIC_ANOMALIES_KEY,
@@ -159,3 +160,12 @@ def test_rendering_escapes_redacts_and_shows_nothing_when_empty() -> None:
     ]  # fmt: skip
     assert context_blocks(IncidentContext()) == [] and context_markdown(None) == ""
     assert with_context(message, IncidentContext()) is message
+
+
+def test_the_component_takes_a_context_section() -> None:
+    config = SentinelComponent(
+        context={"runbooks": ["docs/runbooks"], "alert_window_s": 300}
+    ).config()
+    assert config.context.runbooks == ["docs/runbooks"] and config.context.alert_window_s == 300
+    with pytest.raises(ValueError, match="unknown context setting"):
+        SentinelComponent(context={"runbook_folder": "x"}).config()
