@@ -105,7 +105,7 @@ class StoredAlert(BaseModel):
 
 
 def _ts(value: datetime | None) -> float | None:
-    if value is None or value.year <= _ZERO_YEAR or value.year < 2:
+    if value is None or value.year <= _ZERO_YEAR:
         return None
     return value.timestamp()
 

@@ -246,9 +246,9 @@ def _when(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
 
 
-def _duration(seconds: float | None) -> str:
+def _duration(seconds: float | None, status: str = "open") -> str:
     if seconds is None:
-        return "still open"
+        return "still open" if status == "open" else f"{status}, no recorded resolution"
     if seconds < 90:
         return f"lasted {seconds:.0f} s"
     if seconds < 5400:
@@ -275,7 +275,8 @@ def context_lines(context: IncidentContext, cited: list[str] | None = None) -> d
         )
     for inc in context.similar:
         what = inc.title or inc.incident_id
-        line = f"{_when(inc.first_seen)} · {inc.job or '?'} · {what} — {_duration(inc.duration_s)}"
+        took = _duration(inc.duration_s, inc.status)
+        line = f"{_when(inc.first_seen)} · {inc.job or '?'} · {what} — {took}"
         if inc.resolved_by:
             line += f", resolved by {inc.resolved_by}"
         if inc.note:

@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from brain.context import EXCERPT_CHARS, RunbookSection
 from brain.models import Category, Evidence, Report
+from brain.redact import redact
 from sentinel.store import engine_for, transaction
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -391,7 +392,13 @@ class RunbookIndex:
                         )
                     stats.unchanged += 1
                     return
-                sections = split_markdown(text, path.stem.replace("_", " ").replace("-", " "))
+                # Runbooks are stored, shown in Slack and sent to Gemini: redact them once here.
+                sections = [
+                    sec.model_copy(
+                        update={"heading": redact(sec.heading), "body": redact(sec.body)}
+                    )
+                    for sec in split_markdown(text, path.stem.replace("_", " ").replace("-", " "))
+                ]
         with transaction(self.engine, lock_key="sentinel-runbooks") as conn:
             self._drop_sections(conn, key)
             conn.execute(files_table.delete().where(files_table.c.path == key))

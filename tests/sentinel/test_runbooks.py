@@ -125,3 +125,16 @@ def test_runbook_index_asset_reports_counts(tmp_path: Path, dagster_home: Path) 
     assert meta["files"].value == 9 and meta["sections"].value == 67
     assert meta["skipped"].value == 1 and meta["engine"].value == "sqlite-fts5"
     assert meta["skipped_files"].value[0]["reason"].startswith("not UTF-8")
+
+
+def test_runbook_secrets_are_redacted_before_indexing(tmp_path: Path) -> None:
+    folder = tmp_path / "rb"
+    folder.mkdir()
+    (folder / "vault.md").write_text(
+        "# Vault\n\n## Rotate the warehouse password\n\n"
+        "Login with password=hunter2 then rotate the warehouse credentials in vault.\n"
+    )
+    index = RunbookIndex(f"sqlite:///{tmp_path / 'store.db'}")
+    index.sync([str(folder)], max_bytes=100_000)
+    [hit] = index.search(["rotate", "warehouse", "credentials"])
+    assert "hunter2" not in hit.excerpt and "REDACTED" in hit.excerpt
