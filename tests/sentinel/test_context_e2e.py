@@ -15,6 +15,7 @@ from sentinel.alerts import handle_alertmanager
 from sentinel.config import SentinelConfig
 from sentinel.reporting import RCA_ASSET_KEY
 from sentinel.resources import sentinel_for
+from sentinel.similar import resolve_with_note
 from tests.fakes.slack_server import FakeSlack
 
 CORPUS = Path(__file__).parent / "runbooks"
@@ -120,3 +121,25 @@ def test_green_context_sources_do_not_change_an_unrelated_report(
     assert "Alerts and anomalies" not in text and "Similar past incidents" not in text
     # The corpus does answer a division by zero in an aggregate.
     assert "Division by zero in aggregates" in text
+
+
+def test_a_recurring_failure_shows_the_past_incident_and_its_resolution_note(
+    instance: dg.DagsterInstance, slack_env: FakeSlack
+) -> None:
+    demo_etl.execute_in_process(instance=instance, raise_on_error=False)
+    s = sentinel_for(SentinelConfig(), instance)
+    [past] = s.store.all()
+    note = (
+        "ZeroDivisionError: a region with no orders; guarded the denominator in average_by_region"
+    )
+    resolve_with_note(s.settings.database_url, past.id, note, "alice")
+
+    demo_etl.execute_in_process(instance=instance, raise_on_error=False)
+    top = slack_env.top_level()
+    assert len(top) == 2
+    text = json.dumps(top[1].body["blocks"])
+    assert "Similar past incidents" in text and past.id in text
+    assert "resolved by alice" in text and "guarded the denominator" in text
+    # The past resolution is cited as evidence of the matching cause.
+    thread = json.dumps([c.body for c in slack_env.replies()])
+    assert f"incident {past.id}" in thread
