@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 
 from brain.context import RelatedSignal
 from brain.redact import redact, redact_data
+from sentinel.config import SentinelConfig
 from sentinel.errors import SentinelError
 from sentinel.settings import SentinelSettings
 from sentinel.store import engine_for, transaction
@@ -260,9 +261,16 @@ def parse_alertmanager(body: bytes) -> list[StoredAlert]:
 
 
 def handle_alertmanager(
-    body: bytes, headers: Mapping[str, str], settings: SentinelSettings
+    body: bytes, headers: Mapping[str, str], settings: SentinelSettings | SentinelConfig
 ) -> tuple[int, dict[str, Any]]:
-    """`POST /alertmanager`: (HTTP status, JSON answer). Never raises on bad input."""
+    """`POST /alertmanager`: (HTTP status, JSON answer). Never raises on bad input.
+
+    `settings`: the service's resolved settings, or its `SentinelConfig` (resolved now). In
+    a deployment whose store is the Dagster instance's PostgreSQL, pass
+    `sentinel_for(config, instance).settings` so alerts land in the same store.
+    """
+    if isinstance(settings, SentinelConfig):
+        settings = SentinelSettings.from_config(settings.resolved())
     if not authorized(headers, settings.context.alertmanager_token):
         return 401, {"error": "missing or wrong bearer token (SENTINEL_ALERTMANAGER_TOKEN)"}
     try:

@@ -155,6 +155,10 @@ def test_bearer_token_is_required_when_configured(server: tuple[_Server, Sentine
 def test_no_token_configured_means_open(tmp_path: Path) -> None:
     status, _ = handle_alertmanager(json.dumps(payload()).encode(), {}, _settings(tmp_path))
     assert status == 200
+    # The service may hand over its SentinelConfig instead of resolved settings.
+    config = SentinelConfig(state_dir=str(tmp_path / "state"))
+    status, answer = handle_alertmanager(json.dumps(payload("resolved")).encode(), {}, config)
+    assert status == 200 and answer["resolved"] == 1
 
 
 class _Prometheus:
