@@ -1,5 +1,6 @@
-"""Context definitions: the asset `sentinel/runbook_index`, its schedule, and the sensor that
-polls Prometheus alerts (`SENTINEL_PROMETHEUS_ALERTS_URL` / `SENTINEL_PROMETHEUS_URL`).
+"""Context definitions: the asset `sentinel/runbook_index`, the sensor that keeps it fresh, and
+the sensor that polls Prometheus alerts (`SENTINEL_PROMETHEUS_ALERTS_URL` /
+`SENTINEL_PROMETHEUS_URL`).
 """
 
 import dagster as dg
@@ -49,13 +50,22 @@ runbook_index_job = dg.define_asset_job(
     tags={"sentinel/internal": "true"},
 )
 
-runbook_index_schedule = dg.ScheduleDefinition(
-    name="sentinel_runbook_index_schedule",
+
+@dg.sensor(
+    name="sentinel_runbook_index_sensor",
     job=runbook_index_job,
-    cron_schedule="*/15 * * * *",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Re-indexes changed runbooks every 15 minutes (unchanged files cost a stat).",
+    minimum_interval_seconds=900,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Re-indexes changed runbooks every 15 minutes when SENTINEL_RUNBOOKS is set "
+    "(unchanged files cost a stat); launches nothing otherwise.",
 )
+def sentinel_runbook_index_sensor(
+    context: dg.SensorEvaluationContext, sentinel: SentinelConfig
+) -> dg.RunRequest | dg.SkipReason:
+    settings = sentinel_for(sentinel, context.instance).settings
+    if not settings.context.runbooks:
+        return dg.SkipReason("SENTINEL_RUNBOOKS is not set: no runbooks to index")
+    return dg.RunRequest()
 
 
 @dg.sensor(
@@ -80,5 +90,5 @@ def sentinel_prometheus_alerts_sensor(
 
 context_assets = [runbook_index]
 context_jobs = [runbook_index_job]
-context_schedules = [runbook_index_schedule]
-context_sensors = [sentinel_prometheus_alerts_sensor]
+context_schedules: list[dg.ScheduleDefinition] = []
+context_sensors = [sentinel_runbook_index_sensor, sentinel_prometheus_alerts_sensor]

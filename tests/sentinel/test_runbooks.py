@@ -12,7 +12,11 @@ import dagster as dg
 import pytest
 
 from sentinel.config import ContextConfig, SentinelConfig
-from sentinel.context_assets import RUNBOOK_INDEX_KEY, runbook_index
+from sentinel.context_assets import (
+    RUNBOOK_INDEX_KEY,
+    runbook_index,
+    sentinel_runbook_index_sensor,
+)
 from sentinel.runbooks import RunbookIndex, incident_query, split_markdown
 from tests.sentinel.conftest import fresh_postgres_database
 
@@ -138,3 +142,15 @@ def test_runbook_secrets_are_redacted_before_indexing(tmp_path: Path) -> None:
     index.sync([str(folder)], max_bytes=100_000)
     [hit] = index.search(["rotate", "warehouse", "credentials"])
     assert "hunter2" not in hit.excerpt and "REDACTED" in hit.excerpt
+
+
+def test_index_sensor_launches_only_when_runbooks_are_configured(
+    tmp_path: Path, dagster_home: Path
+) -> None:
+    with dg.instance_for_test(temp_dir=str(dagster_home)) as instance:
+        for runbooks, expected in (([], dg.SkipReason), ([str(CORPUS)], dg.RunRequest)):
+            config = SentinelConfig(
+                state_dir=str(tmp_path / "state"), context=ContextConfig(runbooks=runbooks)
+            )
+            ctx = dg.build_sensor_context(instance=instance, resources={"sentinel": config})
+            assert isinstance(sentinel_runbook_index_sensor(ctx), expected)
