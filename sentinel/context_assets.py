@@ -90,5 +90,4 @@ def sentinel_prometheus_alerts_sensor(
 
 context_assets = [runbook_index]
 context_jobs = [runbook_index_job]
-context_schedules: list[dg.ScheduleDefinition] = []
 context_sensors = [sentinel_runbook_index_sensor, sentinel_prometheus_alerts_sensor]

@@ -15,7 +15,6 @@ from sentinel.config import SentinelConfig
 from sentinel.context_assets import (
     context_assets,
     context_jobs,
-    context_schedules,
     context_sensors,
 )
 from sentinel.health_sensors import health_sensors
@@ -41,7 +40,7 @@ def sentinel_definitions(resource: SentinelConfig | None = None) -> dg.Definitio
     return dg.Definitions(
         assets=[rca_report, incident_history, daily_digest, *context_assets],
         jobs=[rca_job, digest_job, *context_jobs],
-        schedules=[daily_digest_schedule, *context_schedules],
+        schedules=[daily_digest_schedule],
         sensors=[
             sentinel_run_failure_sensor,
             sentinel_failure_sweep_sensor,
