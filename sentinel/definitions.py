@@ -12,11 +12,7 @@ from sentinel.assets import (
     rca_report,
 )
 from sentinel.config import SentinelConfig
-from sentinel.context_assets import (
-    context_assets,
-    context_jobs,
-    context_sensors,
-)
+from sentinel.context_assets import context_assets, context_jobs, context_sensors
 from sentinel.health_sensors import health_sensors
 from sentinel.sensors import (
     rca_job,
