@@ -239,6 +239,8 @@ class SyncStats(BaseModel):
     deleted: int = 0
     skipped: list[SkippedFile] = Field(default_factory=list)
     missing_sources: list[str] = Field(default_factory=list)
+    # Files whose rows were rewritten (changed, or newly skipped): the index changed.
+    rewritten: int = 0
 
 
 class RunbookIndex:
@@ -335,7 +337,7 @@ class RunbookIndex:
                     self._drop_sections(conn, p)
                     conn.execute(files_table.delete().where(files_table.c.path == p))
             stats.deleted = len(gone)
-        if self.dialect == "postgresql" and (stats.changed or stats.deleted or stats.skipped):
+        if self.dialect == "postgresql" and (stats.rewritten or stats.deleted):
             with transaction(self.engine, lock_key="sentinel-runbooks") as conn:
                 conn.execute(sa.text("DELETE FROM sentinel_runbook_terms"))
                 conn.execute(
@@ -425,6 +427,7 @@ class RunbookIndex:
                         sa.text(f"INSERT INTO {_FTS}(rowid, heading, body) VALUES (:i, :h, :b)"),
                         {"i": new_id[0], "h": sec.heading, "b": sec.body},
                     )
+        stats.rewritten += 1
         if reason:
             stats.skipped.append(SkippedFile(path=key, reason=reason))
         else:
