@@ -675,8 +675,9 @@ def gemini_report(
         hit = cache.get(report.fingerprint, model)
         if hit is not None:
             kept = _filter_evidence(hit, prompt.evidence)
-            refs = [r for r in hit.runbook_refs if r.strip().strip("[]") in prompt.runbook_refs]
-            hit = hit.model_copy(update={"evidence": kept, "runbook_refs": refs})
+            # A cached citation named a section of an earlier search: R1 then may not be R1
+            # now, so a cached answer cites no runbook section.
+            hit = hit.model_copy(update={"evidence": kept, "runbook_refs": []})
             return merge(report, hit, model, cached=True)
 
     breaker = CircuitBreaker(
