@@ -20,6 +20,7 @@ import time
 
 from brain.analyzers import analyze
 from brain.config import BrainSettings
+from brain.context import apply_context
 from brain.errors import CircuitOpen, GeminiError, GeminiInvalidAnswer, GeminiUnavailable
 from brain.fingerprint import fingerprint
 from brain.gemini import Clock, LLMDiagnoser, gemini_report
@@ -84,6 +85,8 @@ def diagnose(
 
     if settings.use_gemini:
         report = _maybe_gemini(safe, report, settings, llm, clock)
+    if safe.context is not None:
+        report = _with_context(report, safe)
 
     try:
         final: Report = redact_data(report)
@@ -115,6 +118,15 @@ def _maybe_gemini(
     except Exception as e:  # noqa: BLE001 - a Gemini bug must not cost the rules report
         log.exception("unexpected error in the Gemini stage")
         return _note(report, f"Gemini stage crashed ({type(e).__name__}); rules report used")
+
+
+def _with_context(report: Report, evidence: Evidence) -> Report:
+    """Runbooks, similar incidents and alerts on top of the diagnosis (brain.context)."""
+    try:
+        return apply_context(report, evidence)
+    except Exception:  # noqa: BLE001 - context is a bonus; it must not cost the report
+        log.exception("applying the incident context failed")
+        return _note(report, "context (runbooks, similar incidents, alerts) could not be applied")
 
 
 def _note(report: Report, note: str) -> Report:

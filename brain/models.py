@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from brain.context import IncidentContext
+
 
 class Category(StrEnum):
     """Root-cause taxonomy. The root cause decides, not the surface exception."""
@@ -123,6 +125,8 @@ class Evidence(BaseModel):
     # code), "resource_init", "step_process" (a step's process died), "run_worker" (the
     # run was failed from outside its worker), "run" (run-level, outside any step).
     phase: str | None = None
+    # Runbooks, similar past incidents and correlated alerts (sentinel.context).
+    context: IncidentContext | None = None
 
     @property
     def root(self) -> ExceptionInfo | None:
@@ -167,6 +171,8 @@ class Report(BaseModel):
     examined: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     degraded: bool = False
+    # Runbook sections (refs of `Evidence.context.runbooks`) the diagnosis cites.
+    runbooks_cited: list[str] = Field(default_factory=list)
 
     @property
     def top(self) -> Candidate | None:

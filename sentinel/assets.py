@@ -14,6 +14,7 @@ from brain.diagnose import diagnose
 from brain.models import Evidence
 from sentinel import slack
 from sentinel.config import SentinelConfig
+from sentinel.context import add_context
 from sentinel.digest import history_frame, summarize
 from sentinel.evidence import from_run
 from sentinel.rca import RCA_ASSET_KEY, incident_partitions
@@ -44,6 +45,7 @@ def rca_report(context: dg.AssetExecutionContext, sentinel: SentinelConfig) -> d
                     f"Incident {incident_id} has no stored evidence and its run is gone."
                 )
             evidence = from_run(context.instance, run, s.settings.state_dir)
+        add_context(s.settings, incident, evidence, context.instance)
         report = diagnose(evidence, s.settings.brain)
         metadata = s.record(
             None, incident, evidence, report, runless=False, rediagnosis_of=context.run_id

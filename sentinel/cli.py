@@ -1,4 +1,4 @@
-"""The `sentinel` command line: `sentinel diagnose`, `sentinel logs parse`."""
+"""The `sentinel` command: `diagnose`, `config`, `incidents resolve`, `logs parse`."""
 
 from __future__ import annotations
 
@@ -60,6 +60,41 @@ def _cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_incidents_resolve(args: argparse.Namespace) -> int:
+    """Resolve an incident with a note (stored for similar incidents to cite)."""
+    import getpass
+
+    from sentinel.errors import ConfigurationError, SentinelError
+    from sentinel.resources import sentinel_for
+    from sentinel.settings import SentinelSettings
+    from sentinel.similar import resolve_with_note
+
+    try:
+        settings = SentinelSettings.resolve()
+    except ConfigurationError as e:
+        print(f"sentinel incidents resolve: {e}", file=sys.stderr)
+        return 2
+    author = args.author or getpass.getuser()
+    try:
+        incident, newly = resolve_with_note(settings.database_url, args.id, args.note, author)
+    except KeyError:
+        print(f"sentinel incidents resolve: no incident {args.id!r}", file=sys.stderr)
+        return 1
+    except ValueError as e:
+        print(f"sentinel incidents resolve: {e}", file=sys.stderr)
+        return 2
+    except SentinelError as e:
+        print(f"sentinel incidents resolve: {e}", file=sys.stderr)
+        return 1
+    if newly:
+        # Edit the Slack message to say resolved (through the outbox; delivered now if it can).
+        sentinel_for(settings).notify_resolved(incident, None)
+        print(f"resolved {incident.id} with a note by {author}")
+    else:
+        print(f"{incident.id} was already {incident.status}; note stored")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sentinel", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -74,6 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--markdown", action="store_true", help="print the README's settings table instead"
     )
     conf.set_defaults(func=_cmd_config)
+
+    incidents = sub.add_parser("incidents", help="manage incidents")
+    inc_sub = incidents.add_subparsers(dest="incidents_command", required=True)
+    resolve = inc_sub.add_parser("resolve", help="resolve an incident with a resolution note")
+    resolve.add_argument("id", help="incident id (the rca_report partition)")
+    resolve.add_argument("--note", required=True, help="what the cause was and how it was fixed")
+    resolve.add_argument("--author", help="who resolved it (default: the current user)")
+    resolve.set_defaults(func=_cmd_incidents_resolve)
 
     register_logs(sub)
     return parser

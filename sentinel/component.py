@@ -25,7 +25,14 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from sentinel.config import BrainConfig, HealthConfig, SentinelConfig, SlackConfig, StoreConfig
+from sentinel.config import (
+    BrainConfig,
+    ContextConfig,
+    HealthConfig,
+    SentinelConfig,
+    SlackConfig,
+    StoreConfig,
+)
 from sentinel.definitions import sentinel_definitions
 
 _SECTIONS: dict[str, type[dg.Config]] = {
@@ -33,6 +40,7 @@ _SECTIONS: dict[str, type[dg.Config]] = {
     "brain": BrainConfig,
     "store": StoreConfig,
     "health": HealthConfig,
+    "context": ContextConfig,
 }
 
 
@@ -46,6 +54,7 @@ class SentinelComponent(dg.Component, dg.Resolvable, dg.Model):
     brain: dict[str, Any] | None = Field(default=None, description="`BrainConfig` fields.")
     store: dict[str, Any] | None = Field(default=None, description="`StoreConfig` fields.")
     health: dict[str, Any] | None = Field(default=None, description="`HealthConfig` fields.")
+    context: dict[str, Any] | None = Field(default=None, description="`ContextConfig` fields.")
 
     def config(self) -> SentinelConfig:
         """The `SentinelConfig` these attributes describe (only what was given is explicit).

@@ -330,6 +330,70 @@ class IngestionConfig(dg.Config):
         "PromQL queries: a JSON list, or one per line / separated by `;;`.",
     )
 
+class ContextConfig(dg.Config):
+    """Context beyond the run: runbooks, similar past incidents, external alerts."""
+
+    runbooks: list[str] = setting(
+        [],
+        "SENTINEL_RUNBOOKS",
+        "Runbooks to index: folders or globs of Markdown files, comma-separated (`sentinel/"
+        "runbook_index`). Job tag `sentinel/runbook` and asset metadata `runbook_url` add links.",
+        shown_default="none",
+    )
+    runbooks_base_url: str | None = setting(
+        None,
+        "SENTINEL_RUNBOOKS_BASE_URL",
+        "Base URL where the runbook folders are browsable (e.g. a Git web view); links to "
+        "sections are built from it. Unset: sections are cited by file and heading.",
+    )
+    runbook_max_bytes: int = setting(
+        2_000_000,
+        "SENTINEL_RUNBOOK_MAX_BYTES",
+        "Runbook files larger than this are skipped (and counted in the index metadata).",
+        ge=1,
+    )
+    runbook_min_terms: int = setting(
+        2,
+        "SENTINEL_RUNBOOK_MIN_TERMS",
+        "Relevance floor: a section is shown only if it matches at least this many distinct "
+        "distinctive terms of the incident's query.",
+        ge=1,
+    )
+    alertmanager_token: str | None = setting(
+        None,
+        "SENTINEL_ALERTMANAGER_TOKEN",
+        "Bearer token Alertmanager must send to `POST /alertmanager` (unset: no auth).",
+        secret=True,
+    )
+    prometheus_url: str | None = setting(
+        None,
+        ("SENTINEL_PROMETHEUS_ALERTS_URL", "SENTINEL_PROMETHEUS_URL"),
+        "Prometheus base URL whose `/api/v1/alerts` the alerts sensor polls (unset: no polling).",
+    )
+    prometheus_timeout_s: float = setting(
+        5.0, "SENTINEL_PROMETHEUS_TIMEOUT_S", "Timeout of one Prometheus alerts poll.", gt=0
+    )
+    alert_window_s: float = setting(
+        900.0,
+        "SENTINEL_ALERT_WINDOW_S",
+        "Alerts and metric anomalies active within this many seconds before a failure are "
+        "correlated with it.",
+        gt=0,
+    )
+    similar_lookback_days: float = setting(
+        90.0,
+        "SENTINEL_SIMILAR_LOOKBACK_D",
+        "Past incidents this recent are searched for similar ones.",
+        gt=0,
+    )
+
+    @field_validator("runbooks", mode="before")
+    @classmethod
+    def _parse_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()]
+        return value
+
 
 class SentinelConfig(dg.ConfigurableResource):  # type: ignore[type-arg]
     """Everything Sentinel needs to know: the Dagster UI, the state directory, Slack, the
@@ -361,6 +425,9 @@ class SentinelConfig(dg.ConfigurableResource):  # type: ignore[type-arg]
     )
     ingestion: IngestionConfig = Field(
         default_factory=IngestionConfig, description="Log and metric ingestion."
+    )
+    context: ContextConfig = Field(
+        default_factory=ContextConfig, description="Runbooks, similar incidents, alerts."
     )
 
     @classmethod

@@ -12,6 +12,7 @@ from sentinel.assets import (
     rca_report,
 )
 from sentinel.config import SentinelConfig
+from sentinel.context_assets import context_assets, context_jobs, context_sensors
 from sentinel.health_sensors import health_sensors
 from sentinel.rca import rca_job
 from sentinel.sensors import (
@@ -33,8 +34,8 @@ def sentinel_definitions(resource: SentinelConfig | None = None) -> dg.Definitio
         defs = dg.Definitions.merge(my_defs, sentinel_definitions())
     """
     return dg.Definitions(
-        assets=[rca_report, incident_history, daily_digest],
-        jobs=[rca_job, digest_job],
+        assets=[rca_report, incident_history, daily_digest, *context_assets],
+        jobs=[rca_job, digest_job, *context_jobs],
         schedules=[daily_digest_schedule],
         sensors=[
             sentinel_run_failure_sensor,
@@ -42,6 +43,7 @@ def sentinel_definitions(resource: SentinelConfig | None = None) -> dg.Definitio
             sentinel_recovery_sensor,
             sentinel_outbox_sensor,
             *health_sensors,
+            *context_sensors,
         ],
         resources={"sentinel": resource or SentinelConfig()},
     )

@@ -15,6 +15,7 @@ import dagster as dg
 
 from brain.models import Report
 from sentinel.config import SentinelConfig
+from sentinel.context import add_context, hook_asset_metadata
 from sentinel.evidence import failure_of, from_hook
 from sentinel.incidents import Incident, is_retried
 from sentinel.reporting import diagnose_within, last_resort
@@ -78,6 +79,15 @@ def handle_failure(context: dg.HookContext, config: SentinelConfig | None = None
             return "repeat"
         incident = registration.incident
         evidence.recurrence = sentinel.store.earlier_incidents(incident.fingerprint, incident.id)
+        # sentinel.settings: the store may be the instance's PostgreSQL (not `settings`').
+        add_context(
+            sentinel.settings,
+            incident,
+            evidence,
+            instance,
+            asset_metadata=hook_asset_metadata(context),
+            budget_s=settings.hook_budget_s / 2,
+        )
         report = diagnose_within(evidence, settings, settings.hook_budget_s)
         sentinel.record(instance, registration.incident, evidence, report, runless=True)
         _show(context, incident, report, settings)

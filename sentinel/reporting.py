@@ -22,6 +22,7 @@ from brain.models import Evidence, Report
 from brain.redact import redact, redact_data
 from brain.render import to_markdown
 from sentinel import slack
+from sentinel.context import context_markdown, stored_context, with_context
 from sentinel.errors import SentinelError
 from sentinel.incidents import Incident, IncidentStore, Registration
 from sentinel.outbox import Outbox, OutboxItem
@@ -164,6 +165,7 @@ class Sentinel:
         title = f"{where} · {incident.title or report.category.value}"
         markdown = redact(
             to_markdown(report, title=title, run_url=run_url, log_templates=evidence.log_templates)
+            + context_markdown(evidence.context, report.runbooks_cited)
         )
         self.store.save_report(
             incident.id,
@@ -178,6 +180,7 @@ class Sentinel:
         message = slack.render_incident(
             incident, report, run_url, mention=slack.mentions(owners, self.settings.slack_mentions)
         )
+        message = with_context(message, evidence.context, report.runbooks_cited)
         storm = self._storm(incident)
         thread_key: str | None = None
         if self.outbox.get(parent) is None and storm is not None:
@@ -297,6 +300,7 @@ class Sentinel:
             message = slack.render_degraded(incident.title or "Incident", note, "resolved", run_url)
         else:
             message = slack.render_incident(incident, report, run_url, resolved_note=note)
+            message = with_context(message, stored_context(incident), report.runbooks_cited)
         parent = post_key(incident.id)
         self.outbox.replace_payload(parent, message)
         return self.send(
