@@ -254,20 +254,20 @@ class Sentinel:
             post_key(incident.id), digest, channel=channel, incident_id=incident.id
         )
         message = slack.render_storm(members, self.settings.ui_url, window)
-        current = self.outbox.get(digest)
-        if current is None or current.status == "pending":
-            if current is not None:
-                self.outbox.replace_payload(digest, message)
-            return self.send(digest, message)
-        return self.send(
-            f"{digest}:update:{len(members)}", message, kind="update", parent_key=digest
-        )
+        version = len(members)  # the member list only grows within a window
+        created = self.outbox.enqueue(digest, channel=channel, message=message, seq=version)
+        if created or self.outbox.replace_payload(digest, message, seq=version):
+            return self._delivery(self.outbox.deliver(digest, self.transport))
+        # The digest is out, or on its way as it was: an update (sent after it) says more.
+        return self.send(f"{digest}:update:{version}", message, kind="update", parent_key=digest)
 
     def notify_repeat(self, registration: Registration) -> Delivery:
         """Queue a threaded "seen again"; repeats coalesce into the reply still pending.
 
         Repeats are never sent inline: during a burst the drain sends one reply per
         incident per round, carrying the latest count, instead of one per failed run.
+        A reply already being sent (or tried) is left alone: the new count becomes a
+        reply of its own, so Slack ends up told the final count.
         """
         incident = registration.incident
         run_url = self.settings.run_url(incident.last_run_id) if incident.last_run_id else None
@@ -275,17 +275,21 @@ class Sentinel:
         pending = self.outbox.pending_for(
             incident.id, kind="reply", key_prefix=f"{incident.id}:repeat:"
         )
-        if pending is not None:
-            self.outbox.replace_payload(pending.key, message)
+        if pending is not None and self.outbox.replace_payload(
+            pending.key, message, seq=incident.occurrences
+        ):
             return self._delivery(self.outbox.get(pending.key))
-        return self.send(
-            f"{incident.id}:repeat:{incident.occurrences}",
-            message,
-            incident_id=incident.id,
+        key = f"{incident.id}:repeat:{incident.occurrences}"
+        self.outbox.enqueue(
+            key,
+            channel=self.settings.slack_channel,
+            message=message,
             kind="reply",
             parent_key=post_key(incident.id),
-            deliver=False,
+            incident_id=incident.id,
+            seq=incident.occurrences,
         )
+        return self._delivery(self.outbox.get(key))
 
     def notify_resolved(
         self, incident: Incident, run_id: str | None, *, deliver: bool = True

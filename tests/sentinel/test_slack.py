@@ -11,7 +11,7 @@ import pytest
 from brain.models import Candidate, Category, Report
 from sentinel.errors import DeliveryError, RetryLater
 from sentinel.incidents import Incident
-from sentinel.outbox import Outbox
+from sentinel.outbox import Outbox, lease_s
 from sentinel.settings import SentinelSettings
 from sentinel.slack import (
     MAX_HEADER,
@@ -123,12 +123,21 @@ def test_429_with_retry_after_is_retried(tmp_path: Path, fake_slack: FakeSlack) 
     assert fake_slack.calls[1].at - fake_slack.calls[0].at >= 1.0  # honoured Retry-After
 
 
-def test_5xx_is_retried(tmp_path: Path, fake_slack: FakeSlack) -> None:
+def test_5xx_is_retried_for_updates_but_never_blindly_for_posts(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    """chat.update is idempotent: retried in-process. chat.postMessage is not: a 5xx may
+    come after Slack stored the message, so the outbox decides (it looks first)."""
+    transport = SlackTransport(_settings(tmp_path, fake_slack))
+    channel, ts = transport.post("#c", render_incident(_incident(), _report(), None))
     fake_slack.fail_next(Scripted(status=500), Scripted(status=503))
-    SlackTransport(_settings(tmp_path, fake_slack)).post(
-        "#c", render_incident(_incident(), _report(), None)
-    )
-    assert [c.answered for c in fake_slack.calls] == [500, 503, 200]
+    transport.update(channel, ts, render_incident(_incident(), _report(), None))
+    assert [c.answered for c in fake_slack.calls if c.method == "chat.update"] == [500, 503, 200]
+
+    fake_slack.fail_next(Scripted(status=500))
+    with pytest.raises(RetryLater):
+        transport.post("#c", render_incident(_incident(), _report(), None))
+    assert len([c for c in fake_slack.calls if c.method == "chat.postMessage"]) == 2
 
 
 def test_long_retry_after_goes_to_the_outbox_not_a_sleep(
@@ -232,7 +241,7 @@ def test_a_sender_killed_mid_send_never_causes_a_duplicate(
         )
     fake_slack.fail_next(Scripted(), Scripted(delay_s=30))  # the second send hangs after acceptance
     script = textwrap.dedent(f"""
-        from sentinel.outbox import Outbox
+        from sentinel.outbox import Outbox, lease_s
         from sentinel.settings import SentinelSettings
         from sentinel.slack import SlackTransport
         s = SentinelSettings.resolve(env={{"DAGSTER_HOME": {str(tmp_path)!r},
@@ -247,7 +256,8 @@ def test_a_sender_killed_mid_send_never_causes_a_duplicate(
     proc.wait()
     assert len(fake_slack.messages()) == 2
 
-    clock = [_time.time() + 120]  # past the lease and every backoff
+    # Past the dead sender's lease (its client's timeout x retries) and every backoff.
+    clock = [_time.time() + lease_s(SlackTransport(settings, timeout_s=60)) + 1]
     result = outbox.drain(SlackTransport(settings), per_channel_interval_s=0, now=lambda: clock[0])
     posts = fake_slack.messages()
     assert len(posts) == 3 and outbox.backlog() == 0 and result.sent == 2
