@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
-Fault = Literal["stall", "fail_after_accept", "drop_after_accept", "drop_before"]
+Fault = Literal["stall", "stall_then_fail", "fail_after_accept", "drop_after_accept", "drop_before"]
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Scripted:
     delay_s: float = 0.0
     # Only for calls to this method ("chat.postMessage", ...); None: the next call.
     method: str | None = None
-    # stall: accept, then answer only once `release` is set;
+    # stall: accept, then answer only once `release` is set (stall_then_fail: with a 500);
     # fail_after_accept: accept (store) the message, then answer 500;
     # drop_after_accept: accept it, then close the connection without an answer;
     # drop_before: close the connection without accepting anything.
@@ -283,9 +283,9 @@ class FakeSlack:
                     return self._answer(200, payload)
                 if scripted.delay_s:
                     time.sleep(scripted.delay_s)
-                if scripted.fault == "stall":
+                if scripted.fault in ("stall", "stall_then_fail"):
                     scripted.release.wait(120)
-                elif scripted.fault == "fail_after_accept":
+                if scripted.fault in ("fail_after_accept", "stall_then_fail"):
                     call.answered = 500
                     return self._answer(500, {"ok": False, "error": "internal_error"})
                 elif scripted.fault == "drop_after_accept":
