@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 from pathlib import Path
 
@@ -14,12 +15,16 @@ from sentinel.incidents import Incident
 from sentinel.outbox import Outbox, lease_s
 from sentinel.settings import SentinelSettings
 from sentinel.slack import (
+    MAX_FALLBACK,
     MAX_HEADER,
     MAX_SECTION,
     SlackTransport,
     escape,
     render_incident,
+    render_repeat,
     render_report_thread,
+    render_storm,
+    slack_len,
     truncate,
 )
 from tests.fakes.slack_server import FakeSlack, Scripted
@@ -85,9 +90,9 @@ def test_limits_are_respected_with_huge_input() -> None:
         assert len(message["blocks"]) <= 50
         for block in message["blocks"]:
             if block["type"] == "section":
-                assert len(block["text"]["text"]) <= MAX_SECTION
+                assert slack_len(block["text"]["text"]) <= MAX_SECTION
             if block["type"] == "header":
-                assert len(block["text"]["text"]) <= MAX_HEADER
+                assert slack_len(block["text"]["text"]) <= MAX_HEADER
 
 
 def test_truncate_never_splits_an_entity() -> None:
@@ -263,3 +268,68 @@ def test_a_sender_killed_mid_send_never_causes_a_duplicate(
     assert len(posts) == 3 and outbox.backlog() == 0 and result.sent == 2
     keys = [p.body["metadata"]["event_payload"]["key"] for p in posts]
     assert sorted(keys) == ["inc-0:post", "inc-1:post", "inc-2:post"]
+
+
+# --- what Slack counts, and what cannot break out of a link --------------------------------
+
+ASTRAL = "👍🏽"  # U+1F44D U+1F3FD: two code points, four UTF-16 units, one visible character
+COMBINING = "e\u0301"  # e + COMBINING ACUTE ACCENT: one visible character
+
+
+def test_limits_are_counted_in_utf16_units_with_astral_emoji() -> None:
+    report = _report(evidence=[ASTRAL * 3000], cause=ASTRAL * 3000)
+    message = render_incident(_incident(title=ASTRAL * 200), report, None)
+    for block in message["blocks"]:
+        if block["type"] == "section":
+            assert slack_len(block["text"]["text"]) <= MAX_SECTION
+        if block["type"] == "header":
+            assert slack_len(block["text"]["text"]) <= MAX_HEADER
+    assert slack_len(message["text"]) <= MAX_FALLBACK
+    # By code point these fit; by UTF-16 unit they do not: the code-point check let
+    # 1.5x-2x the limit through.
+    assert slack_len(ASTRAL * 1000) == 4000 and len(ASTRAL * 1000) == 2000
+
+
+@pytest.mark.parametrize("unit", [ASTRAL, COMBINING, "👨\u200d👩\u200d👧", "1\ufe0f\u20e3"])
+def test_truncation_never_splits_a_character_from_its_marks(unit: str) -> None:
+    text = "ab" + unit * 400
+    for limit in range(3, 60):
+        cut = truncate(text, limit)
+        assert slack_len(cut) <= limit
+        body = cut[: -len("…")]
+        assert text.startswith(body)
+        rest = text[len(body) :]
+        # The cut falls between whole units: what remains starts a new one.
+        assert rest.startswith(unit), (limit, body, rest[:4])
+
+
+def test_links_in_repeat_and_storm_messages_cannot_be_broken_out_of() -> None:
+    hostile_run = "abc|<!channel>&x>y"
+    repeat = render_repeat(
+        _incident(last_run_id=hostile_run, occurrences=2),
+        f"http://127.0.0.1:3000/runs/{hostile_run}",
+    )
+    text = repeat["blocks"][0]["text"]["text"]
+    links = re.findall(r"<([^<>]*)>", text)
+    assert len(links) == 1 and links[0].count("|") == 1 and links[0].endswith("|open run")
+    assert "<!channel>" not in json.dumps(repeat)
+
+    storm = render_storm(
+        [_incident(id=f"i{n}", last_run_id=hostile_run, job=f"job{n}") for n in range(3)],
+        "http://127.0.0.1:3000/",
+        300,
+    )
+    lines = storm["blocks"][1]["text"]["text"]
+    links = re.findall(r"<([^<>]*)>", lines)
+    assert len(links) == 3
+    assert all(link.count("|") == 1 and link.endswith("|run") for link in links)
+    assert "<!channel>" not in json.dumps(storm)
+
+
+def test_bidirectional_controls_are_stripped() -> None:
+    spoof = "invoice_\u202egnp.exe\u2066x\u2069"
+    message = render_incident(_incident(title=spoof, step=spoof), _report(cause=spoof), None)
+    dumped = json.dumps(message, ensure_ascii=False)
+    for ch in ("\u202e", "\u2066", "\u2069"):
+        assert ch not in dumped
+    assert "\u202e" not in escape(spoof)
