@@ -219,6 +219,9 @@ class FakeSlack:
                 call = Call(method, body, dict(self.headers.items()), time.time())
                 with fake._lock:
                     fake.calls.append(call)
+                    if method == "chat.postMessage" and body.get("channel"):
+                        # The channel exists in the workspace, whatever happens to this post.
+                        fake._channel_id(str(body["channel"]))
                     scripted = fake._next_script(method)
                 if scripted is not None:
                     scripted.reached.set()

@@ -162,6 +162,24 @@ def test_each_fault_ends_in_exactly_one_message(
     assert fake_slack.posted_keys() == {"warmup:post": 1, "inc-3:post": 1}
 
 
+def test_first_post_to_a_channel_unclear_finds_the_channel_id_by_name(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    """No post to the channel ever succeeded, so its id is unknown: it is looked up once
+    with conversations.list (history takes ids only), then the message is found."""
+    url = f"sqlite:///{tmp_path / 'sentinel.db'}"
+    outbox = Outbox(url)
+    transport = transport_for(tmp_path, fake_slack, url)
+    outbox.enqueue("inc-7:post", channel="#alerts", message=msg("inc-7"))
+    fake_slack.fail_next(Scripted(method="chat.postMessage", fault="drop_after_accept"))
+    clock = Clock()
+    assert outbox.deliver("inc-7:post", transport, now=clock, pace_s=0).status == "pending"
+    drain_until_empty(outbox, transport, clock)
+    assert fake_slack.posted_keys() == {"inc-7:post": 1}
+    assert [c.method for c in fake_slack.calls].count("conversations.list") == 1
+    assert outbox.channel_id("#alerts", transport) == fake_slack.channel_id("#alerts")
+
+
 def test_recovery_pages_through_history_and_threads(tmp_path: Path, fake_slack: FakeSlack) -> None:
     """The lost message is several history pages back (pages of 3 here), and a lost
     reply is found in its thread."""
