@@ -8,6 +8,7 @@ stored by the outbox key carried in each message's metadata.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -304,3 +305,34 @@ def test_pacing_wait_ends_when_told_to_stop(tmp_path: Path, fake_slack: FakeSlac
     assert time.monotonic() - began < 5
     assert result.sent == 0 and outbox.get("q:post").status == "pending"
     assert fake_slack.posted_keys() == {}
+
+
+def test_a_store_from_before_the_fencing_columns_is_upgraded_in_place(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    """A store created by the previous release (no lease_owner, no seq) keeps its queued
+    message and gains the columns on first use."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE sentinel_outbox (key VARCHAR(255) PRIMARY KEY, incident_id VARCHAR(64),"
+            " channel VARCHAR(255) NOT NULL, kind VARCHAR(16) NOT NULL, parent_key VARCHAR(255),"
+            " payload TEXT NOT NULL, status VARCHAR(16) NOT NULL, attempts INTEGER NOT NULL,"
+            " next_attempt_at FLOAT NOT NULL, lease_until FLOAT, created_at FLOAT NOT NULL,"
+            " sent_at FLOAT, channel_id VARCHAR(64), ts VARCHAR(64), last_error TEXT)"
+        )
+        db.execute(
+            "INSERT INTO sentinel_outbox (key, channel, kind, payload, status, attempts,"
+            " next_attempt_at, created_at) VALUES ('old:post', '#alerts', 'post', ?, 'pending',"
+            " 0, 0, ?)",
+            (json.dumps(msg("old")), time.time()),
+        )
+    url = f"sqlite:///{path}"
+    outbox = Outbox(url)
+    assert (
+        outbox.deliver("old:post", transport_for(tmp_path, fake_slack, url), pace_s=0).status
+        == "sent"
+    )
+    assert fake_slack.posted_keys() == {"old:post": 1}
