@@ -75,7 +75,7 @@ class DrainResult(BaseModel):
 
 def backoff_s(attempts: int, retry_after: float | None = None) -> float:
     """Exponential backoff (5 s … 15 min), never shorter than Slack's Retry-After."""
-    base = min(5.0 * (2 ** max(attempts - 1, 0)), 900.0)
+    base = min(5.0 * 2.0 ** max(attempts - 1, 0), 900.0)
     return max(base, retry_after or 0.0)
 
 
@@ -491,6 +491,8 @@ class Outbox:
         keep_alive: Callable[[], bool],
     ) -> tuple[str, str] | None:
         """Whether Slack already holds this message (by the key in its metadata)."""
+        if not transport.threads:
+            return None  # a webhook cannot read history: at-least-once is all it offers
         if parent is not None and parent.channel_id and parent.ts:
             channel_id: str | None = parent.channel_id
             thread: str | None = parent.ts
