@@ -29,7 +29,6 @@ from typing import Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from sentinel.errors import DeliveryError, RetryLater, StoreError
@@ -263,27 +262,34 @@ class Outbox:
                 .where(outbox.c.key == key, outbox.c.lease_owner == token)
                 .values(lease_until=None, lease_owner=None, **values)
             ).rowcount
-            if changed == 1 and values.get("status") == "sent" and values.get("channel_id"):
-                self._learn_channel(conn, key, str(values["channel_id"]))
         if changed != 1:
             log.warning("outbox row %s was taken over by another sender; result dropped", key)
+        elif values.get("status") == "sent" and values.get("channel_id"):
+            self._learn_channel(key, str(values["channel_id"]))
         return changed == 1
 
     # --- channel ids ------------------------------------------------------------------------
-    @staticmethod
-    def _learn_channel(conn: Connection, key: str, channel_id: str) -> None:
-        row = conn.execute(sa.select(outbox.c.channel).where(outbox.c.key == key)).first()
-        if row is None or row.channel == channel_id:
-            return
-        known = conn.execute(sa.select(channels).where(channels.c.name == row.channel)).first()
-        if known is None:
-            conn.execute(channels.insert().values(name=row.channel, channel_id=channel_id))
-        elif known.channel_id != channel_id:
-            conn.execute(
-                channels.update()
-                .where(channels.c.name == row.channel)
-                .values(channel_id=channel_id)
-            )
+    def _learn_channel(self, key: str, channel_id: str) -> None:
+        """Remember the id Slack answered for the row's channel name (its own transaction:
+        a concurrent sender learning the same id must not undo a recorded send)."""
+        try:
+            with transaction(self.engine) as conn:
+                row = conn.execute(sa.select(outbox.c.channel).where(outbox.c.key == key)).first()
+                if row is None or row.channel == channel_id:
+                    return
+                known = conn.execute(
+                    sa.select(channels).where(channels.c.name == row.channel)
+                ).first()
+                if known is None:
+                    conn.execute(channels.insert().values(name=row.channel, channel_id=channel_id))
+                elif known.channel_id != channel_id:
+                    conn.execute(
+                        channels.update()
+                        .where(channels.c.name == row.channel)
+                        .values(channel_id=channel_id)
+                    )
+        except StoreError as e:  # another sender stored it at the same moment
+            log.debug("channel id for %s stored concurrently: %s", key, e)
 
     def channel_id(self, name: str, transport: SlackTransport) -> str | None:
         """The id of a channel: learnt from an earlier post, else asked of Slack once."""
