@@ -580,7 +580,8 @@ class SlackTransport:
 
     def resolve_channel(self, name: str) -> str | None:
         """A channel's id from its name, through conversations.list (needs `channels:read`,
-        `groups:read` for private channels). None when not found or not allowed."""
+        `groups:read` for private channels). None when not found or not allowed; raises
+        RetryLater when Slack cannot answer now."""
         if self._repeatable is None:
             return None
         wanted = name.lstrip("#")
@@ -594,6 +595,8 @@ class SlackTransport:
                     limit=1000,
                     cursor=cursor,
                 )
+            except RetryLater:
+                raise  # transient: the caller waits rather than guess
             except DeliveryError as e:
                 log.warning("cannot list Slack channels to find %s: %s", name, e)
                 return None

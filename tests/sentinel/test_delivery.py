@@ -336,3 +336,26 @@ def test_a_store_from_before_the_fencing_columns_is_upgraded_in_place(
         == "sent"
     )
     assert fake_slack.posted_keys() == {"old:post": 1}
+
+
+def test_a_channel_lookup_that_fails_for_now_waits_instead_of_resending(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    url = f"sqlite:///{tmp_path / 'sentinel.db'}"
+    outbox = Outbox(url)
+    transport = transport_for(tmp_path, fake_slack, url)
+    outbox.enqueue("inc-8:post", channel="#alerts", message=msg("inc-8"))
+    fake_slack.fail_next(
+        Scripted(method="chat.postMessage", fault="fail_after_accept"),
+        Scripted(method="conversations.list", status=503),
+        Scripted(method="conversations.list", status=503),
+        Scripted(method="conversations.list", status=503),
+    )
+    clock = Clock()
+    outbox.deliver("inc-8:post", transport, now=clock, pace_s=0)
+    clock.advance(1000)
+    after = outbox.deliver("inc-8:post", transport, now=clock, pace_s=0)
+    assert after.status == "pending" and "503" in (after.last_error or "")
+    assert fake_slack.posted_keys() == {"inc-8:post": 1}  # not sent again blindly
+    drain_until_empty(outbox, transport, clock)
+    assert fake_slack.posted_keys() == {"inc-8:post": 1}
