@@ -177,9 +177,19 @@ class Sentinel:
         )
         parent = post_key(incident.id)
         owners = [o for o in (incident.owners or "").split(",") if o]
-        message = slack.render_incident(
-            incident, report, run_url, mention=slack.mentions(owners, self.settings.slack_mentions)
-        )
+        current = self.store.get(incident.id) or incident
+        if current.status == "resolved":
+            # A re-diagnosis after the fix: the message keeps saying resolved.
+            message = slack.render_incident(
+                current, report, run_url, resolved_note=_resolved_note(current)
+            )
+        else:
+            message = slack.render_incident(
+                incident,
+                report,
+                run_url,
+                mention=slack.mentions(owners, self.settings.slack_mentions),
+            )
         storm = self._storm(incident)
         thread_key: str | None = None
         if self.outbox.get(parent) is None and storm is not None:
@@ -295,8 +305,7 @@ class Sentinel:
         self, incident: Incident, run_id: str | None, *, deliver: bool = True
     ) -> Delivery:
         """Edit the original message to say resolved, with the time to recovery."""
-        mttr = incident.mttr_s or 0.0
-        note = f"Resolved by run {(run_id or '?')[:8]} after {_duration(mttr)}."
+        note = _resolved_note(incident, run_id)
         report = Report.model_validate_json(incident.report_json) if incident.report_json else None
         run_url = self.settings.run_url(run_id) if run_id else None
         if report is None:
@@ -321,6 +330,11 @@ class Sentinel:
         run_url = self.settings.run_url(run_id) if run_id else None
         message = slack.render_degraded(title, where, redact(error)[-1500:], run_url)
         return self.send(f"degraded:{key}", message)
+
+
+def _resolved_note(incident: Incident, run_id: str | None = None) -> str:
+    run = run_id or incident.resolved_by_run_id or "?"
+    return f"Resolved by run {run[:8]} after {_duration(incident.mttr_s or 0.0)}."
 
 
 def _duration(seconds: float) -> str:

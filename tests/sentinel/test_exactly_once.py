@@ -235,3 +235,22 @@ def test_random_interleavings_announce_each_final_state_once(tmp_path: Path, see
 def test_random_interleavings_on_postgres(tmp_path: Path, seed: int) -> None:
     with fresh_postgres_database() as url:
         run_scenario(tmp_path, url, 1000 + seed)
+
+
+def test_a_rediagnosis_after_the_fix_keeps_the_message_resolved(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    """Slack is down while the incident opens, resolves and is re-diagnosed: when it comes
+    back, the one message it gets (and every edit of it) ends up saying resolved."""
+    s = Sentinel(settings_for(tmp_path, fake_slack, f"sqlite:///{tmp_path / 's.db'}"))
+    incident = s.store.register(_failure(1, "r1")).incident
+    fake_slack.failing = Scripted(status=503)
+    s.record(None, incident, Evidence(), _report("first"), runless=False)
+    for resolved in s.store.resolve(target="job1", run_id="fixrun01"):
+        s.notify_resolved(resolved, "fixrun01")
+    s.record(None, incident, Evidence(), _report("second"), runless=False, rediagnosis_of="x")
+    fake_slack.failing = None
+    drain_until_empty(s.outbox, s.transport, Clock())
+    ts = s.outbox.get(post_key(incident.id)).ts
+    assert fake_slack.posted_keys()[post_key(incident.id)] == 1
+    assert "Resolved by run fixrun01" in json.dumps(fake_slack.content[ts])
