@@ -359,3 +359,51 @@ def test_a_channel_lookup_that_fails_for_now_waits_instead_of_resending(
     assert fake_slack.posted_keys() == {"inc-8:post": 1}  # not sent again blindly
     drain_until_empty(outbox, transport, clock)
     assert fake_slack.posted_keys() == {"inc-8:post": 1}
+
+
+def _drain_in_child(env: dict[str, str], barrier) -> None:  # type: ignore[no-untyped-def]
+    from sentinel.store import dispose_engines
+
+    dispose_engines()
+    settings = SentinelSettings.resolve(env=env)
+    outbox = Outbox(settings.database_url)
+    barrier.wait()
+    outbox.drain(SlackTransport(settings), per_channel_interval_s=0)
+
+
+def test_three_drainer_processes_send_each_message_once(
+    tmp_path: Path, fake_slack: FakeSlack, db_url: str
+) -> None:
+    """The same with three processes (the hook, the asset run and the daemon are separate
+    processes in a deployment), one of the posts stalled until all three have started."""
+    import multiprocessing as mp
+
+    outbox = Outbox(db_url)
+    for i in range(9):
+        outbox.enqueue(f"p{i}:post", channel=f"#c{i % 3}", message=msg(f"p{i}"))
+    stall = Scripted(method="chat.postMessage", fault="stall")
+    fake_slack.fail_next(
+        stall,
+        Scripted(method="chat.postMessage", fault="fail_after_accept"),
+        Scripted(method="chat.postMessage", fault="drop_before"),
+    )
+    env = {
+        "DAGSTER_HOME": str(tmp_path),
+        "SLACK_BOT_TOKEN": fake_slack.token,
+        "SLACK_API_URL": fake_slack.url,
+        "SENTINEL_DATABASE_URL": db_url,
+    }
+    ctx = mp.get_context("spawn")
+    barrier = ctx.Barrier(3)
+    procs = [ctx.Process(target=_drain_in_child, args=(env, barrier)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    assert stall.reached.wait(60)
+    for p in procs:
+        p.join(timeout=5)
+    stall.release.set()
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    drain_until_empty(outbox, transport_for(tmp_path, fake_slack, db_url), Clock())
+    assert fake_slack.posted_keys() == {f"p{i}:post": 1 for i in range(9)}
