@@ -74,8 +74,11 @@ class SlackConfig(dg.Config):
     bot_token: str | None = setting(
         None,
         "SLACK_BOT_TOKEN",
-        "Bot token (`chat:write`, `channels:history`) for the Web API: threads, updates, "
-        "resolution edits, crash recovery.",
+        "Bot token for the Web API: threads, updates, resolution edits. Scopes: `chat:write`; "
+        "`channels:history` (`groups:history` for a private channel) to check, after a crash "
+        "or an unclear answer, whether Slack already has a message; `channels:read` "
+        "(`groups:read`) to find a channel's id before the first post there succeeds. Without "
+        "the history scopes a message whose fate is unknown is sent again (at least once).",
         secret=True,
     )
     channel: str = setting("#data-alerts", "SLACK_CHANNEL", "Channel Sentinel posts to.")
@@ -329,6 +332,7 @@ class IngestionConfig(dg.Config):
         "SENTINEL_PROMETHEUS_QUERIES",
         "PromQL queries: a JSON list, or one per line / separated by `;;`.",
     )
+
 
 class ContextConfig(dg.Config):
     """Context beyond the run: runbooks, similar past incidents, external alerts."""

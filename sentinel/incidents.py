@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
-from sentinel.store import engine_for, incidents, occurrences, transaction
+from sentinel.store import engine_for, incidents, lock, occurrences, transaction
 
 
 class Facts(BaseModel):
@@ -128,10 +128,27 @@ class IncidentStore:
             if current is not None and not still_open(current.last_seen, now, window_s):
                 conn.execute(
                     incidents.update()
-                    .where(incidents.c.id == current.id)
+                    .where(incidents.c.id == current.id, incidents.c.status == "open")
                     .values(open_key=None, status="expired")
                 )
                 current = None
+            outcome: Literal["new", "repeat"] = "repeat"
+            if current is not None:
+                incident_id = current.id
+                # Conditional: counts only on an incident still open. Resolve takes the same
+                # per-fingerprint lock, so it cannot close the incident under us; if it
+                # somehow did, the failure opens a new incident instead of vanishing.
+                counted = conn.execute(
+                    incidents.update()
+                    .where(incidents.c.id == incident_id, incidents.c.status == "open")
+                    .values(
+                        occurrences=incidents.c.occurrences + 1,
+                        last_seen=now,
+                        last_run_id=failure.run_id or current.last_run_id,
+                    )
+                ).rowcount
+                if counted != 1:
+                    current = None
             if current is None:
                 incident_id = new_incident_id(failure.fingerprint, now)
                 conn.execute(
@@ -148,19 +165,7 @@ class IncidentStore:
                         **failure.model_dump(include=set(Facts.model_fields)),
                     )
                 )
-                outcome: Literal["new", "repeat"] = "new"
-            else:
-                incident_id = current.id
-                conn.execute(
-                    incidents.update()
-                    .where(incidents.c.id == incident_id)
-                    .values(
-                        occurrences=incidents.c.occurrences + 1,
-                        last_seen=now,
-                        last_run_id=failure.run_id or current.last_run_id,
-                    )
-                )
-                outcome = "repeat"
+                outcome = "new"
             if failure.run_id is not None:
                 conn.execute(
                     occurrences.insert().values(
@@ -230,25 +235,37 @@ class IncidentStore:
     ) -> list[Incident]:
         """Resolve every open incident of a job or asset after its next success."""
         now = time.time() if now is None else now
-        with transaction(self.engine, lock_key=f"resolve:{target}") as conn:
-            rows = conn.execute(
-                sa.select(incidents).where(
+        with transaction(self.engine) as conn:
+            candidates = conn.execute(
+                sa.select(incidents.c.id, incidents.c.fingerprint).where(
                     incidents.c.target == target,
                     incidents.c.status == "open",
                     incidents.c.kind == "failure",
                     incidents.c.last_seen <= now,
                 )
             ).all()
-            resolved = [inc for inc in (_row(r) for r in rows) if inc is not None]
-            for inc in resolved:
-                conn.execute(
+            # The same per-fingerprint lock as `register`: a failure registering right now
+            # is either counted before the resolve, or opens a new incident after it.
+            for fingerprint in sorted({c.fingerprint for c in candidates}):
+                lock(conn, fingerprint)
+            resolved: list[Incident] = []
+            for candidate in candidates:
+                # Re-checked under the lock: only what is still open and not seen since.
+                changed = conn.execute(
                     incidents.update()
-                    .where(incidents.c.id == inc.id)
+                    .where(
+                        incidents.c.id == candidate.id,
+                        incidents.c.status == "open",
+                        incidents.c.last_seen <= now,
+                    )
                     .values(
                         status="resolved", open_key=None, resolved_at=now, resolved_by_run_id=run_id
                     )
-                )
-                inc.status, inc.resolved_at, inc.resolved_by_run_id = "resolved", now, run_id
+                ).rowcount
+                if changed == 1:
+                    incident = self._get(conn, candidate.id)
+                    assert incident is not None
+                    resolved.append(incident)
             return resolved
 
     def earlier_incidents(self, fingerprint: str, before: str) -> int:

@@ -177,9 +177,19 @@ class Sentinel:
         )
         parent = post_key(incident.id)
         owners = [o for o in (incident.owners or "").split(",") if o]
-        message = slack.render_incident(
-            incident, report, run_url, mention=slack.mentions(owners, self.settings.slack_mentions)
-        )
+        current = self.store.get(incident.id) or incident
+        if current.status == "resolved":
+            # A re-diagnosis after the fix: the message keeps saying resolved.
+            message = slack.render_incident(
+                current, report, run_url, resolved_note=_resolved_note(current)
+            )
+        else:
+            message = slack.render_incident(
+                incident,
+                report,
+                run_url,
+                mention=slack.mentions(owners, self.settings.slack_mentions),
+            )
         message = with_context(message, evidence.context, report.runbooks_cited)
         storm = self._storm(incident)
         thread_key: str | None = None
@@ -255,20 +265,20 @@ class Sentinel:
             post_key(incident.id), digest, channel=channel, incident_id=incident.id
         )
         message = slack.render_storm(members, self.settings.ui_url, window)
-        current = self.outbox.get(digest)
-        if current is None or current.status == "pending":
-            if current is not None:
-                self.outbox.replace_payload(digest, message)
-            return self.send(digest, message)
-        return self.send(
-            f"{digest}:update:{len(members)}", message, kind="update", parent_key=digest
-        )
+        version = len(members)  # the member list only grows within a window
+        created = self.outbox.enqueue(digest, channel=channel, message=message, seq=version)
+        if created or self.outbox.replace_payload(digest, message, seq=version):
+            return self._delivery(self.outbox.deliver(digest, self.transport))
+        # The digest is out, or on its way as it was: an update (sent after it) says more.
+        return self.send(f"{digest}:update:{version}", message, kind="update", parent_key=digest)
 
     def notify_repeat(self, registration: Registration) -> Delivery:
         """Queue a threaded "seen again"; repeats coalesce into the reply still pending.
 
         Repeats are never sent inline: during a burst the drain sends one reply per
         incident per round, carrying the latest count, instead of one per failed run.
+        A reply already being sent (or tried) is left alone: the new count becomes a
+        reply of its own, so Slack ends up told the final count.
         """
         incident = registration.incident
         run_url = self.settings.run_url(incident.last_run_id) if incident.last_run_id else None
@@ -276,24 +286,27 @@ class Sentinel:
         pending = self.outbox.pending_for(
             incident.id, kind="reply", key_prefix=f"{incident.id}:repeat:"
         )
-        if pending is not None:
-            self.outbox.replace_payload(pending.key, message)
+        if pending is not None and self.outbox.replace_payload(
+            pending.key, message, seq=incident.occurrences
+        ):
             return self._delivery(self.outbox.get(pending.key))
-        return self.send(
-            f"{incident.id}:repeat:{incident.occurrences}",
-            message,
-            incident_id=incident.id,
+        key = f"{incident.id}:repeat:{incident.occurrences}"
+        self.outbox.enqueue(
+            key,
+            channel=self.settings.slack_channel,
+            message=message,
             kind="reply",
             parent_key=post_key(incident.id),
-            deliver=False,
+            incident_id=incident.id,
+            seq=incident.occurrences,
         )
+        return self._delivery(self.outbox.get(key))
 
     def notify_resolved(
         self, incident: Incident, run_id: str | None, *, deliver: bool = True
     ) -> Delivery:
         """Edit the original message to say resolved, with the time to recovery."""
-        mttr = incident.mttr_s or 0.0
-        note = f"Resolved by run {(run_id or '?')[:8]} after {_duration(mttr)}."
+        note = _resolved_note(incident, run_id)
         report = Report.model_validate_json(incident.report_json) if incident.report_json else None
         run_url = self.settings.run_url(run_id) if run_id else None
         if report is None:
@@ -319,6 +332,11 @@ class Sentinel:
         run_url = self.settings.run_url(run_id) if run_id else None
         message = slack.render_degraded(title, where, redact(error)[-1500:], run_url)
         return self.send(f"degraded:{key}", message)
+
+
+def _resolved_note(incident: Incident, run_id: str | None = None) -> str:
+    run = run_id or incident.resolved_by_run_id or "?"
+    return f"Resolved by run {run[:8]} after {_duration(incident.mttr_s or 0.0)}."
 
 
 def _duration(seconds: float) -> str:

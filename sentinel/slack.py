@@ -2,15 +2,24 @@
 
 Every piece of untrusted text (error messages, logs, model output) is redacted and then
 escaped (`&`, `<`, `>`), so a log line holding `<!channel>` or `<http://x|label>` never
-pings anyone or spoofs a link; `link_names` is never set. Slack's limits (50 blocks,
-3000 characters a section, 150 a header) are respected by truncating cleanly.
+pings anyone or spoofs a link; `link_names` is never set; bidirectional control characters
+(U+202E and the like, which make text read differently than it is) are stripped. Links we
+build (`<url|label>`) have their parts escaped too. Slack's limits (50 blocks, 3000
+characters a section, 150 a header) are respected by truncating cleanly: lengths are
+counted in UTF-16 code units (what Slack's JavaScript-side validation counts; never fewer
+than code points, so within either reading), and a cut never splits an entity, a
+surrogate pair or a character from its combining marks.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import time
+import unicodedata
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
@@ -39,6 +48,7 @@ MAX_CONTEXT = 2000
 METADATA_EVENT = "sentinel_message"
 
 Message = dict[str, Any]
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from sentinel.digest import Digest
@@ -46,19 +56,67 @@ if TYPE_CHECKING:
 # --- text hygiene ----------------------------------------------------------------------
 
 _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
+# Bidirectional controls (embeddings, overrides, isolates, marks): stripped from untrusted
+# text. Done here because brain.redact has no sanitize step for them on this branch.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Characters that belong to the one before them: never cut between them.
+_JOINERS = {"\u200d", "\u20e3"}
+
+
+def strip_bidi(text: str) -> str:
+    return _BIDI.sub("", text)
 
 
 def escape(text: str) -> str:
-    """Redact secrets, then escape Slack's control characters."""
-    return redact(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Redact secrets, strip bidi controls, then escape Slack's control characters."""
+    return strip_bidi(redact(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_len(text: str) -> int:
+    """Length as Slack counts it: UTF-16 code units (an astral emoji counts 2)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _attached(ch: str) -> bool:
+    """A character that must stay with the one before it (combining mark, variation
+    selector, emoji modifier, zero-width joiner or keycap)."""
+    cp = ord(ch)
+    return (
+        unicodedata.combining(ch) != 0
+        or unicodedata.category(ch) in ("Mn", "Me", "Mc")
+        or 0xFE00 <= cp <= 0xFE0F
+        or 0xE0100 <= cp <= 0xE01EF
+        or 0x1F3FB <= cp <= 0x1F3FF
+        or ch in _JOINERS
+    )
 
 
 def truncate(text: str, limit: int, marker: str = "…") -> str:
-    """Cut to `limit` characters without splitting an `&amp;`-style entity."""
-    if len(text) <= limit:
+    """Cut to `limit` UTF-16 units without splitting an `&amp;`-style entity, a
+    surrogate pair, or a character from the marks and joiners attached to it."""
+    if slack_len(text) <= limit:
         return text
-    cut = _PARTIAL_ENTITY.sub("", text[: limit - len(marker)])
+    budget = limit - slack_len(marker)
+    end, used = 0, 0
+    for ch in text:
+        width = 2 if ord(ch) > 0xFFFF else 1
+        if used + width > budget:
+            break
+        used += width
+        end += 1
+    # Back off to the start of the cluster that the cut would split.
+    while 0 < end < len(text) and (_attached(text[end]) or text[end - 1] == "\u200d"):
+        end -= 1
+    cut = _PARTIAL_ENTITY.sub("", text[:end])
     return cut + marker
+
+
+def link(url: str, label: str) -> str:
+    """A Slack `<url|label>` link whose parts cannot break out of it: `&`, `<`, `>` are
+    entity-escaped (Slack's rule for link URLs) and `|` in the URL is percent-encoded."""
+    safe_url = strip_bidi(url).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    safe_url = safe_url.replace("|", "%7C")
+    return f"<{safe_url}|{escape(label).replace('|', '¦')}>"
 
 
 def _code_block(lines: list[str], limit: int = MAX_SECTION) -> str:
@@ -72,7 +130,7 @@ def _section(text: str) -> dict[str, Any]:
 
 def _header(text: str) -> dict[str, Any]:
     # plain_text shows entities literally, so neutralise angle brackets with look-alikes.
-    plain = redact(text).replace("<", "‹").replace(">", "›")
+    plain = strip_bidi(redact(text)).replace("<", "‹").replace(">", "›")
     return {"type": "header", "text": {"type": "plain_text", "text": truncate(plain, MAX_HEADER)}}
 
 
@@ -244,7 +302,7 @@ def render_repeat(incident: Incident, run_url: str | None) -> Message:
     if incident.last_run_id:
         text += f" in run `{escape(incident.last_run_id[:8])}`"
     if run_url:
-        text += f" · <{run_url}|open run>"
+        text += f" · {link(run_url, 'open run')}"
     return _message(f"Seen again ({incident.occurrences}x)", [_section(text)])
 
 
@@ -256,8 +314,12 @@ def render_storm(members: list[Incident], ui_url: str, window_s: float) -> Messa
     for inc in members[:40]:
         what = escape(inc.title or inc.kind)
         where = escape(inc.job or inc.target or "?")
-        link = f"<{ui_url.rstrip('/')}/runs/{inc.last_run_id}|run>" if inc.last_run_id else ""
-        lines.append(f"• `{where}` · {what} {link}".rstrip())
+        run = (
+            link(f"{ui_url.rstrip('/')}/runs/{quote(inc.last_run_id, safe='')}", "run")
+            if inc.last_run_id
+            else ""
+        )
+        lines.append(f"• `{where}` · {what} {run}".rstrip())
     if len(members) > 40:
         lines.append(f"…and {len(members) - 40} more")
     blocks = [
@@ -353,6 +415,7 @@ def _retry_after(headers: dict[str, Any] | None) -> float:
 
 
 def retry_handlers() -> list[RetryHandler]:
+    """For calls that are safe to repeat (chat.update, history reads, webhooks)."""
     return [
         ConnectionErrorRetryHandler(max_retry_count=2),
         CappedRateLimitRetryHandler(),
@@ -360,28 +423,60 @@ def retry_handlers() -> list[RetryHandler]:
     ]
 
 
+def post_retry_handlers() -> list[RetryHandler]:
+    """chat.postMessage is not idempotent: a timeout, a dropped connection or a 5xx can
+    come after Slack accepted the message, and a blind retry would post it twice. Only a
+    short 429 (never accepted) is retried in-process; everything else goes back to the
+    outbox, which looks the message up by its key before sending it again."""
+    return [CappedRateLimitRetryHandler()]
+
+
+# slack_sdk's timeout is per socket operation; bounded so one call cannot hold a lease,
+# a hook or a sensor tick for long.
+MIN_TIMEOUT_S, MAX_TIMEOUT_S = 1, 30
+# Pages of history read when looking for a message sent before a crash (200 each).
+MAX_HISTORY_PAGES = 25
+# Errors that mean the lookup can never succeed (scope, membership, a wrong id): the
+# outbox then sends again, at-least-once being the floor.
+_LOOKUP_IMPOSSIBLE = {"missing_scope", "not_in_channel", "channel_not_found", "not_allowed"}
+
+
 class SlackTransport:
     """Posts, replies and updates through the Web API (bot token) or an incoming webhook."""
 
     def __init__(self, settings: SentinelSettings, timeout_s: int = 10) -> None:
         self.client: WebClient | None = None
+        self._repeatable: WebClient | None = None
         self.webhook: WebhookClient | None = None
+        self.timeout_s = min(max(int(timeout_s), MIN_TIMEOUT_S), MAX_TIMEOUT_S)
         if settings.slack_bot_token is not None:
             kwargs: dict[str, Any] = {}
             if settings.slack_api_url:
                 kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
+            token = settings.slack_bot_token.get_secret_value()
             self.client = WebClient(
-                token=settings.slack_bot_token.get_secret_value(),
-                timeout=timeout_s,
-                retry_handlers=retry_handlers(),
+                token=token,
+                timeout=self.timeout_s,
+                retry_handlers=post_retry_handlers(),
                 **kwargs,
+            )
+            self._repeatable = WebClient(
+                token=token, timeout=self.timeout_s, retry_handlers=retry_handlers(), **kwargs
             )
         elif settings.slack_webhook_url is not None:
             self.webhook = WebhookClient(
                 settings.slack_webhook_url.get_secret_value(),
-                timeout=timeout_s,
+                timeout=self.timeout_s,
                 retry_handlers=retry_handlers(),
             )
+
+    @property
+    def max_call_s(self) -> float:
+        """The longest one call (with its in-process retries) can take: every attempt
+        timing out, plus the backoff between them (slack_sdk: 0.5 s x 2^n, jittered)."""
+        attempts = 1 + 2 + 1 + 2  # first try, connection, rate-limit, server-error retries
+        backoff = sum(0.5 * (1 << n) + 1.0 for n in range(attempts)) + 2.0  # + a 429 wait
+        return attempts * self.timeout_s + backoff
 
     @property
     def configured(self) -> bool:
@@ -430,44 +525,94 @@ class SlackTransport:
         raise DeliveryError("Slack is not configured (no SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL)")
 
     def find_sent(
-        self, channel: str, key: str, oldest: float, thread_ts: str | None = None
+        self,
+        channel_id: str,
+        key: str,
+        oldest: float,
+        thread_ts: str | None = None,
+        keep_alive: Callable[[], bool] | None = None,
     ) -> tuple[str, str] | None:
         """Look for a message carrying `key` in its metadata (sent before a crash).
 
-        Needs the `channels:history` scope; without it (or on any error) returns None and
-        the caller sends again: at-least-once is the floor, exactly-once the usual case.
+        `channel_id` must be an id (conversations.history takes no names). Pages through
+        the history back to `oldest` (the row's age bounds it), at most MAX_HISTORY_PAGES.
+        Needs `channels:history` (`groups:history` for a private channel). Returns None
+        when the message is not there, or when it cannot be looked up for good (missing
+        scope, not a member): the caller then sends again. A transient failure raises
+        RetryLater: better later than twice. `keep_alive` runs before each page (the
+        outbox renews its lease there); when it returns False the lookup stops.
         """
-        if self.client is None:
+        if self._repeatable is None:
             return None
-        try:
-            if thread_ts:
-                resp = self.client.conversations_replies(
-                    channel=channel,
-                    ts=thread_ts,
-                    oldest=f"{oldest:.6f}",
-                    include_all_metadata=True,
-                    limit=200,
-                )
-            else:
-                resp = self.client.conversations_history(
-                    channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
-                )
-        except (SlackApiError, SlackRequestError, OSError):
+        cursor: str | None = None
+        for _ in range(MAX_HISTORY_PAGES):
+            if keep_alive is not None and not keep_alive():
+                raise RetryLater("the outbox lease was lost during a history lookup", 0.0)
+            args: dict[str, Any] = {
+                "channel": channel_id,
+                "oldest": f"{oldest:.6f}",
+                "include_all_metadata": True,
+                "limit": 200,
+                "cursor": cursor,
+            }
+            try:
+                if thread_ts:
+                    resp = self._call(self._repeatable.conversations_replies, ts=thread_ts, **args)
+                else:
+                    resp = self._call(self._repeatable.conversations_history, **args)
+            except RetryLater:
+                raise
+            except DeliveryError as e:
+                if any(err in str(e) for err in _LOOKUP_IMPOSSIBLE):
+                    return None
+                raise RetryLater(f"Slack history lookup failed: {e}") from e
+            for msg in resp.get("messages") or []:
+                meta = msg.get("metadata") or {}
+                if (
+                    meta.get("event_type") == METADATA_EVENT
+                    and (meta.get("event_payload") or {}).get("key") == key
+                ):
+                    return channel_id, str(msg.get("ts"))
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+        return None
+
+    def resolve_channel(self, name: str) -> str | None:
+        """A channel's id from its name, through conversations.list (needs `channels:read`,
+        `groups:read` for private channels). None when not found or not allowed; raises
+        RetryLater when Slack cannot answer now."""
+        if self._repeatable is None:
             return None
-        for msg in resp.get("messages") or []:
-            meta = msg.get("metadata") or {}
-            if (
-                meta.get("event_type") == METADATA_EVENT
-                and (meta.get("event_payload") or {}).get("key") == key
-            ):
-                return str(resp.get("channel") or channel), str(msg.get("ts"))
+        wanted = name.lstrip("#")
+        cursor: str | None = None
+        for _ in range(MAX_HISTORY_PAGES):
+            try:
+                resp = self._call(
+                    self._repeatable.conversations_list,
+                    types="public_channel,private_channel",
+                    exclude_archived=True,
+                    limit=1000,
+                    cursor=cursor,
+                )
+            except RetryLater:
+                raise  # transient: the caller waits rather than guess
+            except DeliveryError as e:
+                log.warning("cannot list Slack channels to find %s: %s", name, e)
+                return None
+            for ch in resp.get("channels") or []:
+                if ch.get("name") == wanted and ch.get("id"):
+                    return str(ch["id"])
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
         return None
 
     def update(self, channel_id: str, ts: str, message: Message) -> None:
-        if self.client is None:
+        if self._repeatable is None:
             raise DeliveryError("message updates need a bot token (webhooks cannot update)")
         self._call(
-            self.client.chat_update,
+            self._repeatable.chat_update,
             channel=channel_id,
             ts=ts,
             text=message["text"],

@@ -84,6 +84,12 @@ outbox = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("next_attempt_at", sa.Float, nullable=False),
     sa.Column("lease_until", sa.Float),
+    # Fencing token of the sender holding the lease: every state change of a leased row
+    # names it, so a sender whose lease expired (and was taken over) changes nothing.
+    sa.Column("lease_owner", sa.String(64)),
+    # Version of the state the payload carries (e.g. the occurrence count): a pending row
+    # is only ever rewritten with a newer one.
+    sa.Column("seq", sa.Integer),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("sent_at", sa.Float),
     # Where Slack put it: the channel id and message ts (needed for threads and updates).
@@ -99,6 +105,18 @@ pace = sa.Table(
     sa.Column("channel", sa.String(255), primary_key=True),
     sa.Column("next_at", sa.Float, nullable=False),
 )
+
+# Slack channel ids learnt from chat.postMessage (whose `channel` answer is the id), so
+# crash recovery can read history: conversations.history takes ids, never names.
+channels = sa.Table(
+    "sentinel_channels",
+    metadata,
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("channel_id", sa.String(64), nullable=False),
+)
+
+# Columns added after the first release: added in place to stores created before them.
+_ADDED_COLUMNS = {outbox.name: ("lease_owner", "seq")}
 
 _ENGINES: dict[str, Engine] = {}
 _ENGINES_LOCK = threading.Lock()
@@ -140,10 +158,30 @@ def engine_for(url: str) -> Engine:
             except (sa.exc.IntegrityError, sa.exc.ProgrammingError):
                 # Another process created the schema at the same moment.
                 metadata.create_all(engine, checkfirst=True)
+            _add_missing_columns(engine)
         except SQLAlchemyError as e:
             raise StoreError(f"cannot open the Sentinel store at {_safe_url(url)}: {e}") from e
         _ENGINES[url] = engine
         return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """`create_all` never alters an existing table: add the newer nullable columns."""
+    inspector = sa.inspect(engine)
+    for table_name, names in _ADDED_COLUMNS.items():
+        present = {c["name"] for c in inspector.get_columns(table_name)}
+        table = metadata.tables[table_name]
+        for name in names:
+            if name in present:
+                continue
+            column = table.c[name]
+            ddl = column.type.compile(dialect=engine.dialect)
+            try:
+                with engine.begin() as conn:
+                    conn.exec_driver_sql(f'ALTER TABLE {table_name} ADD COLUMN "{name}" {ddl}')
+            except (sa.exc.OperationalError, sa.exc.ProgrammingError):
+                # Another process added it at the same moment.
+                pass
 
 
 def dispose_engines() -> None:
@@ -158,15 +196,23 @@ def _safe_url(url: str) -> str:
     return sa.engine.make_url(url).render_as_string(hide_password=True)
 
 
+def lock(conn: Connection, key: str) -> None:
+    """Serialise this transaction against every other one locking `key` (PostgreSQL:
+    a transaction-scoped advisory lock; SQLite's BEGIN IMMEDIATE already serialises all
+    writers). Take several in sorted order, so two transactions never deadlock."""
+    if conn.dialect.name == "postgresql":
+        digest = hashlib.sha256(key.encode()).digest()
+        lock_id = int.from_bytes(digest[:8], "big", signed=True)
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_id})
+
+
 @contextmanager
 def transaction(engine: Engine, lock_key: str | None = None) -> Iterator[Connection]:
     """A write transaction, serialised against other writers of the same `lock_key`."""
     try:
         with engine.begin() as conn:
-            if lock_key is not None and engine.dialect.name == "postgresql":
-                digest = hashlib.sha256(lock_key.encode()).digest()
-                lock_id = int.from_bytes(digest[:8], "big", signed=True)
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_id})
+            if lock_key is not None:
+                lock(conn, lock_key)
             yield conn
     except SQLAlchemyError as e:
         raise StoreError(f"Sentinel store transaction failed: {e}") from e

@@ -91,3 +91,72 @@ def test_concurrent_writers_open_exactly_one_incident(store_url: str) -> None:
     assert outcomes.count("new") == 1
     assert outcomes.count("repeat") == distinct_runs - 1
     assert outcomes.count("duplicate") == n * 5 - distinct_runs
+
+
+def _waiting_on_locks(url: str) -> int:
+    import sqlalchemy as sa
+
+    from sentinel.store import engine_for
+
+    with engine_for(url).connect() as conn:
+        return int(
+            conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+        )
+
+
+def _until(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "the expected lock wait never happened"
+        time.sleep(0.05)
+
+
+@pytest.mark.postgres
+def test_a_failure_landing_during_a_resolve_opens_a_new_incident() -> None:
+    """Deterministic interleaving on PostgreSQL: the resolve is inside its transaction
+    (held on the incident's row by the test) when a failure of the same fingerprint
+    registers. The failure must not be counted on the incident being resolved (it used
+    to be: different locks, an unconditional UPDATE, a "repeat" of a resolved incident,
+    and no alert); it opens a new incident."""
+    import threading
+
+    import sqlalchemy as sa
+
+    from sentinel.store import incidents
+
+    with fresh_postgres_database() as url:
+        store = IncidentStore(url)
+        first = store.register(_failure("r1")).incident
+        results: dict[str, object] = {}
+        holder = store.engine.connect()
+        tx = holder.begin()
+        holder.execute(
+            sa.select(incidents.c.id).where(incidents.c.id == first.id).with_for_update()
+        )
+        resolver = threading.Thread(
+            target=lambda: results.update(resolved=store.resolve(target="job", run_id="ok"))
+        )
+        resolver.start()
+        _until(lambda: _waiting_on_locks(url) == 1)
+        registrar = threading.Thread(
+            target=lambda: results.update(reg=store.register(_failure("r2")))
+        )
+        registrar.start()
+        _until(lambda: _waiting_on_locks(url) == 2)
+        tx.rollback()
+        holder.close()
+        resolver.join(30)
+        registrar.join(30)
+        resolved = results["resolved"]
+        reg = results["reg"]
+        assert [i.id for i in resolved] == [first.id]  # type: ignore[attr-defined]
+        assert reg.outcome == "new" and reg.incident.status == "open"  # type: ignore[attr-defined]
+        assert reg.incident.id != first.id  # type: ignore[attr-defined]
+        assert store.get(first.id).occurrences == 1 and store.get(first.id).status == "resolved"

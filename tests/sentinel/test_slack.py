@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 from pathlib import Path
 
@@ -11,15 +12,19 @@ import pytest
 from brain.models import Candidate, Category, Report
 from sentinel.errors import DeliveryError, RetryLater
 from sentinel.incidents import Incident
-from sentinel.outbox import Outbox
+from sentinel.outbox import Outbox, lease_s
 from sentinel.settings import SentinelSettings
 from sentinel.slack import (
+    MAX_FALLBACK,
     MAX_HEADER,
     MAX_SECTION,
     SlackTransport,
     escape,
     render_incident,
+    render_repeat,
     render_report_thread,
+    render_storm,
+    slack_len,
     truncate,
 )
 from tests.fakes.slack_server import FakeSlack, Scripted
@@ -85,9 +90,9 @@ def test_limits_are_respected_with_huge_input() -> None:
         assert len(message["blocks"]) <= 50
         for block in message["blocks"]:
             if block["type"] == "section":
-                assert len(block["text"]["text"]) <= MAX_SECTION
+                assert slack_len(block["text"]["text"]) <= MAX_SECTION
             if block["type"] == "header":
-                assert len(block["text"]["text"]) <= MAX_HEADER
+                assert slack_len(block["text"]["text"]) <= MAX_HEADER
 
 
 def test_truncate_never_splits_an_entity() -> None:
@@ -123,12 +128,21 @@ def test_429_with_retry_after_is_retried(tmp_path: Path, fake_slack: FakeSlack) 
     assert fake_slack.calls[1].at - fake_slack.calls[0].at >= 1.0  # honoured Retry-After
 
 
-def test_5xx_is_retried(tmp_path: Path, fake_slack: FakeSlack) -> None:
+def test_5xx_is_retried_for_updates_but_never_blindly_for_posts(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    """chat.update is idempotent: retried in-process. chat.postMessage is not: a 5xx may
+    come after Slack stored the message, so the outbox decides (it looks first)."""
+    transport = SlackTransport(_settings(tmp_path, fake_slack))
+    channel, ts = transport.post("#c", render_incident(_incident(), _report(), None))
     fake_slack.fail_next(Scripted(status=500), Scripted(status=503))
-    SlackTransport(_settings(tmp_path, fake_slack)).post(
-        "#c", render_incident(_incident(), _report(), None)
-    )
-    assert [c.answered for c in fake_slack.calls] == [500, 503, 200]
+    transport.update(channel, ts, render_incident(_incident(), _report(), None))
+    assert [c.answered for c in fake_slack.calls if c.method == "chat.update"] == [500, 503, 200]
+
+    fake_slack.fail_next(Scripted(status=500))
+    with pytest.raises(RetryLater):
+        transport.post("#c", render_incident(_incident(), _report(), None))
+    assert len([c for c in fake_slack.calls if c.method == "chat.postMessage"]) == 2
 
 
 def test_long_retry_after_goes_to_the_outbox_not_a_sleep(
@@ -232,7 +246,7 @@ def test_a_sender_killed_mid_send_never_causes_a_duplicate(
         )
     fake_slack.fail_next(Scripted(), Scripted(delay_s=30))  # the second send hangs after acceptance
     script = textwrap.dedent(f"""
-        from sentinel.outbox import Outbox
+        from sentinel.outbox import Outbox, lease_s
         from sentinel.settings import SentinelSettings
         from sentinel.slack import SlackTransport
         s = SentinelSettings.resolve(env={{"DAGSTER_HOME": {str(tmp_path)!r},
@@ -247,9 +261,75 @@ def test_a_sender_killed_mid_send_never_causes_a_duplicate(
     proc.wait()
     assert len(fake_slack.messages()) == 2
 
-    clock = [_time.time() + 120]  # past the lease and every backoff
+    # Past the dead sender's lease (its client's timeout x retries) and every backoff.
+    clock = [_time.time() + lease_s(SlackTransport(settings, timeout_s=60)) + 1]
     result = outbox.drain(SlackTransport(settings), per_channel_interval_s=0, now=lambda: clock[0])
     posts = fake_slack.messages()
     assert len(posts) == 3 and outbox.backlog() == 0 and result.sent == 2
     keys = [p.body["metadata"]["event_payload"]["key"] for p in posts]
     assert sorted(keys) == ["inc-0:post", "inc-1:post", "inc-2:post"]
+
+
+# --- what Slack counts, and what cannot break out of a link --------------------------------
+
+ASTRAL = "👍🏽"  # U+1F44D U+1F3FD: two code points, four UTF-16 units, one visible character
+COMBINING = "e\u0301"  # e + COMBINING ACUTE ACCENT: one visible character
+
+
+def test_limits_are_counted_in_utf16_units_with_astral_emoji() -> None:
+    report = _report(evidence=[ASTRAL * 3000], cause=ASTRAL * 3000)
+    message = render_incident(_incident(title=ASTRAL * 200), report, None)
+    for block in message["blocks"]:
+        if block["type"] == "section":
+            assert slack_len(block["text"]["text"]) <= MAX_SECTION
+        if block["type"] == "header":
+            assert slack_len(block["text"]["text"]) <= MAX_HEADER
+    assert slack_len(message["text"]) <= MAX_FALLBACK
+    # By code point these fit; by UTF-16 unit they do not: the code-point check let
+    # 1.5x-2x the limit through.
+    assert slack_len(ASTRAL * 1000) == 4000 and len(ASTRAL * 1000) == 2000
+
+
+@pytest.mark.parametrize("unit", [ASTRAL, COMBINING, "👨\u200d👩\u200d👧", "1\ufe0f\u20e3"])
+def test_truncation_never_splits_a_character_from_its_marks(unit: str) -> None:
+    text = "ab" + unit * 400
+    for limit in range(3, 60):
+        cut = truncate(text, limit)
+        assert slack_len(cut) <= limit
+        body = cut[: -len("…")]
+        assert text.startswith(body)
+        rest = text[len(body) :]
+        # The cut falls between whole units: what remains starts a new one.
+        assert rest.startswith(unit), (limit, body, rest[:4])
+
+
+def test_links_in_repeat_and_storm_messages_cannot_be_broken_out_of() -> None:
+    hostile_run = "abc|<!channel>&x>y"
+    repeat = render_repeat(
+        _incident(last_run_id=hostile_run, occurrences=2),
+        f"http://127.0.0.1:3000/runs/{hostile_run}",
+    )
+    text = repeat["blocks"][0]["text"]["text"]
+    links = re.findall(r"<([^<>]*)>", text)
+    assert len(links) == 1 and links[0].count("|") == 1 and links[0].endswith("|open run")
+    assert "<!channel>" not in json.dumps(repeat)
+
+    storm = render_storm(
+        [_incident(id=f"i{n}", last_run_id=hostile_run, job=f"job{n}") for n in range(3)],
+        "http://127.0.0.1:3000/",
+        300,
+    )
+    lines = storm["blocks"][1]["text"]["text"]
+    links = re.findall(r"<([^<>]*)>", lines)
+    assert len(links) == 3
+    assert all(link.count("|") == 1 and link.endswith("|run") for link in links)
+    assert "<!channel>" not in json.dumps(storm)
+
+
+def test_bidirectional_controls_are_stripped() -> None:
+    spoof = "invoice_\u202egnp.exe\u2066x\u2069"
+    message = render_incident(_incident(title=spoof, step=spoof), _report(cause=spoof), None)
+    dumped = json.dumps(message, ensure_ascii=False)
+    for ch in ("\u202e", "\u2066", "\u2069"):
+        assert ch not in dumped
+    assert "\u202e" not in escape(spoof)
