@@ -781,6 +781,20 @@ def asgi_app(ops: ChatOps, bolt: App) -> Starlette:
     )
 
 
+def start_socket_mode(ops: ChatOps, bolt: App) -> Any:
+    """Connect Bolt's Socket Mode handler (same listeners as HTTP); returns it to close later.
+
+    `apps.connections.open` goes to the configured Web API; the WebSocket URL is Slack's
+    answer to it, never taken from an inbound request.
+    """
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(bolt, ops.config.serve.app_token, web_client=ops.client)
+    handler.connect()  # type: ignore[no-untyped-call]
+    log.info("Socket Mode connected")
+    return handler
+
+
 def serve(config: SentinelConfig, *, host: str = "127.0.0.1") -> None:
     """Run until SIGINT/SIGTERM: HTTP, Socket Mode when an app token is set, the watcher."""
     import uvicorn
@@ -792,13 +806,7 @@ def serve(config: SentinelConfig, *, host: str = "127.0.0.1") -> None:
         target=ops.watch_forever, args=(stop,), name="sentinel-watcher", daemon=True
     )
     watcher.start()
-    socket_handler = None
-    if config.serve.app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        socket_handler = SocketModeHandler(bolt, config.serve.app_token, web_client=ops.client)
-        socket_handler.connect()  # type: ignore[no-untyped-call]
-        log.info("Socket Mode connected")
+    socket_handler = start_socket_mode(ops, bolt) if config.serve.app_token else None
     server = uvicorn.Server(
         uvicorn.Config(
             asgi_app(ops, bolt),
