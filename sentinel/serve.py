@@ -826,7 +826,7 @@ def serve(config: SentinelConfig, *, host: str = "127.0.0.1") -> None:
     finally:
         stop.set()
         if socket_handler is not None:
-            socket_handler.close()  # type: ignore[no-untyped-call]
+            socket_handler.close()
         ops.dagster.close()
 
 
