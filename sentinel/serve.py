@@ -43,7 +43,7 @@ from sentinel.incidents import Incident
 from sentinel.reporting import Sentinel, post_key
 from sentinel.settings import SentinelSettings
 from sentinel.store import occurrences, outbox
-from sentinel.timeline import Reexecution, TimelineStore, mute_keys
+from sentinel.timeline import Approval, Reexecution, TimelineStore, mute_keys
 
 log = logging.getLogger("sentinel.serve")
 
@@ -416,8 +416,8 @@ class ChatOps:
             detail=f"requested_by={decided.requested_by}",
             run_id=decided.parent_run_id,
         )
-        self.reply(decided.incident_id, f"decision:{decided.id}", chatops.approval_decided(decided))
         if not approve:
+            self._close_request(decided)
             return "Denied."
         incident = self.incident(decided.incident_id)
         if incident.last_run_id != decided.parent_run_id:
@@ -425,8 +425,22 @@ class ChatOps:
             incident = incident.model_copy(update={"last_run_id": decided.parent_run_id})
         answer = self.launch(incident, requested_by=decided.requested_by, approved_by=user)
         if answer.startswith(":warning:"):
-            self.timeline.reopen_approval(approval_id)
+            self.timeline.reopen_approval(approval_id)  # nothing ran: it can be approved again
+        else:
+            self._close_request(decided)
         return answer
+
+    def _close_request(self, decided: Approval) -> None:
+        """Replace the request's buttons by the decision, so nobody clicks them again."""
+        request = self.sentinel.outbox.get(f"{decided.incident_id}:chatops:approval:{decided.id}")
+        if request is None or not request.channel_id or not request.ts:
+            return
+        try:
+            self.sentinel.transport.update(
+                request.channel_id, request.ts, chatops.approval_decided(decided)
+            )
+        except SentinelError as e:
+            log.warning("cannot update the approval request: %s", e)
 
     # -- the watcher ---------------------------------------------------------------------
     def watch_once(self) -> int:
