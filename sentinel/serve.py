@@ -531,6 +531,16 @@ def _with_instance_store(settings: SentinelSettings) -> SentinelSettings:
     """Use the instance's PostgreSQL, like every Dagster process does, when none is set."""
     if not settings.database_default:
         return settings
+    from sentinel.config import dagster_home
+
+    yaml_path = dagster_home() / "dagster.yaml"
+    try:
+        if "postgres" not in yaml_path.read_text(encoding="utf-8"):
+            # SQLite instance: opening it here would race `dagster dev` creating its schema
+            # on a fresh DAGSTER_HOME (alembic "more than one head"); Sentinel uses SQLite too.
+            return settings
+    except OSError:
+        return settings
     try:
         import dagster as dg
 
