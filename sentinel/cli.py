@@ -92,6 +92,26 @@ def _cmd_incidents_resolve(args: argparse.Namespace) -> int:
         print(f"resolved {incident.id} with a note by {author}")
     else:
         print(f"{incident.id} was already {incident.status}; note stored")
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from sentinel.config import SentinelConfig
+    from sentinel.errors import ConfigurationError
+    from sentinel.serve import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        config = SentinelConfig.from_env()
+        if args.port is not None:
+            config = config.model_copy(
+                update={"serve": config.serve.model_copy(update={"port": args.port})}
+            )
+        serve(config)
+    except ConfigurationError as e:
+        print(f"sentinel serve: {e}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -117,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.add_argument("--note", required=True, help="what the cause was and how it was fixed")
     resolve.add_argument("--author", help="who resolved it (default: the current user)")
     resolve.set_defaults(func=_cmd_incidents_resolve)
+    srv = sub.add_parser("serve", help="run the Slack app (buttons, /sentinel, mentions)")
+    srv.add_argument("--port", type=int, default=None, help="overrides SENTINEL_SERVE_PORT")
+    srv.set_defaults(func=_cmd_serve)
 
     register_logs(sub)
     return parser

@@ -22,6 +22,7 @@ from sentinel.reporting import diagnose_within, last_resort
 from sentinel.resources import sentinel_for
 from sentinel.runpage import annotate_run, summary_line
 from sentinel.settings import SentinelSettings
+from sentinel.timeline import add_last_time
 
 log = logging.getLogger("sentinel")
 
@@ -88,6 +89,8 @@ def handle_failure(context: dg.HookContext, config: SentinelConfig | None = None
             asset_metadata=hook_asset_metadata(context),
             budget_s=settings.hook_budget_s / 2,
         )
+        # A resolution note left from Slack the last time ("last time: …") reaches the brain.
+        add_last_time(sentinel.settings.database_url, incident, evidence.events)
         report = diagnose_within(evidence, settings, settings.hook_budget_s)
         sentinel.record(instance, registration.incident, evidence, report, runless=True)
         _show(context, incident, report, settings)

@@ -14,6 +14,7 @@ call, and can be scripted:
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -66,6 +67,7 @@ class FakeSlack:
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _last_ts: float = 0.0
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
     port: int = 0
     # While set, every call is answered like this (an outage: 500s or 429s).
     failing: Scripted | None = None
@@ -78,6 +80,11 @@ class FakeSlack:
     # The latest content of each stored message, by ts (after chat.update calls).
     content: dict[str, dict[str, Any]] = field(default_factory=dict)
     _taken: list[Scripted] = field(default_factory=list)
+    # Sentinel's Slack app (ChatOps): Socket Mode, user groups, file uploads.
+    app_token: str = "xapp-test-token"
+    socket_url: str | None = None
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    uploads: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -191,6 +198,34 @@ class FakeSlack:
             "has_more": more,
             "response_metadata": {"next_cursor": str(start + size) if more else ""},
         }
+    def _chatops_answer(self, method: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """Answers for the Web API methods Sentinel's Slack app calls, shaped like Slack's."""
+        if method == "auth.test":
+            return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T000"}
+        if method == "usergroups.users.list":
+            group = str(body.get("usergroup"))
+            if group not in self.usergroups:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": self.usergroups[group]}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            return {
+                "ok": True,
+                "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+                "file_id": file_id,
+            }
+        if method == "files.completeUploadExternal":
+            files = body.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            return {
+                "ok": True,
+                "files": [{"id": f.get("id"), "title": f.get("title")} for f in files],
+            }
+        if method in ("views.open", "views.publish"):
+            return {"ok": True, "view": {"id": "V000"}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"{1_700_000_000 + next(self._ts)}.000200"}
+        return None
 
     # --- server -------------------------------------------------------------------------
     def start(self, port: int = 0) -> FakeSlack:
@@ -202,13 +237,17 @@ class FakeSlack:
 
             def do_POST(self) -> None:  # noqa: N802 - http.server API
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode() if length else ""
+                raw_bytes = self.rfile.read(length) if length else b""
+                # File uploads (files_upload_v2's second step) are binary.
+                raw = raw_bytes.decode("utf-8", errors="replace")
                 ctype = self.headers.get("Content-Type", "")
-                if "json" in ctype:
+                if self.path.startswith("/upload/"):
+                    body: dict[str, Any] = {"bytes": len(raw_bytes)}
+                elif "json" in ctype:
                     body = json.loads(raw or "{}")
                 else:
                     body = {k: v[0] for k, v in parse_qs(raw).items()}
-                    for k in ("blocks", "attachments", "metadata"):
+                    for k in ("blocks", "attachments", "metadata", "view"):
                         if isinstance(body.get(k), str):
                             body[k] = json.loads(body[k])
                 method = (
@@ -244,6 +283,11 @@ class FakeSlack:
                     self.wfile.write(data)
                     return None
                 auth = self.headers.get("Authorization", "")
+                if self.path.startswith("/upload/"):  # files_upload_v2's second step
+                    fake.uploads[self.path.rsplit("/", 1)[-1]] = raw_bytes
+                    return self._answer(200, {"ok": True})
+                if method == "apps.connections.open" and auth == f"Bearer {fake.app_token}":
+                    return self._answer(200, {"ok": True, "url": fake.socket_url})
                 if auth != f"Bearer {fake.token}" or (scripted and scripted.error):
                     call.body["_error"] = True
                     err = scripted.error if scripted and scripted.error else "invalid_auth"
@@ -268,6 +312,9 @@ class FakeSlack:
                     with fake._lock:
                         listed = [{"id": i, "name": n} for n, i in fake.channel_ids.items()]
                     return self._answer(200, fake._page(listed, body, "channels"))
+                extra = fake._chatops_answer(method, body)
+                if extra is not None:
+                    return self._answer(200, extra)
                 if method == "chat.update":
                     with fake._lock:
                         ts = str(body.get("ts"))
