@@ -142,7 +142,48 @@ _TOKEN_RULES: list[tuple[str, str]] = [
     (_B + r"[0-9a-z]{14}\.atlasv1\.[0-9A-Za-z_\-=]{60,70}", "terraform_token"),
     # Azure AD (Entra) client secrets: three characters, a digit, "Q~", then 31-34.
     (r"(?<![\w~.\-])[\w~.\-]{3}[0-9]Q~[\w~.\-]{31,34}(?![\w~.\-])", "azure_client_secret"),
-    (_B + r"key-[0-9a-f]{32}" + _E, "mailgun_api_key"),
+    (_B + r"(?:pub)?key-[0-9a-f]{32}" + _E, "mailgun_api_key"),
+    (
+        _B + r"A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})(?:-[A-Z0-9]{5}){3}" + _E,
+        "1password_secret_key",
+    ),
+    (_B + r"ops_eyJ[A-Za-z0-9+/]{100,4096}={0,3}", "1password_token"),
+    (_B + r"AKCp[A-Za-z0-9]{69}" + _E, "artifactory_api_key"),
+    (_B + r"cmVmd[A-Za-z0-9]{59}" + _E, "artifactory_token"),
+    (_B + r"ABSK[A-Za-z0-9+/]{109,269}={0,2}", "aws_bedrock_api_key"),
+    (
+        _B + r"bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/=%]{0,4096}",
+        "aws_bedrock_api_key",
+    ),
+    (_B + r"4b1d[A-Za-z0-9]{38}" + _E, "clickhouse_secret"),
+    (_B + r"v1\.0-[a-f0-9]{24}-[a-f0-9]{146}" + _E, "cloudflare_origin_ca_key"),
+    (_B + r"duffel_(?:test|live)_[A-Za-z0-9_\-=]{43}", "duffel_token"),
+    (_B + r"EZ[AT]K[A-Za-z0-9]{54}" + _E, "easypost_token"),
+    (_B + r"EAA[MC][A-Za-z0-9]{100,1024}" + _E, "facebook_token"),
+    (_B + r"EAAA[A-Za-z0-9_\-]{22,60}", "square_token"),
+    (_B + r"FLWSECK(?:_TEST)?-[a-h0-9]{32}-X", "flutterwave_secret_key"),
+    (_B + r"fo1_[A-Za-z0-9_\-]{43}", "flyio_token"),
+    (_B + r"fm[12][ar]?_[A-Za-z0-9+/]{100,4096}={0,3}", "flyio_token"),
+    (_B + r"fio-u-[A-Za-z0-9_\-=]{64}", "frameio_token"),
+    (
+        _B + r"(?:pat|sat)\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{20}" + _E,
+        "harness_api_key",
+    ),
+    (_B + r"api_org_[A-Za-z]{34}" + _E, "huggingface_token"),
+    (_B + r"ico-[A-Za-z0-9]{32}" + _E, "infracost_token"),
+    (_B + r"ntn_[0-9]{11}[A-Za-z0-9]{35}" + _E, "notion_token"),
+    (_B + r"sha256~[A-Za-z0-9_\-]{43}", "openshift_token"),
+    (_B + r"pplx-[A-Za-z0-9]{48}" + _E, "perplexity_api_key"),
+    (_B + r"pscale_(?:tkn|oauth|pw)_[A-Za-z0-9_=.\-]{32,64}", "planetscale_token"),
+    (_B + r"pnu_[A-Za-z0-9]{36}" + _E, "prefect_token"),
+    (_B + r"rdme_[a-z0-9]{70}" + _E, "readme_token"),
+    (_B + r"rubygems_[a-f0-9]{48}" + _E, "rubygems_token"),
+    (_B + r"tk-us-[A-Za-z0-9_\-]{48}", "scalingo_token"),
+    (_B + r"xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16}" + _E, "sendinblue_token"),
+    (_B + r"sm_[aps]at_[A-Za-z0-9]{16}" + _E, "settlemint_token"),
+    (_B + r"shippo_(?:live|test)_[a-fA-F0-9]{40}" + _E, "shippo_token"),
+    (_B + r"sgp_(?:[a-fA-F0-9]{16}_|local_)?[a-fA-F0-9]{40}" + _E, "sourcegraph_token"),
+    (_B + r"_gitlab_session=[0-9a-z]{32}" + _E, "gitlab_session"),
     (
         _B + r"eyJ[A-Za-z0-9_\-]{8,4096}\.[A-Za-z0-9_\-]{8,8192}\.[A-Za-z0-9_\-]{8,4096}",
         "jwt",
@@ -155,12 +196,21 @@ _TOKEN_TRIGGERS: list[tuple[str, str]] = [
     *(
         (w, "")
         for w in (
-            "a3t akia asia abia acca agpa aida aipa anpa anva aroa apka aiza gocspx- ya29. 1//0"
+            "aiza gocspx- ya29. 1//0"
             " hooks.slack.com discord webhook.office.com xox xapp- github_pat_ gr1348941 sk_"
             " rk_ pk_ whsec_ sk- hf_ sg. npm_ pypi- dapi hrku- atatt3 dp. pmak- pul- lin_api_"
-            " nrak- sntry age-secret-key dt0c01. sq0 ltai atlasv1 q~ key- eyj"
+            " nrak- sntry age-secret-key dt0c01. sq0 ltai atlasv1 q~ key- eyj a3- ops_ akcp"
+            " cmvmd absk bedrock-api-key v1.0- duffel_ ezak eztk eaaa eaam eaac flwseck fo1_ fm1"
+            " fm2 fio-u- pat. sat. api_org_ ico- ntn_ sha256~ pplx- pscale_ pnu_ rdme_"
+            " rubygems_ tk-us- xkeysib- sm_ shippo_ sgp_ _gitlab_session="
         ).split()
     ),
+    # Short prefixes that also occur inside ordinary words and hex ids: with their tails.
+    *(
+        (w, "[a-z0-9]{16}")
+        for w in "a3t akia asia abia acca agpa aida aipa anpa anva aroa apka".split()
+    ),
+    ("4b1d", "[a-z0-9]{38}"),
     ("sk", "[0-9a-f]{32}"),
     ("gh", "[pousr]_"),
     ("gl", "[a-z]{1,6}-"),
@@ -299,6 +349,9 @@ _ARGV_VALUE_RE = re.compile(
 # Commands whose `-p` takes a password (mysql's attached `-pSECRET`, sshpass's `-p SECRET`).
 _MYSQL_RE = re.compile(r"(?<![\w\-])(?:mysql|mysqldump|mysqladmin|mysqlimport|mariadb\S*)\b")
 _SSHPASS_RE = re.compile(r"(?<![\w\-])sshpass\b")
+_CURL_RE = re.compile(r"(?<![\w\-])curl\b")
+# `user:password` after curl's -u, optionally quoted.
+_CURL_USER_RE = re.compile(r"[\"']?[^\s:\"']{0,256}+:(?P<pw>[^\s\"']{1,4096}+)")
 
 # --- The combined line pattern -------------------------------------------------------------
 # Alternatives are tried in this order at each position; the first that matches wins.
@@ -322,6 +375,8 @@ _LINE_PATTERN = "|".join(
         r"(?P<argv>(?<=[\"'])--?[A-Za-z][A-Za-z0-9_\-]{0,63}+(?=[\"']))",
         # mysql -pSECRET / sshpass -p SECRET
         r"(?P<dashp>(?<![A-Za-z0-9_\-])-p(?=[^\s\-]|[ \t]+[^\s\-]))",
+        # curl -u user:password / --user user:password
+        r"(?P<curlu>(?<![A-Za-z0-9_\-])(?:-u|--user)(?:[ \t]{1,16}+|=))",
         # command-line flags: --password x, --password "x" (--password=x is a key/value)
         r"(?P<flag>(?<![A-Za-z0-9_\-])--?[A-Za-z][A-Za-z0-9_\-]{0,63}+(?=[ \t]))",
         # XML elements: <password>x</password>
@@ -354,7 +409,8 @@ _PREFILTER_TRIGGERS: list[tuple[str, str]] = [
     *(
         (w, "")
         for w in (
-            "pass pwd secret token auth bearer basic credential cookie sig mysql mariadb <name>"
+            "pass pwd secret token auth bearer basic credential cookie sig mysql mariadb curl"
+            " <name>"
         ).split()
     ),
     ("key", "(?![a-z])"),  # `api_key`, `Key:`, not `KeyError` or `keys`
@@ -541,6 +597,15 @@ def _edit_dashp(m: Match, line: str) -> Edit | None:
     return v.start(v.lastgroup) + offset, v.end(v.lastgroup) + offset, _mark("password")
 
 
+def _edit_curl_user(m: Match, line: str) -> Edit | None:
+    if _CURL_RE.search(line, max(m.start() - 256, 0), m.start()) is None:
+        return None
+    v = _CURL_USER_RE.match(line, m.end())
+    if v is None or not is_secret_value("password", v.group("pw")):
+        return None
+    return v.start("pw"), v.end("pw"), _mark("password")
+
+
 def _edit_header(m: Match, line: str) -> Edit | None:
     pos = m.end()
     s = _HEADER_SCHEME_RE.match(line, pos)
@@ -603,6 +668,7 @@ _EDITORS: dict[str, Callable[[Match, str], Edit | None]] = {
     "flag": lambda m, line: _edit_flag(m, line, argv=False),
     "argv": lambda m, line: _edit_flag(m, line, argv=True),
     "dashp": _edit_dashp,
+    "curlu": _edit_curl_user,
     "hdr": _edit_header,
     "cookie": _edit_cookie,
     "scheme": _edit_scheme,
