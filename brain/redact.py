@@ -236,7 +236,7 @@ _KEY_INNER_RE = re.compile(
     rf"(?:^|[_.\-])(?:account{_SEP}key|sas{_SEP}token|secret{_SEP}key)[_.\-]", re.IGNORECASE
 )
 # Keys so short or generic that only a credential-looking value makes them a secret.
-_WEAK_KEYS = frozenset({"pass", "auth", "sig", "cookie", "token", "secret"})
+_WEAK_KEYS = frozenset({"pass", "auth", "sig", "signature", "cookie", "token", "secret"})
 
 # Values that are clearly not secrets: placeholders, templates, empties, booleans, status
 # words, already masked.
@@ -245,10 +245,17 @@ _PLACEHOLDER_RE = re.compile(
     r"|%s|%\([A-Za-z_0-9]*\)s|\?|:[A-Za-z_][A-Za-z0-9_]*|<[^>]*>?|\*+|x+|\.\.\.|…|-+"
     r"|null|none|nil|true|false|yes|no|on|off|undefined|redacted|hidden|masked|omitted"
     r"|required|optional|missing|empty|unset|set|not[ _-]?set|invalid|incorrect|expired"
-    r"|changed|updated|rotated|ok|skipped|disabled|enabled|provided|present|absent|n/a|na)$",
+    r"|changed|updated|rotated|ok|skipped|disabled|enabled|provided|present|absent|n/a|na"
+    # type annotations in source lines (`password: str | None`) and format fields
+    r"|str|bytes|int|float|bool|any|secretstr|secretbytes|optional\[.*|\{[A-Za-z_0-9.\[\]'\"]*\})$",
     re.IGNORECASE,
 )
-_WORDY_RE = re.compile(r"[A-Za-z][a-z]*(?:[_\-. ][A-Za-z][a-z]*)*")
+_WORDY_RE = re.compile(r"_*[A-Za-z][a-z]*(?:[_\-. ][A-Za-z][a-z]*)*")
+# `self.api_key`, `settings.db_password`: a reference to where the secret is, in code.
+_REFERENCE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+_SNAKE_RE = re.compile(r"\{[A-Za-z_]+\}|[a-z]+(?:_[a-z]+)+|[A-Z]+(?:_[A-Z]+)+")
+# `jwt.exceptions.InvalidSignature: ...`: an exception class, not a config key.
+_CLASS_PATH_RE = re.compile(r"(?:[a-z_][a-z0-9_]*\.)+[A-Z][A-Za-z0-9]*")
 _PATH_RE = re.compile(r"(?:[~/.]|[A-Za-z]:[\\/])")
 
 
@@ -306,7 +313,19 @@ def is_secret_key(key: str) -> bool:
     start = m.start()
     if start == 0 or len(m.group(0)) >= 5 or key[start - 1] in "_.-":
         return True
-    return key[start - 1].islower() and key[start].isupper()
+    # camelCase (`dbPass`), not a PascalCase class name (`DagsterTypeCheckDidNotPass`).
+    return key[start - 1].islower() and key[start].isupper() and not key[0].isupper()
+
+
+def _is_reference(key: str, value: str) -> bool:
+    """`api_key=api_key`, `self.api_key = api_key`, `token=self.token`, `"TOKEN": bot_token`,
+    `PASSWORD={password}`: code or a template naming where the secret is, not the secret."""
+    low = value.lower()
+    if low == key or low == key.rsplit(".", 1)[-1]:
+        return True
+    if _REFERENCE_RE.fullmatch(value):
+        return is_secret_key(value.rsplit(".", 1)[1])
+    return _SNAKE_RE.fullmatch(value) is not None and is_secret_key(value)
 
 
 def is_secret_value(key: str, value: str, *, delimited: bool = False) -> bool:
@@ -321,6 +340,8 @@ def is_secret_value(key: str, value: str, *, delimited: bool = False) -> bool:
     if not v or _PLACEHOLDER_RE.match(v):
         return False
     bare = key.lstrip("-").strip("\"'").lower()
+    if _is_reference(bare, v):
+        return False
     if bare == "pwd" and not delimited and _PATH_RE.match(v):
         return False
     if bare in _WEAK_KEYS:
@@ -335,7 +356,7 @@ _VALUE_RE = re.compile(
     r"|'(?P<sq>[^'\n]{0,8192}+)"  # 'value'
     r"|(?P<tpl>\$\{[^}\n]{0,256}+\}|\{\{[^}\n]{0,256}+\}\}|<[^<>\n]{0,256}+>)"  # templates
     r"|\{(?P<br>(?:[^}\n]++|\}\}){0,4096}+)\}?"  # ODBC {value} with }} escapes
-    r"|(?P<bare>[^\s,;&\"'<>()\[\]{}]++)"  # bare value up to a delimiter
+    r"|(?P<bare>[^\s,;&\"'`<>()\[\]{}]++)"  # bare value up to a delimiter
 )
 # Whitespace between a command-line flag and its value.
 _FLAG_VALUE_RE = re.compile(
@@ -356,6 +377,11 @@ _CURL_USER_RE = re.compile(r"[\"']?[^\s:\"']{0,256}+:(?P<pw>[^\s\"']{1,4096}+)")
 # --- The combined line pattern -------------------------------------------------------------
 # Alternatives are tried in this order at each position; the first that matches wins.
 _KEYCH = r"A-Za-z0-9_.\-"
+# key <sep> value, in env / YAML / JSON / logfmt / URL query / connection strings
+_KV_PATTERN = (
+    rf"(?P<kv>(?<![{_KEYCH}])(?P<key>[{_KEYCH}]++)"
+    r"(?P<sep>\\?[\"']?[ \t]{0,16}+(?:=>|:=|[:=])(?!//)[ \t]{0,16}+))"
+)
 _LINE_PATTERN = "|".join(
     [
         # scheme://user:password@host (password may hold '/', ':' or '@'; the last '@'
@@ -381,12 +407,11 @@ _LINE_PATTERN = "|".join(
         r"(?P<flag>(?<![A-Za-z0-9_\-])--?[A-Za-z][A-Za-z0-9_\-]{0,63}+(?=[ \t]))",
         # XML elements: <password>x</password>
         rf"(?P<xml><(?P<xkey>[{_KEYCH}:]{{1,64}}+)(?:[ \t][^<>\n]{{0,512}}+)?>)",
-        # key <sep> value, in env / YAML / JSON / logfmt / URL query / connection strings
-        rf"(?P<kv>(?<![{_KEYCH}])(?P<key>[{_KEYCH}]++)"
-        r"(?P<sep>\\?[\"']?[ \t]{0,16}+(?:=>|:=|[:=])(?!//)[ \t]{0,16}+))",
+        _KV_PATTERN,
     ]
 )
 _LINE_RE = re.compile(_LINE_PATTERN)
+_KV_RE = re.compile(_KV_PATTERN)
 
 # Tokens: one alternation without groups or leading look-behinds (both defeat the regex
 # engine's fast per-branch first-character check, costing ~10x). The rule that matched,
@@ -397,7 +422,7 @@ _HEADER_SCHEME_RE = re.compile(
     r"(?i:(bearer|basic|token|digest|negotiate|ntlm|apikey|api-key|sso-key|hmac|oauth|dpop"
     r"|aws4-hmac-sha256|goog4-hmac-sha256|key))[ \t]{1,16}+"
 )
-_HEADER_VALUE_RE = re.compile(r"[^\s\"',;\\]{1,8192}+")
+_HEADER_VALUE_RE = re.compile(r"[^\s\"'`,;\\]{1,8192}+")
 _HEADER_REST_RE = re.compile(r"[^\"'\n\\]{1,8192}+")
 _SCHEME_VALUE_RE = re.compile(r"[A-Za-z0-9\-._~+/]{8,8192}+=*+")
 
@@ -551,9 +576,13 @@ def _edit_kv(m: Match, line: str) -> Edit | None:
     if span is None:
         return None
     start, end, value = span
+    if line[start - 1 : start] == "{" and line[end : end + 1] == "}" and value.isidentifier():
+        return None  # a format field (`Pwd={password}`), not ODBC's braced password
     sep = m.group("sep")
     if sep == ":" and line[m.start() - 1 : m.start()] == ":":
         return None  # a field of a colon-separated name (ARNs, URNs), not `key: value`
+    if sep.strip() == ":" and _CLASS_PATH_RE.fullmatch(key):
+        return None  # `cryptography.fernet.InvalidToken: ...` is an exception line
     if line[end : end + 1] in ("(", "[") and line[start - 1 : start] not in ("'", '"'):
         return None  # code (`token = fetch_token(...)`), not a literal
     delimited = line[end : end + 1] == ";" or line[max(m.start() - 1, 0) : m.start()] == ";"
@@ -629,7 +658,8 @@ def _edit_header(m: Match, line: str) -> Edit | None:
 
 def _edit_cookie(m: Match, line: str) -> Edit | None:
     v = _HEADER_REST_RE.match(line, m.end())
-    if v is None or not _credential_like(v.group(0)) or v.group(0).startswith(_MARK_PREFIX):
+    # A cookie header is `name=value` pairs; anything else is prose or code.
+    if v is None or "=" not in v.group(0) or v.group(0).startswith(_MARK_PREFIX):
         return None
     return v.start(), v.end(), _mark("cookie")
 
@@ -706,6 +736,10 @@ def _redact_line(line: str) -> str:
         name = m.lastgroup
         editor = _EDITORS.get(name) if name is not None else None
         edit = editor(m, line) if editor is not None else None
+        if edit is None and name != "kv":
+            # A header/flag shape that held no credential may still be `key: value`.
+            kv = _KV_RE.match(line, m.start())
+            edit = _edit_kv(kv, line) if kv is not None else None
         if edit is None or edit[0] < last:
             continue
         out.append(line[last : edit[0]])

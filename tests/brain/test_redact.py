@@ -335,6 +335,20 @@ def test_corpus_benign_lines_false_positive_rate() -> None:
             "arn:aws:secretsmanager:eu-west-1:1:secret:prod/db",
         ),
         ("    token = self._fetch_token(scopes)", "    token = self._fetch_token(scopes)"),
+        # exception lines, annotations, references and format fields are code, not secrets
+        (
+            "x.errors.TypeCheckDidNotPass: Type check failed",
+            "x.errors.TypeCheckDidNotPass: Type check failed",
+        ),
+        ("fernet.InvalidToken: bad padding", "fernet.InvalidToken: bad padding"),
+        ("def f(password: str | None = None):", "def f(password: str | None = None):"),
+        ("self.api_key = api_key", "self.api_key = api_key"),
+        ('{"TOKEN": self.token, "PW": DB_PASSWORD}', '{"TOKEN": self.token, "PW": DB_PASSWORD}'),
+        ('f"Uid={user};Pwd={password};"', 'f"Uid={user};Pwd={password};"'),
+        ('db.Password := "go-S3cret"', 'db.Password := "[REDACTED:password]"'),
+        ("cookie: abcdef123456", "cookie: [REDACTED:cookie]"),
+        ("Set-Cookie: sid=abc123; Path=/", "Set-Cookie: [REDACTED:cookie]"),
+        ("curl -u etl:cu-S3cret https://x", "curl -u etl:[REDACTED:password] https://x"),
     ],
 )
 def test_shapes(text: str, expected: str) -> None:
