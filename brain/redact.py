@@ -196,27 +196,35 @@ _TOKEN_TRIGGERS: list[tuple[str, str]] = [
     *(
         (w, "")
         for w in (
-            "aiza gocspx- ya29. 1//0"
-            " hooks.slack.com discord webhook.office.com xox xapp- github_pat_ gr1348941 sk_"
-            " rk_ pk_ whsec_ sk- hf_ sg. npm_ pypi- dapi hrku- atatt3 dp. pmak- pul- lin_api_"
-            " nrak- sntry age-secret-key dt0c01. sq0 ltai atlasv1 q~ key- eyj a3- ops_ akcp"
-            " cmvmd absk bedrock-api-key v1.0- duffel_ ezak eztk eaaa eaam eaac flwseck fo1_ fm1"
-            " fm2 fio-u- pat. sat. api_org_ ico- ntn_ sha256~ pplx- pscale_ pnu_ rdme_"
-            " rubygems_ tk-us- xkeysib- sm_ shippo_ sgp_ _gitlab_session="
+            "aiza gocspx- ya29. 1//0 hooks.slack.com discord webhook.office.com xox xapp-"
+            " github_pat_ gr1348941 sk_live_ sk_test_ rk_live_ rk_test_ pk_live_ pk_test_"
+            " whsec_ sk- npm_ pypi- dapi hrku- atatt3 dp.pt. dp.st. dp.ct. dp.sa. dp.scim."
+            " dp.audit. pmak- lin_api_ nrak- sntry age-secret-key dt0c01. sq0 atlasv1 q~ eyj"
+            " ops_ akcp cmvmd absk bedrock-api-key v1.0- duffel_ ezak eztk eaaa eaam eaac"
+            " flwseck fo1_ fm1_ fm1a_ fm1r_ fm2_ fm2a_ fm2r_ fio-u- api_org_ ntn_ sha256~"
+            " pplx- pscale_ pnu_ rdme_ rubygems_ tk-us- xkeysib- sm_aat_ sm_pat_ sm_sat_"
+            " shippo_ sgp_ _gitlab_session= glpat- gldt- glptt- glrt- glsoat- glcbt- glft-"
+            " glimt- glagent- gloas- glffct- glwt- ghp_ gho_ ghu_ ghs_ ghr_ hvs. hvb. hvr."
+            " doo_v1_ dop_v1_ dor_v1_ shpat_ shpca_ shppa_ shpss_"
         ).split()
     ),
-    # Short prefixes that also occur inside ordinary words and hex ids: with their tails.
+    # Short prefixes that also occur inside ordinary words and ids: with their tails.
     *(
         (w, "[a-z0-9]{16}")
         for w in "a3t akia asia abia acca agpa aida aipa anpa anva aroa apka".split()
     ),
     ("4b1d", "[a-z0-9]{38}"),
     ("sk", "[0-9a-f]{32}"),
-    ("gh", "[pousr]_"),
-    ("gl", "[a-z]{1,6}-"),
-    ("hv", r"[sbr]\."),
-    ("do", "[opr]_v1_"),
-    ("shp", "[a-z]{2}_"),
+    ("a3-", "[a-z0-9]{6}-"),
+    ("pat.", r"[a-z0-9_\-]{22}\."),
+    ("sat.", r"[a-z0-9_\-]{22}\."),
+    ("sg.", r"[a-z0-9_\-]{16}"),
+    ("ico-", "[a-z0-9]{32}"),
+    ("key-", "[0-9a-f]{32}"),
+    ("pubkey-", "[0-9a-f]{32}"),
+    ("hf_", "[a-z0-9]{30}"),
+    ("pul-", "[0-9a-f]{40}"),
+    ("ltai", "[a-z0-9]{20}"),
 ]
 
 # --- Keys that name a secret -------------------------------------------------------------
@@ -250,7 +258,13 @@ _PLACEHOLDER_RE = re.compile(
     r"|str|bytes|int|float|bool|any|secretstr|secretbytes|optional\[.*|\{[A-Za-z_0-9.\[\]'\"]*\})$",
     re.IGNORECASE,
 )
-_WORDY_RE = re.compile(r"_*[A-Za-z][a-z]*(?:[_\-. ][A-Za-z][a-z]*)*")
+_WORDY_RE = re.compile(r"_*(?:[A-Za-z][a-z]*|[A-Z]+)(?:[_\-. ](?:[A-Za-z][a-z]*|[A-Z]+))*")
+# Names, not credentials: `com.apple.xpc.activity/4505`, `android.os.BinderProxy@2bd79ce`
+# (a Java object's identity), `metrics.example.com:443`.
+_NAME_LIKE_RE = re.compile(
+    r"[a-z][a-z0-9_\-]*+(?:[./][a-z0-9_\-]++)++[:/]?[0-9]*"
+    r"|[A-Za-z_$][\w$]*+(?:\.[\w$]++)++@[0-9a-f]{1,16}"
+)
 # `self.api_key`, `settings.db_password`: a reference to where the secret is, in code.
 _REFERENCE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 _SNAKE_RE = re.compile(r"\{[A-Za-z_]+\}|[a-z]+(?:_[a-z]+)+|[A-Z]+(?:_[A-Z]+)+")
@@ -271,7 +285,7 @@ def _credential_like(value: str) -> bool:
         return False
     if v.isdigit():
         return len(v) >= 16
-    return _WORDY_RE.fullmatch(v) is None
+    return _WORDY_RE.fullmatch(v) is None and _NAME_LIKE_RE.fullmatch(v) is None
 
 
 def _kind_for(key: str) -> str:
@@ -433,11 +447,14 @@ _SCHEME_VALUE_RE = re.compile(r"[A-Za-z0-9\-._~+/]{8,8192}+=*+")
 _PREFILTER_TRIGGERS: list[tuple[str, str]] = [
     *(
         (w, "")
-        for w in (
-            "pass pwd secret token auth bearer basic credential cookie sig mysql mariadb curl"
-            " <name>"
-        ).split()
+        for w in "secret token bearer basic credential cookie mysql mariadb curl <name>".split()
     ),
+    # Key words with what must follow them, so that prose ("Auth successful", "passed",
+    # "signal", "KeyError") does not send a line through the full patterns.
+    ("pass", "(?:word|wd|phrase)?(?![a-z])"),
+    ("pwd", "(?![a-z])"),
+    ("auth", r"(?:orization|[_.\-]?key)?[\"'\\ \t]{0,3}[:=]"),
+    ("sig", r"(?:nature)?[\"'\\ \t]{0,3}[:=]"),
     ("key", "(?![a-z])"),  # `api_key`, `Key:`, not `KeyError` or `keys`
     ("://", r"[^\s@]{0,256}@"),  # URL userinfo
     *_TOKEN_TRIGGERS,
@@ -465,6 +482,10 @@ def _trie_regex(entries: list[tuple[str, str]]) -> str:
 
 _PREFILTER = re.compile(_trie_regex(_PREFILTER_TRIGGERS))
 _PREFILTER_I = re.compile(_PREFILTER.pattern, re.IGNORECASE)
+# Lines without a token trigger skip the token pass (the costlier half of the line work).
+_TOKEN_PREFILTER = re.compile(_trie_regex(_TOKEN_TRIGGERS), re.IGNORECASE)
+# Name/value pairs are only looked for when some `value` field is there at all.
+_PAIR_GATE = re.compile(r"<value>|value\\?[\"']?[ \t]{0,16}[:=]", re.IGNORECASE)
 
 # --- Whole-text passes: shapes that cross lines ---------------------------------------------
 _PEM_HEAD_RE = re.compile(
@@ -531,18 +552,31 @@ def _pair_edit(m: Match) -> tuple[int, int, str] | None:
     return start, end, _mark(_kind_for(name)) + "\n" * value.count("\n")
 
 
+# How far before a `value` field its `name` field can start (the pattern's own bounds).
+_PAIR_REACH = 64 + 256 + 64 + 256 + 4096 + 64 + 256 + 64
+
+
 def _apply_pairs(text: str) -> str:
+    """Mask the values of secret-named name/value pairs. The pattern only runs in windows
+    that end at a `value` field (found by the cheap gate), each character scanned once."""
     out: list[str] = []
-    last = 0
-    for m in _PAIR_RE.finditer(text):
-        if m.start() < last:
+    last = scanned = 0
+    for g in _PAIR_GATE.finditer(text):
+        start = max(scanned, g.start() - _PAIR_REACH)
+        # An XML <value> is followed by its content; a `value:` field ends the match.
+        end = g.end() + (16384 + 16 if g.group(0).startswith("<") else 32)
+        if start >= end:
             continue
-        edit = _pair_edit(m)
-        if edit is None or edit[0] < last:
-            continue
-        out.append(text[last : edit[0]])
-        out.append(edit[2])
-        last = edit[1]
+        for m in _PAIR_RE.finditer(text, start, min(end, len(text))):
+            if m.start() < last:
+                continue
+            edit = _pair_edit(m)
+            if edit is None or edit[0] < last:
+                continue
+            out.append(text[last : edit[0]])
+            out.append(edit[2])
+            last = edit[1]
+        scanned = end
     if not out:
         return text
     out.append(text[last:])
@@ -583,8 +617,8 @@ def _edit_kv(m: Match, line: str) -> Edit | None:
         return None  # a field of a colon-separated name (ARNs, URNs), not `key: value`
     if sep.strip() == ":" and _CLASS_PATH_RE.fullmatch(key):
         return None  # `cryptography.fernet.InvalidToken: ...` is an exception line
-    if line[end : end + 1] in ("(", "[") and line[start - 1 : start] not in ("'", '"'):
-        return None  # code (`token = fetch_token(...)`), not a literal
+    if line[end : end + 1] in ("(", "[", "{") and line[start - 1 : start] not in ("'", '"'):
+        return None  # code or an object's repr (`token = fetch_token(...)`), not a literal
     delimited = line[end : end + 1] == ";" or line[max(m.start() - 1, 0) : m.start()] == ";"
     if not is_secret_value(key, value, delimited=delimited):
         return None
@@ -727,7 +761,8 @@ def _redact_tokens(line: str) -> str:
 
 
 def _redact_line(line: str) -> str:
-    line = _redact_tokens(line)
+    if _TOKEN_PREFILTER.search(line) is not None:
+        line = _redact_tokens(line)
     out: list[str] = []
     last = 0
     for m in _LINE_RE.finditer(line):
@@ -775,7 +810,7 @@ def redact(text: str) -> str:
     text = sanitize(text)
     if "PRIVATE KEY" in text:
         text = _PEM_HEAD_RE.sub(_pem_sub, text)
-    if "<name>" in text or ("alue" in text and ("ame" in text or "ey" in text)):
+    if _PAIR_GATE.search(text) is not None:
         text = _apply_pairs(text)
     spans = _candidate_spans(text)
     if not spans:
