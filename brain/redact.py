@@ -245,6 +245,11 @@ _KEY_INNER_RE = re.compile(
 )
 # Keys so short or generic that only a credential-looking value makes them a secret.
 _WEAK_KEYS = frozenset({"pass", "auth", "sig", "signature", "cookie", "token", "secret"})
+# In structured data (dicts, models) the key is unambiguous, except for these; and a bare
+# `signature`/`sig` field there names a rule or function signature as often as a MAC, so
+# it is not masked wholesale (its text is still redacted like any other string).
+_WEAK_DATA_KEYS = frozenset({"pass", "auth"})
+_NOT_SECRET_DATA_KEYS = frozenset({"sig", "signature"})
 
 # Values that are clearly not secrets: placeholders, templates, empties, booleans, status
 # words, already masked.
@@ -342,7 +347,9 @@ def _is_reference(key: str, value: str) -> bool:
     return _SNAKE_RE.fullmatch(value) is not None and is_secret_key(value)
 
 
-def is_secret_value(key: str, value: str, *, delimited: bool = False) -> bool:
+def is_secret_value(
+    key: str, value: str, *, delimited: bool = False, structured: bool = False
+) -> bool:
     """Whether `value`, found under a secret-naming `key`, is a secret worth masking.
 
     Placeholders (`${DB_PASSWORD}`, `<your-key>`, `****`, `null`, `required`) are not.
@@ -358,7 +365,7 @@ def is_secret_value(key: str, value: str, *, delimited: bool = False) -> bool:
         return False
     if bare == "pwd" and not delimited and _PATH_RE.match(v):
         return False
-    if bare in _WEAK_KEYS:
+    if bare in (_WEAK_DATA_KEYS if structured else _WEAK_KEYS):
         return _credential_like(v)
     return True
 
@@ -835,7 +842,12 @@ def redact_data(obj: T) -> T:
 
 
 def _redact_any(obj: Any, key: str | None) -> Any:
-    if key is not None and is_secret_key(key) and _is_scalar_secret(key, obj):
+    if (
+        key is not None
+        and key.lower() not in _NOT_SECRET_DATA_KEYS
+        and is_secret_key(key)
+        and _is_scalar_secret(key, obj)
+    ):
         return _mark(_kind_for(key))
     if isinstance(obj, str):
         return redact(obj)
@@ -863,5 +875,7 @@ def _is_scalar_secret(key: str, value: Any) -> bool:
     if isinstance(value, bool) or value is None:
         return False
     if isinstance(value, str):
-        return is_secret_value(key, value)
-    return isinstance(value, int | float | bytes)
+        return is_secret_value(key, value, structured=True)
+    if isinstance(value, int | float):
+        return is_secret_value(key, str(value), structured=True)
+    return isinstance(value, bytes)

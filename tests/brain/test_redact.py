@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from brain.models import Evidence, ExceptionInfo, Frame, UpstreamAsset
+from brain.models import Candidate, Category, Evidence, ExceptionInfo, Frame, Report, UpstreamAsset
 from brain.redact import is_secret_key, is_secret_value, redact, redact_data, sanitize
 
 # (secret value that must disappear, text that embeds it)
@@ -355,11 +355,36 @@ def test_shapes(text: str, expected: str) -> None:
     assert redact(text) == expected
 
 
-def test_redact_data_weak_keys_need_a_credential_value() -> None:
-    out = redact_data({"auth": "none", "pass": 3, "sig": "dXNlcjpwYXNzMTIz", "PWD": "/opt/x"})
-    assert out["auth"] == "none"
-    assert out["sig"] == "[REDACTED:signature]"
-    assert out["PWD"] == "/opt/x"
+def test_redact_data_keys_in_structured_data() -> None:
+    out = redact_data(
+        {
+            "auth": "none",
+            "pass": 3,
+            "PWD": "/opt/x",
+            "token": "abc",
+            "secret": "hunter",
+            "X-Amz-Signature": "0a1b2c3d4e",
+            "signature": "gemini:gemini-2.5-flash",
+        }
+    )
+    assert out["auth"] == "none" and out["pass"] == 3 and out["PWD"] == "/opt/x"
+    assert out["token"] == "[REDACTED:token]" and out["secret"] == "[REDACTED:secret]"
+    assert out["X-Amz-Signature"] == "[REDACTED:signature]"
+    assert out["signature"] == "gemini:gemini-2.5-flash"  # a rule id, not a MAC
+
+
+def test_redact_data_keeps_report_signatures() -> None:
+    report = Report(
+        category=Category.DATA_QUALITY,
+        summary="x",
+        candidates=[
+            Candidate(
+                category=Category.DATA_QUALITY, cause="c", confidence=0.5, signature="gemini:m-1"
+            )
+        ],
+    )
+    out = redact_data(report)
+    assert out.candidates[0].signature == "gemini:m-1"
 
 
 # --- Sanitizing ----------------------------------------------------------------------------
