@@ -424,6 +424,12 @@ _LINE_PATTERN = "|".join(
         r"(?P<dashp>(?<![A-Za-z0-9_\-])-p(?=[^\s\-]|[ \t]+[^\s\-]))",
         # curl -u user:password / --user user:password
         r"(?P<curlu>(?<![A-Za-z0-9_\-])(?:-u|--user)(?:[ \t]{1,16}+|=))",
+        # Oracle's user/password@service: jdbc:oracle:thin:u/p@h, sqlplus u/p@db
+        r"(?P<oracle>(?:jdbc:oracle:[a-z]{1,8}:"
+        r"|(?<![\w\-])sqlplus[ \t]{1,16}+(?:-\S{1,16}[ \t]{1,16})?)[^\s/@:'\"]{1,128}+/)",
+        # .netrc: machine h login u password p
+        r"(?P<netrc>(?<![\w\-])(?:machine[ \t]{1,16}+[^\s]{1,256}+|default)[ \t]{1,16}+login"
+        r"[ \t]{1,16}+[^\s]{1,256}+[ \t]{1,16}+password[ \t]{1,16}+)",
         # command-line flags: --password x, --password "x" (--password=x is a key/value)
         r"(?P<flag>(?<![A-Za-z0-9_\-])--?[A-Za-z][A-Za-z0-9_\-]{0,63}+(?=[ \t]))",
         # XML elements: <password>x</password>
@@ -464,6 +470,8 @@ _PREFILTER_TRIGGERS: list[tuple[str, str]] = [
     ("sig", r"(?:nature)?[\"'\\ \t]{0,3}[:=]"),
     ("key", "(?![a-z])"),  # `api_key`, `Key:`, not `KeyError` or `keys`
     ("://", r"[^\s@]{0,256}@"),  # URL userinfo
+    ("jdbc:oracle:", ""),
+    ("sqlplus", ""),
     *_TOKEN_TRIGGERS,
 ]
 
@@ -676,6 +684,24 @@ def _edit_curl_user(m: Match, line: str) -> Edit | None:
     return v.start("pw"), v.end("pw"), _mark("password")
 
 
+_ORACLE_PW_RE = re.compile(r"[^\s'\"]{1,256}?(?=@[A-Za-z0-9_(\[])")
+_NETRC_PW_RE = re.compile(r"[^\s]{1,4096}+")
+
+
+def _edit_oracle(m: Match, line: str) -> Edit | None:
+    v = _ORACLE_PW_RE.match(line, m.end())
+    if v is None or not is_secret_value("password", v.group(0)):
+        return None
+    return v.start(), v.end(), _mark("password")
+
+
+def _edit_netrc(m: Match, line: str) -> Edit | None:
+    v = _NETRC_PW_RE.match(line, m.end())
+    if v is None or not is_secret_value("password", v.group(0)):
+        return None
+    return v.start(), v.end(), _mark("password")
+
+
 def _edit_header(m: Match, line: str) -> Edit | None:
     pos = m.end()
     s = _HEADER_SCHEME_RE.match(line, pos)
@@ -740,6 +766,8 @@ _EDITORS: dict[str, Callable[[Match, str], Edit | None]] = {
     "argv": lambda m, line: _edit_flag(m, line, argv=True),
     "dashp": _edit_dashp,
     "curlu": _edit_curl_user,
+    "oracle": _edit_oracle,
+    "netrc": _edit_netrc,
     "hdr": _edit_header,
     "cookie": _edit_cookie,
     "scheme": _edit_scheme,

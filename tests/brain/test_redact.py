@@ -459,6 +459,10 @@ ADVERSARIAL = {
     "flag_password": _repeat("--password "),
     "flag_argv": _repeat("'--password', "),
     "flag_dashp": _repeat("mysql -p"),
+    "oracle_slashes": "jdbc:oracle:thin:" + _repeat("a/"),
+    "oracle_sqlplus": _repeat("sqlplus a/"),
+    "netrc_repeated": _repeat("machine a login b password "),
+    "curl_user": _repeat("curl -u a:"),
     "bidi": _repeat("\u202e"),
     "newlines": _repeat("password=x\n"),
 }
