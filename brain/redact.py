@@ -191,6 +191,8 @@ _TOKEN_RULES: list[tuple[str, str]] = [
     (_B + r"shippo_(?:live|test)_[a-fA-F0-9]{40}" + _E, "shippo_token"),
     (_B + r"sgp_(?:[a-fA-F0-9]{16}_|local_)?[a-fA-F0-9]{40}" + _E, "sourcegraph_token"),
     (_B + r"_gitlab_session=[0-9a-z]{32}" + _E, "gitlab_session"),
+    (_B + r"s-s4t2(?:ud|af)-[0-9a-f]{64}" + _E, "intra42_secret"),
+    (_B + r"p8e-[A-Za-z0-9]{32}" + _E, "adobe_client_secret"),
     (
         _B + r"eyJ[A-Za-z0-9_\-]{8,4096}\.[A-Za-z0-9_\-]{8,8192}\.[A-Za-z0-9_\-]{8,4096}",
         "jwt",
@@ -212,7 +214,7 @@ _TOKEN_TRIGGERS: list[tuple[str, str]] = [
             " pplx- pscale_ pnu_ rdme_ rubygems_ tk-us- xkeysib- sm_aat_ sm_pat_ sm_sat_"
             " shippo_ sgp_ _gitlab_session= glpat- gldt- glptt- glrt- glsoat- glcbt- glft-"
             " glimt- glagent- gloas- glffct- glwt- ghp_ gho_ ghu_ ghs_ ghr_ hvs. hvb. hvr."
-            " doo_v1_ dop_v1_ dor_v1_ shpat_ shpca_ shppa_ shpss_"
+            " doo_v1_ dop_v1_ dor_v1_ shpat_ shpca_ shppa_ shpss_ s-s4t2 p8e-"
         ).split()
     ),
     # Short prefixes that also occur inside ordinary words and ids: with their tails.
@@ -400,7 +402,13 @@ _MYSQL_RE = re.compile(r"(?<![\w\-])(?:mysql|mysqldump|mysqladmin|mysqlimport|ma
 _SSHPASS_RE = re.compile(r"(?<![\w\-])sshpass\b")
 _CURL_RE = re.compile(r"(?<![\w\-])curl\b")
 # `user:password` after curl's -u, optionally quoted.
-_CURL_USER_RE = re.compile(r"[\"']?[^\s:\"']{0,256}+:(?P<pw>[^\s\"']{1,4096}+)")
+_CURL_USER_RE = re.compile(
+    r"[\"']?(?P<user>[^\s:\"']{1,256}+)[\"']?:[\"']?(?P<pw>[^\s\"']{0,4096}+)"
+)
+# Schemes whose credential is one token68 value; others (Digest, AWS4) spread over the rest.
+_SINGLE_VALUE_SCHEMES = frozenset(
+    {"bearer", "basic", "token", "apikey", "api-key", "api-token", "sso-key", "key", "dpop"}
+)
 
 # --- The combined line pattern -------------------------------------------------------------
 # Alternatives are tried in this order at each position; the first that matches wins.
@@ -454,8 +462,10 @@ _TOKEN_RE = re.compile("|".join(pat.removeprefix(_B) for pat, _ in _TOKEN_RULES)
 _TOKEN_COMPILED = [(re.compile(pat), kind) for pat, kind in _TOKEN_RULES]
 _HEADER_SCHEME_RE = re.compile(
     r"(?i:(bearer|basic|token|digest|negotiate|ntlm|apikey|api-key|sso-key|hmac|oauth|dpop"
-    r"|aws4-hmac-sha256|goog4-hmac-sha256|key))[ \t]{1,16}+"
+    r"|aws4-hmac-sha256|goog4-hmac-sha256|key|api-token))[ \t]{1,16}+"
 )
+_OTHER_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{1,30}+[ \t]{1,16}+")
+_TOKEN68_RE = re.compile(r"[A-Za-z0-9\-._~+/]{8,8192}+=*+(?![^\s\"',;])")
 _HEADER_VALUE_RE = re.compile(r"[^\s\"'`,;\\]{1,8192}+")
 _HEADER_REST_RE = re.compile(r"[^\"'\n\\]{1,8192}+")
 _SCHEME_VALUE_RE = re.compile(r"[A-Za-z0-9\-._~+/]{8,8192}+=*+")
@@ -477,6 +487,7 @@ _PREFILTER_TRIGGERS: list[tuple[str, str]] = [
     ("sig", r"(?:nature)?[\"'\\ \t]{0,3}[:=]"),
     ("key", "(?![a-z])"),  # `api_key`, `Key:`, not `KeyError` or `keys`
     ("://", r"[^\s@]{0,256}@"),  # URL userinfo
+    ("--user", r"[ \t=]"),
     ("jdbc:oracle:", ""),
     ("sqlplus", ""),
     *_TOKEN_TRIGGERS,
@@ -683,10 +694,21 @@ def _edit_dashp(m: Match, line: str) -> Edit | None:
 
 
 def _edit_curl_user(m: Match, line: str) -> Edit | None:
-    if _CURL_RE.search(line, max(m.start() - 256, 0), m.start()) is None:
+    """`curl -u user:password`; `--user user:password` also without curl on the line (a
+    continued shell command), unless it is a numeric uid:gid (`docker run --user 1000:1000`).
+    `-u KEY:` (empty password) passes an API key as the user name: the user is masked."""
+    curl = _CURL_RE.search(line, max(m.start() - 256, 0), m.start()) is not None
+    if not curl and not m.group(0).startswith("--"):
         return None
     v = _CURL_USER_RE.match(line, m.end())
-    if v is None or not is_secret_value("password", v.group("pw")):
+    if v is None:
+        return None
+    user, pw = v.group("user"), v.group("pw")
+    if not pw:
+        if curl and _credential_like(user):
+            return v.start("user"), v.end("user"), _mark("api_key")
+        return None
+    if (not curl and pw.isdigit()) or not is_secret_value("password", pw):
         return None
     return v.start("pw"), v.end("pw"), _mark("password")
 
@@ -715,11 +737,16 @@ def _edit_header(m: Match, line: str) -> Edit | None:
     if s is not None:
         scheme = s.group(1).lower()
         pos = s.end()
-        if scheme in ("bearer", "basic", "token", "apikey", "api-key", "sso-key", "key"):
+        if scheme in _SINGLE_VALUE_SCHEMES:
             v = _HEADER_VALUE_RE.match(line, pos)
         else:  # Digest/AWS4/...: credentials are spread over the rest of the header
             v = _HEADER_REST_RE.match(line, pos)
         if v is None or _PLACEHOLDER_RE.match(v.group(0)):
+            return None
+    elif (o := _OTHER_SCHEME_RE.match(line, pos)) is not None:
+        # A scheme we do not know (`Api-Token x`, `SSWS x`): the value must be a token68.
+        v = _TOKEN68_RE.match(line, o.end())
+        if v is None or not _credential_like(v.group(0)):
             return None
     else:
         v = _HEADER_VALUE_RE.match(line, pos)
@@ -817,7 +844,7 @@ def _redact_line(line: str) -> str:
             # A header/flag shape that held no credential may still be `key: value`.
             kv = _KV_RE.match(line, m.start())
             edit = _edit_kv(kv, line) if kv is not None else None
-        if edit is None or edit[0] < last:
+        if edit is None or edit[0] < last or _inside_mark(line, edit[0], edit[1]):
             continue
         out.append(line[last : edit[0]])
         out.append(edit[2])
@@ -826,6 +853,12 @@ def _redact_line(line: str) -> str:
         return line
     out.append(line[last:])
     return "".join(out)
+
+
+def _inside_mark(line: str, start: int, end: int) -> bool:
+    """Whether [start, end) overlaps a `[REDACTED:kind]` marker (keeps redact idempotent)."""
+    p = line.rfind(_MARK_PREFIX, 0, end)
+    return p != -1 and line.find("]", p) >= start
 
 
 def _candidate_spans(text: str) -> list[tuple[int, int]]:

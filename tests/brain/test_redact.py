@@ -463,6 +463,8 @@ ADVERSARIAL = {
     "oracle_sqlplus": _repeat("sqlplus a/"),
     "netrc_repeated": _repeat("machine a login b password "),
     "curl_user": _repeat("curl -u a:"),
+    "long_user": _repeat("--user a:"),
+    "header_other_scheme": _repeat("Authorization: Api-Token "),
     "bidi": _repeat("\u202e"),
     "newlines": _repeat("password=x\n"),
 }
