@@ -241,7 +241,7 @@ TARGETS: dict[str, tuple[Callable[[Any], None], st.SearchStrategy[Any]]] = {
 }
 
 
-def fuzz(name: str, seconds: float, worker: Worker, shrink: bool) -> Stats:
+def fuzz(name: str, seconds: float, worker: Worker, shrink: bool, save_dir: Path) -> Stats:
     strategy = TARGETS[name][1]
     stats = Stats(name)
     deadline = time.monotonic() + seconds
@@ -276,7 +276,17 @@ def fuzz(name: str, seconds: float, worker: Worker, shrink: bool) -> Stats:
             run()
         except Exception as e:  # noqa: BLE001 - every failure is a finding to print
             smallest = last_failing[-1] if last_failing else None
-            stats.crashes.append(f"{type(e).__name__}: {str(e)[:200]} <- {smallest!r:.300}")
+            saved = save_dir / f"{name}-{len(stats.crashes) + 1}.bin"
+            if smallest is not None:
+                data = (
+                    smallest
+                    if isinstance(smallest, bytes)
+                    else smallest.encode("utf-8", "surrogatepass")
+                )
+                saved.write_bytes(data)
+            stats.crashes.append(
+                f"{type(e).__name__}: {str(e)[:200]} <- {smallest!r:.300} (saved: {saved})"
+            )
             last_failing.clear()
             if len(stats.crashes) >= 5:
                 break
@@ -290,6 +300,9 @@ def main() -> int:
     ap.add_argument("--per-call-limit", type=float, default=10.0)
     ap.add_argument("--target", action="append", choices=list(TARGETS))
     ap.add_argument(
+        "--save-dir", type=Path, help="where failing inputs are written (default: a temp dir)"
+    )
+    ap.add_argument(
         "--shrink", action="store_true", help="minimise failing inputs (slow inputs make it slow)"
     )
     args = ap.parse_args()
@@ -298,9 +311,11 @@ def main() -> int:
     os.environ.setdefault("SENTINEL_STATE_DIR", tempfile.mkdtemp(prefix="sentinel-fuzz-"))
     total_exec = total_crash = 0
     slowest = (0.0, "", 0)
+    save_dir = args.save_dir or Path(tempfile.mkdtemp(prefix="sentinel-fuzz-crashes-"))
+    save_dir.mkdir(parents=True, exist_ok=True)
     worker = Worker(args.per_call_limit)
     for name in names:
-        s = fuzz(name, share, worker, args.shrink)
+        s = fuzz(name, share, worker, args.shrink, save_dir)
         total_exec += s.executions
         total_crash += len(s.crashes)
         if s.slowest_s > slowest[0]:

@@ -821,7 +821,9 @@ def _redact_tokens(line: str) -> str:
             if t is not None:
                 out.append(line[last : t.start()])
                 out.append(_mark(kind))
-                last = t.end()
+                # Rules have bounded repetition (linear time); a longer token is still
+                # one token: mask the rest of its run too.
+                last = _TOKEN_TAIL_RE.match(line, t.end()).end()  # type: ignore[union-attr]
                 break
     if not out:
         return line
@@ -848,11 +850,29 @@ def _redact_line(line: str) -> str:
             continue
         out.append(line[last : edit[0]])
         out.append(edit[2])
-        last = edit[1]
+        last = _past_bound(line, edit[0], edit[1])
     if not out:
         return line
     out.append(line[last:])
     return "".join(out)
+
+
+_TOKEN_TAIL_RE = re.compile(r"[A-Za-z0-9_\-]*+")
+_VALUE_TAIL_RE = re.compile(r"[^\s\"'<>]*+")
+# Value patterns stop after a few thousand characters (so a rejected candidate costs a
+# bounded scan); an accepted value that reached that length is masked to its real end.
+_LONG_VALUE = 4000
+
+
+def _past_bound(line: str, start: int, end: int) -> int:
+    """Where a masked value really ends: `end`, unless the value hit a pattern's bound."""
+    if end - start < _LONG_VALUE:
+        return end
+    quote = line[start - 1 : start]
+    if quote in ("'", '"'):
+        close = line.find(quote, end)
+        return len(line) if close == -1 else close
+    return _VALUE_TAIL_RE.match(line, end).end()  # type: ignore[union-attr]
 
 
 def _inside_mark(line: str, start: int, end: int) -> bool:

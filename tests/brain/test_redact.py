@@ -486,3 +486,24 @@ def test_adversarial_5mb_line() -> None:
         out = redact(text)
     assert out.startswith("password a=a=a=")
     assert "tail-S3cret" not in out
+
+
+# --- Regressions found by bench/fuzz.py --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pypi-AgE" * 120,  # a token longer than its rule's bound: the tail leaked
+        "sk-proj-A1" + "b" * 600 + " next",
+        'password="' + "a" * 9000 + '" next',
+        "password='" + "b c" * 4000 + "' next",
+        "Authorization: Bearer " + "Z9" * 6000 + " next",
+        "token=" + "Q1" * 6000 + " next",
+    ],
+)
+def test_values_longer_than_pattern_bounds_are_masked_whole(text: str) -> None:
+    out = redact(text)
+    assert redact(out) == out  # was not idempotent: the second pass found the tail
+    assert out.count("[REDACTED:") == 1, out[:200]
+    assert len(out) < 100
