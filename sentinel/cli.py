@@ -9,23 +9,33 @@ from collections.abc import Sequence
 from brain.logs.cli import register as register_logs
 
 
+def _decode(data: bytes) -> str:
+    """Bytes from stdin or a file as text: UTF-8 (a BOM is dropped), invalid bytes become
+    U+FFFD whatever the locale says, and bidirectional controls are stripped."""
+    from brain.redact import sanitize
+
+    return sanitize(data.decode("utf-8-sig", errors="replace"))
+
+
 def _cmd_diagnose(args: argparse.Namespace) -> int:
     from brain.diagnose import diagnose
     from brain.evidence import from_text
     from brain.render import to_markdown
-
-    if args.file in (None, "-"):
-        text = sys.stdin.read()
-    else:
-        try:
-            with open(args.file, encoding="utf-8", errors="replace") as fh:
-                text = fh.read()
-        except OSError as e:
-            print(f"sentinel diagnose: cannot read {args.file}: {e.strerror}", file=sys.stderr)
-            return 2
     from sentinel.config import SentinelConfig
     from sentinel.errors import ConfigurationError
 
+    # Read bytes, never text: under a strict locale, decoding stdin with the locale's codec
+    # raises on the first invalid byte (and under C, yields surrogates that break output).
+    if args.file in (None, "-"):
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            with open(args.file, "rb") as fh:
+                data = fh.read()
+        except OSError as e:
+            print(f"sentinel diagnose: cannot read {args.file}: {e.strerror}", file=sys.stderr)
+            return 2
+    text = _decode(data)
     try:
         settings = SentinelConfig.from_env().brain_settings()
     except ConfigurationError as e:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
-from brain.models import Evidence, ExceptionInfo, Frame, UpstreamAsset
-from brain.redact import is_secret_key, redact, redact_data
+from brain.models import Candidate, Category, Evidence, ExceptionInfo, Frame, Report, UpstreamAsset
+from brain.redact import is_secret_key, is_secret_value, redact, redact_data, sanitize
 
 # (secret value that must disappear, text that embeds it)
 AWS_ID = "AKIAIOSFODNN7EXAMPLE"
@@ -211,8 +215,15 @@ def test_pem_escaped_in_json_and_truncated() -> None:
 def test_is_secret_key() -> None:
     for key in ("password", "DB_PASSWORD", "apiKey", "x-api-key", "SecretAccessKey", "csrftoken"):
         assert is_secret_key(key), key
-    for key in ("bypass", "compass", "max_tokens", "token_bucket", "PWD", "passed", "user"):
+    for key in ("bypass", "compass", "max_tokens", "token_bucket", "passed", "user", "config"):
         assert not is_secret_key(key), key
+
+
+def test_pwd_is_a_password_unless_it_is_a_working_directory() -> None:
+    assert not is_secret_value("PWD", "/home/etl/pipelines")
+    assert is_secret_value("PWD", "/home/etl", delimited=True)  # ODBC: UID=sa;PWD=/x;
+    assert is_secret_value("pwd", "hunter2")
+    assert redact("UID=sa;PWD=s3cr3t;Server=db") == "UID=sa;PWD=[REDACTED:password];Server=db"
 
 
 def test_redact_data_recurses_and_masks_secret_keys() -> None:
@@ -257,3 +268,242 @@ def test_redact_data_on_evidence_model() -> None:
         assert secret not in dumped, secret
     assert out.tags["owner"] == "data-team"
     assert out.exceptions[0].frames[0].line == 3
+
+
+# --- Corpora: planted secrets in every syntax, and benign lines that must stay intact ----
+
+CORPUS_DIR = Path(__file__).parent / "redact_corpus"
+
+
+def _corpus(name: str) -> list[str]:
+    lines = (CORPUS_DIR / name).read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+SECRET_LINES = [tuple(line.split("\t", 1)) for line in _corpus("secrets.txt")]
+
+
+@pytest.mark.parametrize(("secret", "line"), SECRET_LINES, ids=[s for s, _ in SECRET_LINES])
+def test_corpus_planted_secret_is_removed(secret: str, line: str) -> None:
+    out = redact(line)
+    assert secret not in out
+    assert "[REDACTED:" in out
+    assert redact(out) == out  # idempotent
+
+
+def test_corpus_benign_lines_false_positive_rate() -> None:
+    lines = _corpus("benign.txt")
+    changed = [line for line in lines if redact(line) != line]
+    assert len(lines) >= 200
+    assert len(changed) <= 0.02 * len(lines), changed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=QUJD+/ZmFrZQ==;Endpoint",
+            "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=[REDACTED:secret];Endpoint",
+        ),
+        (
+            "GET /c/x?sv=2022&sig=AbC%2Bd0123&se=1 200",
+            "GET /c/x?sv=2022&sig=[REDACTED:signature]&se=1 200",
+        ),
+        (
+            "<name>db.password</name>\n  <value>hadoop-s3cret</value>",
+            "<name>db.password</name>\n  <value>[REDACTED:password]</value>",
+        ),
+        ('{"auth": "dXNlcjpwYXNzMTIz"}', '{"auth": "[REDACTED:auth]"}'),
+        (
+            "Command '['psql', '--password', 'x1-secret']' returned",
+            "Command '['psql', '--password', '[REDACTED:password]']' returned",
+        ),
+        ('psql --password "q s3cret" -h db', 'psql --password "[REDACTED:password]" -h db'),
+        ("postgresql://etl:pa/ss@db:5432/p", "postgresql://etl:[REDACTED:password]@db:5432/p"),
+        ("postgresql://etl:p@s:s@db:5432/p", "postgresql://etl:[REDACTED:password]@db:5432/p"),
+        ("https://u:pw1@host/a?e=a@b.com", "https://u:[REDACTED:password]@host/a?e=a@b.com"),
+        ("UID=sa;Pwd={a;b}}c};X=1", "UID=sa;Pwd={[REDACTED:password]};X=1"),
+        ('"private_key_id": "0a1b2c3d"', '"private_key_id": "[REDACTED:private_key]"'),
+        ("Cookie: a=1; sid=abc123", "Cookie: [REDACTED:cookie]"),
+        ("mysql -u root -pS3cret db", "mysql -u root -p[REDACTED:password] db"),
+        ("psql -p 5432 -h db", "psql -p 5432 -h db"),
+        ("authorization: skipped", "authorization: skipped"),
+        ("basic authentication is off", "basic authentication is off"),
+        ("pwd=/opt/app", "pwd=/opt/app"),
+        (
+            "arn:aws:secretsmanager:eu-west-1:1:secret:prod/db",
+            "arn:aws:secretsmanager:eu-west-1:1:secret:prod/db",
+        ),
+        ("    token = self._fetch_token(scopes)", "    token = self._fetch_token(scopes)"),
+        # exception lines, annotations, references and format fields are code, not secrets
+        (
+            "x.errors.TypeCheckDidNotPass: Type check failed",
+            "x.errors.TypeCheckDidNotPass: Type check failed",
+        ),
+        ("fernet.InvalidToken: bad padding", "fernet.InvalidToken: bad padding"),
+        ("def f(password: str | None = None):", "def f(password: str | None = None):"),
+        ("self.api_key = api_key", "self.api_key = api_key"),
+        ('{"TOKEN": self.token, "PW": DB_PASSWORD}', '{"TOKEN": self.token, "PW": DB_PASSWORD}'),
+        ('f"Uid={user};Pwd={password};"', 'f"Uid={user};Pwd={password};"'),
+        ('db.Password := "go-S3cret"', 'db.Password := "[REDACTED:password]"'),
+        ("cookie: abcdef123456", "cookie: [REDACTED:cookie]"),
+        ("Set-Cookie: sid=abc123; Path=/", "Set-Cookie: [REDACTED:cookie]"),
+        ("curl -u etl:cu-S3cret https://x", "curl -u etl:[REDACTED:password] https://x"),
+    ],
+)
+def test_shapes(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_redact_data_keys_in_structured_data() -> None:
+    out = redact_data(
+        {
+            "auth": "none",
+            "pass": 3,
+            "PWD": "/opt/x",
+            "token": "abc",
+            "secret": "hunter",
+            "X-Amz-Signature": "0a1b2c3d4e",
+            "signature": "gemini:gemini-2.5-flash",
+        }
+    )
+    assert out["auth"] == "none" and out["pass"] == 3 and out["PWD"] == "/opt/x"
+    assert out["token"] == "[REDACTED:token]" and out["secret"] == "[REDACTED:secret]"
+    assert out["X-Amz-Signature"] == "[REDACTED:signature]"
+    assert out["signature"] == "gemini:gemini-2.5-flash"  # a rule id, not a MAC
+
+
+def test_redact_data_keeps_report_signatures() -> None:
+    report = Report(
+        category=Category.DATA_QUALITY,
+        summary="x",
+        candidates=[
+            Candidate(
+                category=Category.DATA_QUALITY, cause="c", confidence=0.5, signature="gemini:m-1"
+            )
+        ],
+    )
+    out = redact_data(report)
+    assert out.candidates[0].signature == "gemini:m-1"
+
+
+# --- Sanitizing ----------------------------------------------------------------------------
+
+
+def test_sanitize_drops_bidi_controls_and_redact_applies_it() -> None:
+    bidi = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+    text = f"ok{bidi}\nline 2 \u202eevil"
+    assert sanitize(text) == "ok\nline 2 evil"
+    assert redact(text) == "ok\nline 2 evil"
+    assert sanitize("naïve café 日本 \u200d") == "naïve café 日本 \u200d"  # ZWJ is not bidi
+
+
+# --- Linear time on adversarial input (the limit is only a hang guard) -------------------
+
+MB = 1_000_000
+
+
+@contextmanager
+def hang_guard(seconds: float = 60.0) -> Iterator[None]:
+    """Fail (instead of hanging the suite) if the body runs longer than `seconds`."""
+
+    def _raise(signum: int, frame: object) -> None:
+        raise TimeoutError(f"redact() ran for more than {seconds}s")
+
+    old = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _repeat(unit: str, size: int = MB) -> str:
+    return unit * (size // len(unit))
+
+
+TAIL = " password=tail-S3cret"  # must still be found after the adversarial run
+ADVERSARIAL = {
+    "kv_a_eq": "password a=" + _repeat("a="),  # the historical 90 s case
+    "kv_password_eq": _repeat("password="),
+    "kv_password_space": _repeat("password "),
+    "kv_long_key": _repeat("a") + "=x",
+    "kv_colons": _repeat(":"),
+    "kv_dquotes": 'password="' + _repeat('"'),
+    "kv_escaped_quotes": 'password="' + _repeat('\\"'),
+    "kv_squotes": "password='" + _repeat("'a"),
+    "kv_odbc_braces": "Pwd={" + _repeat("}}"),
+    "kv_odbc_open": _repeat("Pwd={"),
+    "kv_percent": "token=" + _repeat("%"),
+    "kv_keys": _repeat("api_key"),
+    "pem_headers": _repeat("-----BEGIN RSA PRIVATE KEY-----"),
+    "pem_open_bodies": _repeat("-----BEGIN PRIVATE KEY-----\n" + "QUJD" * 20 + "\n"),
+    "pem_dashes": "-----BEGIN PRIVATE KEY-----" + _repeat("-"),
+    "token_base64": "eyJ" + _repeat("A"),
+    "token_jwt_dots": "eyJ" + _repeat("aaaaaaaa."),
+    "token_sk": _repeat("sk-"),
+    "token_sk_run": "sk-" + _repeat("a"),
+    "token_akia": _repeat("AKIA"),
+    "token_azure": _repeat("aaa1Q~"),
+    "url_ats": "postgres://u:" + _repeat("p@"),
+    "url_colons": "https://" + _repeat("a:"),
+    "url_many": _repeat("x://a:b@"),
+    "xml_tags": _repeat("<password>"),
+    "xml_attrs": _repeat("<a "),
+    "pair_names": _repeat("<name>db.password</name>"),
+    "pair_json": _repeat('{"name": "DB_PASSWORD", "value": '),
+    "header_auth": _repeat("Authorization: "),
+    "header_bearer": _repeat("Bearer "),
+    "header_cookie": _repeat("Cookie: "),
+    "flag_password": _repeat("--password "),
+    "flag_argv": _repeat("'--password', "),
+    "flag_dashp": _repeat("mysql -p"),
+    "oracle_slashes": "jdbc:oracle:thin:" + _repeat("a/"),
+    "oracle_sqlplus": _repeat("sqlplus a/"),
+    "netrc_repeated": _repeat("machine a login b password "),
+    "curl_user": _repeat("curl -u a:"),
+    "long_user": _repeat("--user a:"),
+    "header_other_scheme": _repeat("Authorization: Api-Token "),
+    "bidi": _repeat("\u202e"),
+    "newlines": _repeat("password=x\n"),
+}
+
+
+@pytest.mark.parametrize("family", list(ADVERSARIAL))
+def test_adversarial_input_is_linear_and_still_redacted(family: str) -> None:
+    text = ADVERSARIAL[family] + "\n" + TAIL
+    with hang_guard():
+        out = redact(text)
+    assert out.count("\n") == text.count("\n")
+    assert "tail-S3cret" not in out
+    assert out.endswith(" password=[REDACTED:password]")
+
+
+def test_adversarial_5mb_line() -> None:
+    text = "password a=" + _repeat("a=", 5 * MB) + TAIL
+    with hang_guard():
+        out = redact(text)
+    assert out.startswith("password a=a=a=")
+    assert "tail-S3cret" not in out
+
+
+# --- Regressions found by bench/fuzz.py --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pypi-AgE" * 120,  # a token longer than its rule's bound: the tail leaked
+        "sk-proj-A1" + "b" * 600 + " next",
+        'password="' + "a" * 9000 + '" next',
+        "password='" + "b c" * 4000 + "' next",
+        "Authorization: Bearer " + "Z9" * 6000 + " next",
+        "token=" + "Q1" * 6000 + " next",
+    ],
+)
+def test_values_longer_than_pattern_bounds_are_masked_whole(text: str) -> None:
+    out = redact(text)
+    assert redact(out) == out  # was not idempotent: the second pass found the tail
+    assert out.count("[REDACTED:") == 1, out[:200]
+    assert len(out) < 100
