@@ -875,10 +875,19 @@ def _past_bound(line: str, start: int, end: int) -> int:
     return _VALUE_TAIL_RE.match(line, end).end()  # type: ignore[union-attr]
 
 
+# Longer than any `[REDACTED:kind]` marker: how far back an overlapping marker can start.
+_MARK_SPAN = 64
+
+
 def _inside_mark(line: str, start: int, end: int) -> bool:
-    """Whether [start, end) overlaps a `[REDACTED:kind]` marker (keeps redact idempotent)."""
-    p = line.rfind(_MARK_PREFIX, 0, end)
-    return p != -1 and line.find("]", p) >= start
+    """Whether [start, end) overlaps a `[REDACTED:kind]` marker (keeps redact idempotent).
+
+    Both searches are bounded, so a line with many edits stays linear."""
+    p = line.rfind(_MARK_PREFIX, max(0, start - _MARK_SPAN), end)
+    if p == -1:
+        return False
+    close = line.find("]", p, p + _MARK_SPAN)
+    return close != -1 and close >= start
 
 
 def _candidate_spans(text: str) -> list[tuple[int, int]]:

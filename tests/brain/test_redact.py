@@ -507,3 +507,19 @@ def test_values_longer_than_pattern_bounds_are_masked_whole(text: str) -> None:
     assert redact(out) == out  # was not idempotent: the second pass found the tail
     assert out.count("[REDACTED:") == 1, out[:200]
     assert len(out) < 100
+
+
+def test_many_edits_on_one_line_stay_linear() -> None:
+    """Each edit's marker-overlap check is bounded: 16x the input costs about 16x the time,
+    far from the 256x of the quadratic version it replaced (a wide margin, for busy CI)."""
+    import time
+
+    def cost(n: int) -> float:
+        text = "curl -u a:" * n + TAIL
+        start = time.process_time()
+        out = redact(text)
+        assert "tail-S3cret" not in out
+        return time.process_time() - start
+
+    small, large = cost(10_000), cost(160_000)
+    assert large < 64 * max(small, 0.005), (small, large)

@@ -236,11 +236,6 @@ def test_bidi_controls_are_stripped_from_the_report(base_env: dict[str, str]) ->
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="issue 9: logfmt format detection is quadratic on long token-like lines "
-    "(pipelines/logs/formats.py); found by bench/fuzz.py, not fixed in this branch",
-    strict=False,
-)
 def test_logs_parse_long_token_line_does_not_stall(
     base_env: dict[str, str], tmp_path: Path
 ) -> None:
