@@ -29,6 +29,7 @@ from brain.models import (
     Severity,
 )
 from brain.signatures import SIGNATURES, WRAPPER_TYPES, Signature
+from brain.textscan import failure_lines, is_failure_line, line_weight
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,9 @@ _TEXT_TAIL_LINES = 250
 _MAX_PARSE = 64_000
 _WINDOW_CHARS = 16_000  # per blob (text, logs): bounds regex work on huge inputs
 _MAX_PSEUDO = 8
+_MAX_FAILURE_LINES = 40
+_UNKNOWN_BELOW = 0.34
+_NO_FAILURE_CAP = 0.3
 _WRAPPERS = frozenset(WRAPPER_TYPES)
 
 _BY_TYPE: dict[str, list[Signature]] = {}
@@ -352,9 +356,11 @@ def _window(evidence: Evidence) -> list[str]:
     for blob in (evidence.text, evidence.logs):
         if not blob:
             continue
+        whole = blob
         if len(blob) > 400_000:
             blob = blob[:40_000] + "\n" + blob[-200_000:]
         lines = blob.splitlines()
+        total = len(lines) + (1 if blob is not whole else 0)
         if len(lines) > _TEXT_HEAD_LINES + _TEXT_TAIL_LINES:
             lines = lines[:_TEXT_HEAD_LINES] + lines[-_TEXT_TAIL_LINES:]
         # Stack frames and the source lines under them describe code, not what happened.
@@ -368,6 +374,13 @@ def _window(evidence: Evidence) -> list[str]:
             kept.append(line)
         if len(kept) < len(lines):
             lines = lines[: min(_TEXT_HEAD_LINES, len(lines) - len(kept))][:10] + kept[::-1]
+        if len(lines) < total:
+            # The failure may sit in the part cut out (healthy output after it): keep the
+            # failure lines found anywhere in the blob, in order, between head and tail.
+            have = set(lines)
+            middle = [ln for _, ln in failure_lines(whole, _MAX_FAILURE_LINES) if ln not in have]
+            head = min(_TEXT_HEAD_LINES, 10)
+            lines = lines[:head] + list(dict.fromkeys(middle)) + lines[head:]
         for line in lines:
             stripped = line.lstrip()
             if stripped.startswith('File "') and ", line " in stripped:
@@ -593,6 +606,7 @@ class Located:
     user_frame: Frame | None
     source_line: str | None
     context: str
+    failure_lines: int = 0  # lines of the window that read as a failure (textscan)
 
     @property
     def root(self) -> ExceptionInfo | None:
@@ -638,7 +652,8 @@ def locate_error(evidence: Evidence) -> Located:
         source_line = src.lines.get(src.line)
         ctx = "\n".join(src.lines[n] for n in sorted(src.lines) if src.line - 4 <= n < src.line)
         ctx = ctx[:2000]
-    return Located(window, hay, exceptions, judged, pseudo, user_frame, source_line, ctx)
+    nfail = sum(1 for ln in window if is_failure_line(ln))
+    return Located(window, hay, exceptions, judged, pseudo, user_frame, source_line, ctx, nfail)
 
 
 def match_exceptions(loc: Located, evidence: Evidence) -> list[_Hit]:
@@ -690,45 +705,68 @@ def match_exceptions(loc: Located, evidence: Evidence) -> list[_Hit]:
     return hits
 
 
-def _first_matching_line(rx: re.Pattern[str], joined: str, gate: tuple[str, ...] | None) -> str:
-    """The first line of `joined` that `rx` matches ("" when none), scanning gated lines only."""
+def _matching_lines(
+    rx: re.Pattern[str], joined: str, gate: tuple[str, ...] | None, cap: int = 12
+) -> list[str]:
+    """The lines of `joined` that `rx` matches (at most `cap`), scanning gated lines only."""
     lowered = joined.lower()
     scope = joined
     if gate is not None and len(lowered) == len(joined):
         glines = _gated_lines(joined, lowered, gate)
         if len(glines) <= 6:
-            return next((c.strip() for c in glines if rx.search(c)), "")
+            return [c.strip() for c in glines if rx.search(c)]
         scope = "\n".join(glines)
-    m = rx.search(scope)
-    if not m:
-        return ""
-    start = scope.rfind("\n", 0, m.start()) + 1
-    end = scope.find("\n", m.end())
-    return scope[start : end if end >= 0 else len(scope)].strip()
+    out: list[str] = []
+    pos = 0
+    while len(out) < cap:
+        m = rx.search(scope, pos)
+        if not m:
+            break
+        start = scope.rfind("\n", 0, m.start()) + 1
+        end = scope.find("\n", m.end())
+        end = len(scope) if end < 0 else end
+        out.append(scope[start:end].strip())
+        pos = end + 1
+        if pos >= len(scope):
+            break
+    return out
 
 
 def match_text(loc: Located, evidence: Evidence) -> list[_Hit]:
-    """Stage 2b: the text signatures against the window (logs, events, rendered text)."""
+    """Stage 2b: the text signatures against the window (logs, events, rendered text).
+
+    Each wording is weighed by the line it is found on (`brain.textscan.line_weight`): on an
+    error line it counts fully, on a routine INFO line it is a hint, and in a text with no
+    failure anywhere a plain line is a hint too, so healthy output is not diagnosed.
+    """
     hits: list[_Hit] = []
     text_factor = 0.9 if loc.judged and not loc.pseudo else 1.0
     joined = "\n".join(loc.window)
     if not joined:
         return hits
+    has_failure = bool(loc.judged) or loc.failure_lines > 0
     lowered = joined.lower()
     for sig in _TEXT_SIGS:
         assert sig.text is not None
         gate = _TEXT_GATES.get(sig.id)
         if gate is not None and not any(g in lowered for g in gate):
             continue
-        line = _first_matching_line(sig.text, joined, gate)
-        if not line:
+        lines = _matching_lines(sig.text, joined, gate)
+        if not lines:
             continue
+        weights = [line_weight(ln, has_failure) for ln in lines]
+        best = max(range(len(lines)), key=lambda i: (weights[i], -i))
+        line = lines[best]
         quote = _quote(line, evidence, loc.hay)
+        score = sig.confidence * text_factor * weights[best]
+        if not has_failure:
+            # Nothing in the text reads as a failure: a wording is a hint, never a verdict.
+            score = min(score, _NO_FAILURE_CAP)
         hits.append(
             _Hit(
                 sig,
                 sig.category,
-                sig.confidence * text_factor,
+                score,
                 _format_cause(sig.cause, None, line),
                 [quote] if quote else [],
                 sig.remediation,
@@ -852,7 +890,7 @@ def build_candidates(ranked: list[Ranked], loc: Located, evidence: Evidence) -> 
                 signature=r.best.sig.id if r.best.sig else None,
             )
         )
-    if candidates and candidates[0].confidence >= 0.34:
+    if candidates and candidates[0].confidence >= _UNKNOWN_BELOW:
         return candidates
     root = loc.root
     unknown_ev: list[str] = []
@@ -862,9 +900,22 @@ def build_candidates(ranked: list[Ranked], loc: Located, evidence: Evidence) -> 
         tail = next((ln.strip() for ln in reversed(loc.window) if ln.strip()), None)
         if tail:
             unknown_ev = [tail]
+    if root is None and loc.failure_lines == 0:
+        cause = (
+            f"No failure found: none of the {len(loc.window)} lines examined has an exception, "
+            "an error level or marker, or the wording of a failure"
+        )
+    elif root is None:
+        cause = (
+            f"{loc.failure_lines} line(s) read as a failure, but none matches a known failure "
+            "wording"
+        )
+        unknown_ev = [ln.strip() for ln in loc.window if is_failure_line(ln)][-2:] or unknown_ev
+    else:
+        cause = "No known failure signature matches the evidence"
     unk = Candidate(
         category=Category.UNKNOWN,
-        cause="No known failure signature matches the evidence",
+        cause=cause,
         confidence=0.35 if root is not None else 0.15,
         evidence=unknown_ev,
         remediation=[
@@ -1051,7 +1102,7 @@ def _summary(
         if info is not None:
             base = f"Unclassified failure: {info.type}: {_short(info.message, 220)}".rstrip(": ")
         else:
-            base = "No recognisable error in the input; the failure cause cannot be determined"
+            base = f"The failure cause cannot be determined: {cause[:1].lower()}{cause[1:]}"
     elif info is not None:
         detail = f"{info.type.rsplit('.', 1)[-1]}: {_short(info.message, 220)}".rstrip(": ")
         if not info.message.strip():
