@@ -320,6 +320,13 @@ def _frame_code(info: ExceptionInfo, source_line: str | None) -> str:
         codes.append(user[-1].code)
     if info.frames and info.frames[-1].code:
         codes.append(info.frames[-1].code or "")
+    elif info.frames:
+        # The last frame is a frozen/stdlib one printed without code (`<frozen os>`): the
+        # line that called into it says what was done (e.g. `os.environ["X"]` in a library
+        # or an installed project, not marked as user code).
+        caller = next((f.code for f in reversed(info.frames[-4:-1]) if f.code), None)
+        if caller:
+            codes.append(caller)
     if source_line and not codes:
         codes.append(source_line)
     return "\n".join(codes)[:1000]
