@@ -41,8 +41,12 @@ _MAX_PARSE = 64_000
 _WINDOW_CHARS = 16_000  # per blob (text, logs): bounds regex work on huge inputs
 _MAX_PSEUDO = 8
 _MAX_FAILURE_LINES = 40
+_NEAR_TAIL = 300_000
 _UNKNOWN_BELOW = 0.34
 _NO_FAILURE_CAP = 0.3
+_SPECIFIC = 0.8  # a signature this confident names a failure by its wording alone
+_NEAR_LINES = 3
+_SURFACE_FACTOR = 0.85
 _WRAPPERS = frozenset(WRAPPER_TYPES)
 
 _BY_TYPE: dict[str, list[Signature]] = {}
@@ -384,8 +388,11 @@ def _window(evidence: Evidence) -> list[str]:
         if len(lines) < total:
             # The failure may sit in the part cut out (healthy output after it): keep the
             # failure lines found anywhere in the blob, in order, between head and tail.
+            # When the kept lines already show a failure, only the stretch just before them is
+            # read (speed); otherwise the whole (bounded) blob is.
+            scan = whole[-_NEAR_TAIL:] if any(is_failure_line(ln) for ln in lines) else whole
             have = set(lines)
-            middle = [ln for _, ln in failure_lines(whole, _MAX_FAILURE_LINES) if ln not in have]
+            middle = [ln for _, ln in failure_lines(scan, _MAX_FAILURE_LINES) if ln not in have]
             head = min(_TEXT_HEAD_LINES, 10)
             lines = lines[:head] + list(dict.fromkeys(middle)) + lines[head:]
         for line in lines:
@@ -761,12 +768,14 @@ def match_text(loc: Located, evidence: Evidence) -> list[_Hit]:
         lines = _matching_lines(sig.text, joined, gate)
         if not lines:
             continue
-        weights = [line_weight(ln, has_failure) for ln in lines]
+        # A specific wording is itself the statement of a failure; a hint is not.
+        specific = sig.confidence >= _SPECIFIC
+        weights = [line_weight(ln, has_failure or specific) for ln in lines]
         best = max(range(len(lines)), key=lambda i: (weights[i], -i))
         line = lines[best]
         quote = _quote(line, evidence, loc.hay)
         score = sig.confidence * text_factor * weights[best]
-        if not has_failure:
+        if not has_failure and not specific:
             # Nothing in the text reads as a failure: a wording is a hint, never a verdict.
             score = min(score, _NO_FAILURE_CAP)
         hits.append(
@@ -854,6 +863,54 @@ def add_alternatives(hits: list[_Hit]) -> list[_Hit]:
                 )
             )
     return out
+
+
+def _line_index(window: list[str]) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for i, line in enumerate(window):
+        index.setdefault(line.strip(), i)
+    return index
+
+
+def _position(hit: _Hit, index: dict[str, int], window: list[str]) -> int | None:
+    for quote in hit.evidence[:1]:
+        if quote in index:
+            return index[quote]
+        return next((i for i, ln in enumerate(window) if quote and quote in ln), None)
+    return None
+
+
+def prefer_meaning(hits: list[_Hit], loc: Located) -> list[_Hit]:
+    """Stage 3a: the message's meaning outranks its surface.
+
+    A hit from a `surface` signature (an HTTP status, an error class or code) is lowered
+    when a wording of another category is found on the same or a nearby line: a 403 whose
+    body says the rate limit was exceeded is rate limiting, an AccessDenied next to "does
+    not exist" is a missing input.
+    """
+    surface = [h for h in hits if h.sig is not None and h.sig.surface]
+    if not surface:
+        return hits
+    index = _line_index(loc.window)
+    meanings = [
+        (h, _position(h, index, loc.window))
+        for h in hits
+        if h.sig is not None
+        and not h.sig.surface
+        and h.strength in ("text", "exception")
+        and h.score >= 0.6
+    ]
+    for h in surface:
+        pos = _position(h, index, loc.window)
+        for m, mpos in meanings:
+            if m.category is h.category:
+                continue
+            same_exc = h.exc is not None and h.exc is m.exc
+            near = pos is not None and mpos is not None and abs(pos - mpos) <= _NEAR_LINES
+            if same_exc or near:
+                h.score *= _SURFACE_FACTOR
+                break
+    return hits
 
 
 def rank(hits: list[_Hit]) -> list[Ranked]:
@@ -1066,6 +1123,7 @@ def _safe_report(evidence: Evidence) -> Report:
     loc = locate_error(evidence)
     hits = match_exceptions(loc, evidence) + match_text(loc, evidence)
     up_hits = _upstream_hits(evidence, loc.judged)
+    hits = prefer_meaning(hits, loc)
     hits = apply_root_cause_rules(hits + up_hits, up_hits, loc, evidence)
     hits = add_alternatives(hits)
     kind = evidence.kind

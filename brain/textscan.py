@@ -21,7 +21,7 @@ from enum import StrEnum
 _HEAD = 200
 # Whole-text scans read at most this much (head and tail), whatever the input size.
 _SCAN_HEAD = 256_000
-_SCAN_TAIL = 2_000_000
+_SCAN_TAIL = 1_000_000
 
 
 class Level(StrEnum):
@@ -56,24 +56,53 @@ _LEVEL_OF = {
 }
 _GLOG_LEVEL = {"I": Level.INFO, "W": Level.WARN, "E": Level.ERROR, "F": Level.ERROR}
 
-# Markers that make a line an error line whatever its level.
-_MARKER = re.compile(
-    r"^\s*(?:ERROR|FATAL|PANIC|error|fatal|Error|E)\s*:"  # ERROR:  FATAL:  error:
-    r"|^\s*Caused by:"
-    r"|^\s*Traceback \(most recent call last\)"
-    r"|^\s*(?:[a-z_][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error)\b"  # JVM/Python qualified header
-    r"|^\s*[A-Z]\w*(?:Error|Exception)(?::|$)"
-    r"|^\s*Exception in thread "
-    r"|\bHTTP/\d(?:\.\d)? [45]\d\d\b"
+# Markers that make a line an error line whatever its level: at the start of the line...
+_MARKER_START = re.compile(
+    r"\s*(?:(?:ERROR|FATAL|PANIC|error|fatal|Error|E)\s*:"  # ERROR:  FATAL:  error:
+    r"|Caused by:"
+    r"|Traceback \(most recent call last\)"
+    r"|(?:[a-z_][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error)\b"  # JVM/Python qualified header
+    r"|[A-Z]\w*(?:Error|Exception)(?::|$)"
+    r"|Exception in thread "
+    r"|Killed\s*$)"
+)
+# ...or anywhere in it (HTTP statuses, exit codes, JSON error bodies), behind a cheap
+# literal pre-check so that ordinary lines cost a few substring tests.
+_MARKER_ANY = re.compile(
+    r"\bHTTP/\d(?:\.\d)? [45]\d\d\b"
     r"|\b(?:exit(?:ed)?(?: with)?(?: status| code)?|exit_code|returncode|return code|"
     r"non-zero exit status)\W{0,3}-?[1-9]\d{0,2}\b"
-    r"|\bOOMKilled\b|^\s*Killed\s*$"
+    r"|\bOOMKilled\b"
     r"|\"(?:error|errors|errorMessage|error_message|fault)\"\s*:"
     r"|\bstatus(?:_code| code|Code)?\W{1,3}[45]\d\d\b"
     r"|\b(?:received|got|returned|response|responded with|HTTP|code)\W{1,3}(?:an? )?[45]\d\d\b"
     r"|\b[45]\d\d (?:Bad Request|Unauthorized|Forbidden|Not Found|Conflict|Too Many Requests|"
     r"Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out)\b",
 )
+_MARKER_ANY_KEYS = (
+    "http",
+    "exit",
+    "return",
+    "oomkilled",
+    '"error',
+    '"fault',
+    "status",
+    "received",
+    "got",
+    "response",
+    "code",
+    " 4",
+    " 5",
+)
+
+
+def _has_marker(head: str) -> bool:
+    if _MARKER_START.match(head):
+        return True
+    low = head.lower()
+    return any(k in low for k in _MARKER_ANY_KEYS) and _MARKER_ANY.search(head) is not None
+
+
 # The words of a failure. A plain line (no level) carrying one of these reads as an error.
 _FAILURE_WORDS = re.compile(
     r"\b(?:error|errors|exception|fail|failed|failure|fatal|panic|abort|aborted|refused|denied|"
@@ -91,7 +120,7 @@ _FAILURE_WORDS = re.compile(
 def line_level(line: str) -> Level:
     """The level a line presents itself with (markers count as errors)."""
     head = line[:_HEAD]
-    if _MARKER.search(head):
+    if _has_marker(head):
         return Level.ERROR
     g = _GLOG.match(head)
     if g:

@@ -11,8 +11,9 @@ matches the failing line's code; all given conditions must hold (`either`: the t
 message). `frames` is matched (case-sensitive) against the frames' file names, `context`
 against the source lines just above the failing line. `text` is a regex used on free text
 (logs, a pasted error line). `also` lists secondary categories that stay plausible when
-the entry matches. Confidence is calibrated per entry: ~0.9 when the match alone pins the
-root cause, ~0.5 when it is a hint.
+the entry matches; `surface` marks entries that name only a status or class (see
+`brain.analyzers.prefer_meaning`). Confidence is calibrated per entry: ~0.9 when the
+match alone pins the root cause, ~0.5 when it is a hint.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ class Signature:
     generic: bool = False
     # Match when the type OR the message matches (instead of both).
     either: bool = False
+    # Names only the surface (an HTTP status, an error class or code), not what happened:
+    # a wording of another category next to it says more and outranks it.
+    surface: bool = False
     type_names: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -78,6 +82,7 @@ class SignatureSpec(BaseModel):
     severity: Severity | None = None
     generic: bool = False
     either: bool = False
+    surface: bool = False
 
     @field_validator("also")
     @classmethod
@@ -109,6 +114,7 @@ class SignatureSpec(BaseModel):
             severity=self.severity,
             generic=self.generic,
             either=self.either,
+            surface=self.surface,
             type_names=tuple(t.rsplit(".", 1)[-1] for t in self.types),
         )
 
