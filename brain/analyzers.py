@@ -499,6 +499,22 @@ def _format_cause(
     return re.sub(r"\s{2,}", " ", out).strip()
 
 
+_CAUSED_BY = re.compile(r"^\s*Caused by:\s+([\w$.]{1,200})(?::\s?(.*))?$")
+
+
+def _jvm_causes(lines: list[str]) -> list[ExceptionInfo]:
+    """The `Caused by: Type: message` lines of JVM traces, deepest (last printed) first."""
+    out: list[ExceptionInfo] = []
+    for line in lines:
+        m = _CAUSED_BY.match(line)
+        if m and ("." in m.group(1) or m.group(1)[:1].isupper()):
+            out.append(
+                ExceptionInfo(type=m.group(1), message=(m.group(2) or "").strip(), link="cause")
+            )
+    out.reverse()
+    return out[:_MAX_PSEUDO]
+
+
 def _pseudo_exceptions(lines: list[str]) -> list[ExceptionInfo]:
     """`Type: message` found inside log lines, when no traceback could be parsed."""
     found: list[ExceptionInfo] = []
@@ -653,6 +669,12 @@ def locate_error(evidence: Evidence) -> Located:
     if not exceptions and window:
         exceptions = _pseudo_exceptions(window)
         pseudo = bool(exceptions)
+    causes = _jvm_causes(window)
+    if causes:
+        # A JVM trace prints the surface first and its causes below it, the deepest last:
+        # the chain here is root first, so the deepest `Caused by:` leads.
+        known = {(e.type, e.message) for e in exceptions}
+        exceptions = [c for c in causes if (c.type, c.message) not in known] + exceptions
     # Warnings printed in logs are not failures; wrappers are judged by what they wrap.
     exceptions = [e for e in exceptions if not e.type.endswith("Warning")]
     if len(exceptions) > 16:  # bound the work on pathological chains

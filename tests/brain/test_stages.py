@@ -113,3 +113,20 @@ def test_build_report_uses_the_one_fingerprint() -> None:
     assert rep.failing_location is not None and rep.failing_location.line == 3
     assert rep.category is Category.CONFIG_ERROR
     assert any(e.startswith("exception chain (1)") for e in examined_of(ev, loc))
+
+
+def test_the_deepest_jvm_cause_is_the_root() -> None:
+    text = (
+        "org.apache.spark.SparkException: Job aborted due to stage failure\n"
+        "\tat org.apache.spark.scheduler.DAGScheduler.abortStage(DAGScheduler.scala:2608)\n"
+        "Caused by: java.sql.SQLException: wrapped\n"
+        "Caused by: org.postgresql.util.PSQLException: ERROR: permission denied for table t\n"
+        "\t... 12 more\n"
+    )
+    loc = locate_error(Evidence(text=text))
+    assert loc.root is not None and loc.root.type == "org.postgresql.util.PSQLException"
+    assert [e.type.rsplit(".", 1)[-1] for e in loc.judged] == [
+        "PSQLException",
+        "SQLException",
+        "SparkException",
+    ]
