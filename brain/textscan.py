@@ -71,7 +71,7 @@ _MARKER_START = re.compile(
 _MARKER_ANY = re.compile(
     r"\bHTTP/\d(?:\.\d)? [45]\d\d\b"
     r"|\b(?:exit(?:ed)?(?: with)?(?: status| code)?|exit_code|returncode|return code|"
-    r"non-zero exit status)\W{0,3}-?[1-9]\d{0,2}\b"
+    r"non-zero exit status|failed with (?:exit )?code)\W{0,3}-?[1-9]\d{0,2}\b"
     r"|\bOOMKilled\b"
     r"|\"(?:error|errors|errorMessage|error_message|fault)\"\s*:"
     r"|\bstatus(?:_code| code|Code)?\W{1,3}[45]\d\d\b"

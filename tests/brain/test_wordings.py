@@ -146,6 +146,15 @@ CASES: list[tuple[str, C]] = [
         C.RESOURCE_EXHAUSTION,
     ),
     ("run.sh: line 4: WAREHOUSE_URL: unbound variable", C.CONFIG_ERROR),
+    (
+        "dagster._core.errors.DagsterPipesExecutionError: External execution process failed with code 127",
+        C.ENVIRONMENT,
+    ),
+    (
+        "requests.exceptions.SSLError: HTTPSConnectionPool(host='api.example.com', port=443): Max retries exceeded with url: /v1 (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain')))",
+        C.ENVIRONMENT,
+    ),
+    ("HTTP/1.1 413 Request Entity Too Large", C.RESOURCE_EXHAUSTION),
     # meaning over surface: a 403 whose body says the rate limit was exceeded
     (
         'HTTP/1.1 403 Forbidden\n{"message": "API rate limit exceeded for 10.0.0.1.", "documentation_url": "https://docs.example.com/rate-limits"}',
