@@ -294,6 +294,8 @@ class _Hit:
     remediation: tuple[str, ...] = ()
     exc: ExceptionInfo | None = None
     strength: str = "exception"  # exception | text | upstream | kind | also
+    # Names only the surface (a status, or an exception class matched by its type alone).
+    surface: bool = False
 
 
 def _short(s: str, n: int = 200) -> str:
@@ -727,6 +729,7 @@ def match_exceptions(loc: Located, evidence: Evidence) -> list[_Hit]:
             score = sig.confidence * weight
             if sig.generic and n > 1:
                 score *= 0.8
+            type_only = type_ok and not (sig.message or sig.code or sig.frames or sig.context)
             hits.append(
                 _Hit(
                     sig,
@@ -736,6 +739,7 @@ def match_exceptions(loc: Located, evidence: Evidence) -> list[_Hit]:
                     _exception_quotes(info, evidence, loc.hay),
                     sig.remediation,
                     exc=info,
+                    surface=sig.surface or type_only,
                 )
             )
     return hits
@@ -910,7 +914,7 @@ def prefer_meaning(hits: list[_Hit], loc: Located) -> list[_Hit]:
     body says the rate limit was exceeded is rate limiting, an AccessDenied next to "does
     not exist" is a missing input.
     """
-    surface = [h for h in hits if h.sig is not None and h.sig.surface]
+    surface = [h for h in hits if h.surface or (h.sig is not None and h.sig.surface)]
     if not surface:
         return hits
     index = _line_index(loc.window)
@@ -918,7 +922,7 @@ def prefer_meaning(hits: list[_Hit], loc: Located) -> list[_Hit]:
         (h, _position(h, index, loc.window))
         for h in hits
         if h.sig is not None
-        and not h.sig.surface
+        and not (h.surface or h.sig.surface)
         and h.strength in ("text", "exception")
         and h.score >= 0.6
     ]

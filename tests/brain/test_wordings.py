@@ -155,6 +155,26 @@ CASES: list[tuple[str, C]] = [
         C.ENVIRONMENT,
     ),
     ("HTTP/1.1 413 Request Entity Too Large", C.RESOURCE_EXHAUSTION),
+    (
+        "docker: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "redis.exceptions.ResponseError: OOM command not allowed when used memory > 'maxmemory'.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "kafka.errors.TopicAuthorizationFailedError: [Error 29] TopicAuthorizationException: etl-events",
+        C.PERMISSION_DENIED,
+    ),
+    (
+        "pymongo.errors.DuplicateKeyError: E11000 duplicate key error collection: shop.orders index: _id_",
+        C.DATA_QUALITY,
+    ),
+    (
+        "google.api_core.exceptions.Forbidden: 403 Exceeded rate limits: too many table update operations for this table",
+        C.RATE_LIMITED,
+    ),
     # meaning over surface: a 403 whose body says the rate limit was exceeded
     (
         'HTTP/1.1 403 Forbidden\n{"message": "API rate limit exceeded for 10.0.0.1.", "documentation_url": "https://docs.example.com/rate-limits"}',
