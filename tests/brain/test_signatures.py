@@ -76,3 +76,43 @@ def test_a_bad_entry_fails_naming_file_and_entry(text: str, needle: str) -> None
 def test_bad_wrapper_list_fails() -> None:
     with pytest.raises(CatalogError, match="wrappers.yaml"):
         _load(_GOOD, wrappers="a: b\n")
+
+
+_ADVERSARIAL = [
+    "a" * 4000,
+    " " * 4000,
+    "a " * 2000,
+    "a." * 2000,
+    "Error: " * 600,
+    "\\" * 4000,
+    "'" * 4000,
+    '"' * 4000,
+    "((" * 2000,
+    "0" * 4000,
+    "1 " * 2000,
+    "-" * 4000,
+    "/" * 4000,
+    "ab1_" * 1000,
+    "exit code " * 400,
+    "does not exist " * 250,
+    "x" * 3999 + "\n",
+]
+
+
+def test_every_catalog_regex_is_linear_on_adversarial_input() -> None:
+    import time
+
+    slow: list[str] = []
+    for s in SIGNATURES:
+        for field in ("message", "code", "frames", "context", "text"):
+            rx = getattr(s, field)
+            if rx is None:
+                continue
+            start = time.perf_counter()
+            for text in _ADVERSARIAL:
+                rx.search(text * 4)
+            # 17 inputs of 16 KB: linear patterns take a few ms in all; a quadratic one
+            # (e.g. `\d+ x` on a long digit run) takes a second or more.
+            if time.perf_counter() - start > 0.3:
+                slow.append(f"{s.id}.{field}")
+    assert not slow, slow
