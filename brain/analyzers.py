@@ -167,25 +167,10 @@ def _gate(rx: re.Pattern[str] | None) -> tuple[str, ...] | None:
     return tuple(lits)
 
 
-_MANUAL_GATES: dict[str, tuple[str, ...]] = {
-    "env_var_missing_msg": ("environment variable", "env var"),
-    "config_generic": ("config",),
-    "timed_out_msg": ("timed out", "deadline exceeded", "timeout", "time limit", "timelimit"),
-    "http_5xx": (
-        "server error",
-        "service unavailable",
-        "bad gateway",
-        "http",
-        "status",
-        "responses",
-    ),
-}
 _MSG_GATES: dict[str, tuple[str, ...] | None] = {
     s.id: _gate(s.message) for s in SIGNATURES if s.message is not None
 }
-_TEXT_GATES: dict[str, tuple[str, ...] | None] = {
-    s.id: _MANUAL_GATES.get(s.id) or _gate(s.text) for s in _TEXT_SIGS
-}
+_TEXT_GATES: dict[str, tuple[str, ...] | None] = {s.id: s.gate or _gate(s.text) for s in _TEXT_SIGS}
 
 _QUOTED = re.compile(r"""['"]([^'"\n]{1,80})['"]""")
 _PAREN_TYPE = re.compile(r"^\(([\w.]+)\)")

@@ -12,7 +12,8 @@ message). `frames` is matched (case-sensitive) against the frames' file names, `
 against the source lines just above the failing line. `text` is a regex used on free text
 (logs, a pasted error line). `also` lists secondary categories that stay plausible when
 the entry matches; `surface` marks entries that name only a status or class (see
-`brain.analyzers.prefer_meaning`). Confidence is calibrated per entry: ~0.9 when the
+`brain.analyzers.prefer_meaning`), `gate` lists lowercase literals one of which a line must
+hold for `text` to be tried on it. Confidence is calibrated per entry: ~0.9 when the
 match alone pins the root cause, ~0.5 when it is a hint.
 """
 
@@ -59,6 +60,9 @@ class Signature:
     # Names only the surface (an HTTP status, an error class or code), not what happened:
     # a wording of another category next to it says more and outranks it.
     surface: bool = False
+    # Lowercase literals one of which a line must contain for `text` to be tried there
+    # (for patterns whose own literals cannot be derived; see brain.analyzers._gate).
+    gate: tuple[str, ...] | None = None
     type_names: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -83,6 +87,14 @@ class SignatureSpec(BaseModel):
     generic: bool = False
     either: bool = False
     surface: bool = False
+    gate: list[str] | None = None
+
+    @field_validator("gate")
+    @classmethod
+    def _gate_lowercase(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and (not v or any(not g or g != g.lower() for g in v)):
+            raise ValueError("gate literals must be non-empty and lowercase")
+        return v
 
     @field_validator("also")
     @classmethod
@@ -95,6 +107,8 @@ class SignatureSpec(BaseModel):
     def compile(self, category: Category) -> Signature:
         if not (self.types or self.message is not None or self.code or self.frames or self.text):
             raise ValueError("an entry needs at least one of types/message/code/frames/text")
+        if self.gate is not None and self.text is None:
+            raise ValueError("`gate` applies to `text` only")
         if self.either and (not self.types or self.message is None):
             raise ValueError("`either` needs both types and message")
         return Signature(
@@ -115,6 +129,7 @@ class SignatureSpec(BaseModel):
             generic=self.generic,
             either=self.either,
             surface=self.surface,
+            gate=tuple(self.gate) if self.gate is not None else None,
             type_names=tuple(t.rsplit(".", 1)[-1] for t in self.types),
         )
 

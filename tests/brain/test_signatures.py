@@ -59,6 +59,8 @@ def test_a_valid_entry_compiles() -> None:
         (_GOOD.replace("  types: [KeyError]\n", ""), "at least one of"),
         (_GOOD + "  also: {nonsense: 0.3}\n", "also"),
         (_GOOD + _GOOD, "duplicate id"),
+        (_GOOD + "  text: x\n  gate: [Upper]\n", "lowercase"),
+        (_GOOD + "  gate: [x]\n", "`gate` applies to `text` only"),
         ("id: not-a-list\n", "expected a list"),
         ("- id: [unclosed\n", "not valid YAML"),
     ],
