@@ -105,3 +105,19 @@ def test_no_health_kind_is_unknown_at_the_floor(kind: Kind) -> None:
 def test_unknown_kind_is_a_clear_validation_error() -> None:
     with pytest.raises(ValueError, match="kind"):
         Evidence(kind="not_a_kind")  # type: ignore[arg-type]
+
+
+def test_secrets_in_facts_never_reach_the_report() -> None:
+    from brain.diagnose import diagnose
+
+    ev = Evidence(
+        kind=Kind.SENTINEL_HEALTH,
+        job="sentinel",
+        step="slack",
+        text="Sentinel's Slack outbox is backing up\n"
+        "Last error: token xoxb-1234567890-abcdefghijkl",
+        facts={"password": "hunter2-Pa55", "queued": "12 messages"},
+    )
+    out = diagnose(ev).model_dump_json()
+    assert "hunter2-Pa55" not in out and "xoxb-1234567890-abcdefghijkl" not in out
+    assert "12 messages" in out
