@@ -45,8 +45,8 @@ _NEAR_TAIL = 300_000
 _UNKNOWN_BELOW = 0.34
 _NO_FAILURE_CAP = 0.3
 _SPECIFIC = 0.8  # a signature this confident names a failure by its wording alone
-_NEAR_LINES = 3
-_SURFACE_FACTOR = 0.85
+_NEAR_LINES = 12
+_SURFACE_FACTOR = 0.7
 _WRAPPERS = frozenset(WRAPPER_TYPES)
 
 _BY_TYPE: dict[str, list[Signature]] = {}
