@@ -34,7 +34,7 @@ from brain.textscan import failure_lines, is_failure_line, line_weight
 log = logging.getLogger(__name__)
 
 _MAX_MSG = 2000
-_MAX_LINE = 300
+_MAX_LINE = 500
 _TEXT_HEAD_LINES = 40
 _TEXT_TAIL_LINES = 250
 _MAX_PARSE = 64_000
@@ -781,7 +781,7 @@ def match_text(loc: Located, evidence: Evidence) -> list[_Hit]:
             continue
         # A specific wording is itself the statement of a failure; a hint is not.
         specific = sig.confidence >= _SPECIFIC
-        weights = [line_weight(ln, has_failure or specific) for ln in lines]
+        weights = [line_weight(ln, has_failure or specific, specific) for ln in lines]
         best = max(range(len(lines)), key=lambda i: (weights[i], -i))
         line = lines[best]
         quote = _quote(line, evidence, loc.hay)

@@ -143,10 +143,11 @@ def is_failure_line(line: str) -> bool:
     return level in (Level.NONE, Level.WARN) and has_failure_words(line)
 
 
-def line_weight(line: str, text_has_failure: bool) -> float:
+def line_weight(line: str, text_has_failure: bool, wording_is_failure: bool = False) -> float:
     """How much a failure wording found on `line` counts, by how the line presents itself.
 
-    An error line counts fully. A routine line (INFO/DEBUG) is the system saying all is
+    An error line counts fully, and so does a plain line that speaks of a failure (its
+    own words, or `wording_is_failure`). A routine line (INFO/DEBUG) is the system saying all is
     well: a wording there is a weak hint (a retry that succeeded, "0 rows" in normal
     output). A plain line counts when it speaks of a failure, or when the text has a
     failure elsewhere (context such as a DETAIL or HINT line); otherwise it is a hint.
@@ -154,7 +155,9 @@ def line_weight(line: str, text_has_failure: bool) -> float:
     level = line_level(line)
     if level is Level.ERROR:
         return 1.0
-    words = has_failure_words(line)
+    # A specific failure wording (a catalog entry that names a failure by itself) speaks
+    # for the line just as the generic failure words do.
+    words = wording_is_failure or has_failure_words(line)
     if level is Level.INFO:
         return 0.75 if words else 0.45
     if level is Level.WARN:
