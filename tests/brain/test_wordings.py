@@ -175,6 +175,24 @@ CASES: list[tuple[str, C]] = [
         "google.api_core.exceptions.Forbidden: 403 Exceeded rate limits: too many table update operations for this table",
         C.RATE_LIMITED,
     ),
+    ("ORA-00942: table or view does not exist", C.MISSING_INPUT),
+    ("ORA-01017: invalid username/password; logon denied", C.AUTH_FAILURE),
+    (
+        "Code: 241. DB::Exception: Memory limit (for query) exceeded: would use 9.31 GiB. (MEMORY_LIMIT_EXCEEDED)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "io.trino.spi.TrinoException: Query exceeded per-node memory limit of 1GB",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "ERROR: 1023 DETAIL: Serializable isolation violation on table - 100234, transactions forming the cycle are: 11, 12",
+        C.CONCURRENCY,
+    ),
+    (
+        "[2026-12-01 10:00:00 +0000] [1] [WARNING] Worker with pid 13 was terminated due to signal 9\n[2026-12-01 10:00:00 +0000] [1] [ERROR] Worker (pid:13) was sent SIGKILL! Perhaps out of memory?",
+        C.RESOURCE_EXHAUSTION,
+    ),
     # meaning over surface: a 403 whose body says the rate limit was exceeded
     (
         'HTTP/1.1 403 Forbidden\n{"message": "API rate limit exceeded for 10.0.0.1.", "documentation_url": "https://docs.example.com/rate-limits"}',
