@@ -5,6 +5,20 @@ Dagster's DagsterExecutionStepExecutionError are skipped), earlier links of the 
 weigh more than the surface, and the failing user line's code separates look-alike
 errors (`os.environ["X"]` vs `df["col"]`). Free text (logs, events, a pasted error line)
 is matched by the text patterns, bounded so a 1 MB input stays fast.
+
+`analyze` runs named stages, each a function tested on its own:
+
+1. `locate_error`: the exception chain (parsed, read from log lines, or a JVM `Caused by:`
+   chain, deepest first) and the bounded window of lines to scan, failure lines from the
+   middle of long logs included (`brain.textscan`);
+2. `match_exceptions` / `match_text`: the catalog against each exception and each line,
+   a wording weighed by the line it is on (error line, routine INFO line, plain output);
+3. `prefer_meaning`, `apply_root_cause_rules`, `add_alternatives`, `kind_hits`: the
+   message's meaning over its surface, an empty upstream behind a generic code error,
+   the secondary categories, and a health finding's default diagnosis (`brain.health`);
+4. `rank`: the best hit per category with a small bonus for corroboration;
+5. `build_candidates`: the top five, or an honest `unknown` saying what was examined;
+6. `build_report`: identity, location, fix at the failing line, summary, fingerprint.
 """
 
 from __future__ import annotations
