@@ -1,9 +1,11 @@
 """Evaluate the offline brain on the generated cases.
 
-    .venv/bin/python -m bench.brain_eval [--cases DIR] [--verbose]
+    .venv/bin/python -m bench.brain_eval [--cases DIR] [--verbose] [--realworld SPLITS]
 
 Prints per-category top-1/top-3 accuracy, overall figures, mean/p95 time per diagnosis
-and the time for a 1 MB input.
+and the time for a 1 MB input; then the real-world corpus figures (bench.brain_realworld),
+the tuning and the held-out split each on its own line (`--realworld tuning` or `none` to
+leave the held-out split alone while tuning).
 """
 
 from __future__ import annotations
@@ -124,6 +126,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=Path, default=CASES_DIR)
     ap.add_argument("--verbose", "-v", action="store_true")
+    ap.add_argument(
+        "--realworld",
+        choices=["both", "tuning", "heldout", "none"],
+        default="both",
+        help="real-world corpus splits to score (aggregate figures only)",
+    )
     args = ap.parse_args()
     res = evaluate(args.cases)
     print(f"signatures: {len(SIGNATURES)}   cases: {len(res.results)}")
@@ -153,6 +161,22 @@ def main() -> None:
             print(f"  {r.name}: expected {r.expected}, got {r.got} {r.top3}{extra}")
             if args.verbose:
                 print(f"      {r.summary}")
+    print_realworld(args.realworld)
+
+
+def print_realworld(which: str) -> None:
+    """The real-world corpus figures, one line per split (tuning, held-out), aggregate only."""
+    if which == "none":
+        return
+    try:
+        from bench.brain_realworld import evaluate_split
+    except ImportError:  # the corpus bench is not in this checkout
+        print("\nreal-world corpus: bench.brain_realworld not available")
+        return
+    print()
+    for split in ("tuning", "heldout") if which == "both" else (which,):
+        res = evaluate_split(split)
+        print(f"real-world {res.header()}")
 
 
 if __name__ == "__main__":

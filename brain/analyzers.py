@@ -5,35 +5,62 @@ Dagster's DagsterExecutionStepExecutionError are skipped), earlier links of the 
 weigh more than the surface, and the failing user line's code separates look-alike
 errors (`os.environ["X"]` vs `df["col"]`). Free text (logs, events, a pasted error line)
 is matched by the text patterns, bounded so a 1 MB input stays fast.
+
+`analyze` runs named stages, each a function tested on its own:
+
+1. `locate_error`: the exception chain (parsed, read from log lines, or a JVM `Caused by:`
+   chain, deepest first) and the bounded window of lines to scan, failure lines from the
+   middle of long logs included (`brain.textscan`);
+2. `match_exceptions` / `match_text`: the catalog against each exception and each line,
+   a wording weighed by the line it is on (error line, routine INFO line, plain output);
+3. `prefer_meaning`, `apply_root_cause_rules`, `add_alternatives`, `kind_hits`: the
+   message's meaning over its surface, an empty upstream behind a generic code error,
+   the secondary categories, and a health finding's default diagnosis (`brain.health`);
+4. `rank`: the best hit per category with a small bonus for corroboration;
+5. `build_candidates`: the top five, or an honest `unknown` saying what was examined;
+6. `build_report`: identity, location, fix at the failing line, summary, fingerprint.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from brain.evidence import failing_user_frame, parse_exceptions
 from brain.fingerprint import fingerprint
+from brain.health import DEFAULTS, health_hypotheses
 from brain.models import (
     Candidate,
     Category,
     Evidence,
     ExceptionInfo,
     Frame,
+    Kind,
     Location,
     Report,
     Severity,
 )
 from brain.signatures import SIGNATURES, WRAPPER_TYPES, Signature
+from brain.textscan import failure_lines, is_failure_line, line_weight
+
+log = logging.getLogger(__name__)
 
 _MAX_MSG = 2000
-_MAX_LINE = 300
+_MAX_LINE = 500
 _TEXT_HEAD_LINES = 40
 _TEXT_TAIL_LINES = 250
 _MAX_PARSE = 64_000
 _WINDOW_CHARS = 16_000  # per blob (text, logs): bounds regex work on huge inputs
 _MAX_PSEUDO = 8
+_MAX_FAILURE_LINES = 40
+_NEAR_TAIL = 300_000
+_UNKNOWN_BELOW = 0.34
+_NO_FAILURE_CAP = 0.3
+_SPECIFIC = 0.8  # a signature this confident names a failure by its wording alone
+_NEAR_LINES = 12
+_SURFACE_FACTOR = 0.7
 _WRAPPERS = frozenset(WRAPPER_TYPES)
 
 _BY_TYPE: dict[str, list[Signature]] = {}
@@ -154,25 +181,10 @@ def _gate(rx: re.Pattern[str] | None) -> tuple[str, ...] | None:
     return tuple(lits)
 
 
-_MANUAL_GATES: dict[str, tuple[str, ...]] = {
-    "env_var_missing_msg": ("environment variable", "env var"),
-    "config_generic": ("config",),
-    "timed_out_msg": ("timed out", "deadline exceeded", "timeout", "time limit", "timelimit"),
-    "http_5xx": (
-        "server error",
-        "service unavailable",
-        "bad gateway",
-        "http",
-        "status",
-        "responses",
-    ),
-}
 _MSG_GATES: dict[str, tuple[str, ...] | None] = {
     s.id: _gate(s.message) for s in SIGNATURES if s.message is not None
 }
-_TEXT_GATES: dict[str, tuple[str, ...] | None] = {
-    s.id: _MANUAL_GATES.get(s.id) or _gate(s.text) for s in _TEXT_SIGS
-}
+_TEXT_GATES: dict[str, tuple[str, ...] | None] = {s.id: s.gate or _gate(s.text) for s in _TEXT_SIGS}
 
 _QUOTED = re.compile(r"""['"]([^'"\n]{1,80})['"]""")
 _PAREN_TYPE = re.compile(r"^\(([\w.]+)\)")
@@ -270,152 +282,6 @@ _DEFAULT_FIX: dict[Category, str] = {
     Category.UNKNOWN: "inspect this line with the full logs",
 }
 
-# Health-check incidents that are not exceptions: default hypotheses per kind.
-_KIND_DEFAULTS: dict[str, list[tuple[Category, float, str, tuple[str, ...]]]] = {
-    "stale_asset": [
-        (
-            Category.MISSING_INPUT,
-            0.62,
-            "The asset has not been refreshed: its upstream data or materialization did not arrive",
-            (
-                "Check the asset's last materialization run and its upstream assets for failures.",
-                "Check the schedule/sensor/automation condition that should refresh it is running.",
-            ),
-        ),
-        (
-            Category.INFRASTRUCTURE,
-            0.45,
-            "The schedule, sensor or daemon that refreshes the asset is not running",
-            ("Check the daemon's health and the schedule/sensor status in the UI.",),
-        ),
-        (
-            Category.DEPENDENCY_UNAVAILABLE,
-            0.3,
-            "An external source feeding the asset stopped delivering",
-            ("Check the external source's availability and delivery logs.",),
-        ),
-    ],
-    "failed_check": [
-        (
-            Category.DATA_QUALITY,
-            0.8,
-            "An asset check failed: the data violates a quality expectation",
-            (
-                "Inspect the check's metadata (failing rows/values) and fix the producer.",
-                "Decide whether downstream assets must be blocked until the data is fixed.",
-            ),
-        ),
-        (
-            Category.SCHEMA_MISMATCH,
-            0.4,
-            "The check failed because the upstream schema changed",
-            ("Compare the asset's columns with the expected schema.",),
-        ),
-        (
-            Category.MISSING_INPUT,
-            0.35,
-            "The check failed because the asset is empty or incomplete",
-            ("Check the row count of the latest materialization.",),
-        ),
-    ],
-    "stuck_run": [
-        (
-            Category.INFRASTRUCTURE,
-            0.6,
-            "The run is stuck: its worker hung or was lost without reporting",
-            (
-                "Check the run worker's process/pod; terminate the run and relaunch it.",
-                "Enable run monitoring (max runtime, start/cancel timeouts) so stuck runs "
-                "fail fast.",
-            ),
-        ),
-        (
-            Category.TIMEOUT,
-            0.5,
-            "A step waits on an external call without a timeout",
-            ("Add timeouts to external calls in the long-running step.",),
-        ),
-        (
-            Category.CONCURRENCY,
-            0.4,
-            "The run waits on a lock or a concurrency slot held by another run",
-            ("Check concurrency pools/limits and database locks held by other runs.",),
-        ),
-    ],
-    "duration_regression": [
-        (
-            Category.RESOURCE_EXHAUSTION,
-            0.45,
-            "The step got slower, likely from data growth or resource pressure",
-            (
-                "Compare input row counts and step durations with previous runs.",
-                "Check CPU/memory saturation of the worker during the run.",
-            ),
-        ),
-        (
-            Category.DEPENDENCY_UNAVAILABLE,
-            0.4,
-            "An external dependency the step calls became slow",
-            ("Check the latency of the databases/APIs the step calls.",),
-        ),
-        (
-            Category.DATA_QUALITY,
-            0.35,
-            "The input volume changed unexpectedly (duplicates, unfiltered data)",
-            ("Compare input volume with previous runs; look for duplicated loads.",),
-        ),
-    ],
-    "failure_rate_spike": [
-        (
-            Category.DEPENDENCY_UNAVAILABLE,
-            0.45,
-            "Many runs fail at once: a shared dependency is likely failing",
-            (
-                "Group the recent failures by error fingerprint; the common one points at "
-                "the cause.",
-                "Check shared services (database, object store, APIs) used by the failing jobs.",
-            ),
-        ),
-        (
-            Category.INFRASTRUCTURE,
-            0.4,
-            "Many runs fail at once: the workers or cluster are unhealthy",
-            ("Check the run launcher / cluster health.",),
-        ),
-        (
-            Category.CONFIG_ERROR,
-            0.3,
-            "A shared configuration or deployment change broke several jobs",
-            ("Check recent deployments/config changes.",),
-        ),
-    ],
-    "log_anomaly": [
-        (
-            Category.UNKNOWN,
-            0.4,
-            "New or unusually frequent log patterns appeared",
-            ("Read the new log templates and the runs that emitted them.",),
-        ),
-    ],
-    "metric_anomaly": [
-        (
-            Category.DATA_QUALITY,
-            0.5,
-            "An asset metric (row count, nulls, values) moved outside its normal range",
-            (
-                "Compare the metric with its history and find which partition/source changed.",
-                "Add an asset check on the metric so the anomaly blocks downstream assets.",
-            ),
-        ),
-        (
-            Category.MISSING_INPUT,
-            0.4,
-            "Part of the input data did not arrive",
-            ("Check the row counts of the upstream assets for the same period.",),
-        ),
-    ],
-}
-
 
 @dataclass
 class _Hit:
@@ -427,6 +293,8 @@ class _Hit:
     remediation: tuple[str, ...] = ()
     exc: ExceptionInfo | None = None
     strength: str = "exception"  # exception | text | upstream | kind | also
+    # Names only the surface (a status, or an exception class matched by its type alone).
+    surface: bool = False
 
 
 def _short(s: str, n: int = 200) -> str:
@@ -457,6 +325,13 @@ def _frame_code(info: ExceptionInfo, source_line: str | None) -> str:
         codes.append(user[-1].code)
     if info.frames and info.frames[-1].code:
         codes.append(info.frames[-1].code or "")
+    elif info.frames:
+        # The last frame is a frozen/stdlib one printed without code (`<frozen os>`): the
+        # line that called into it says what was done (e.g. `os.environ["X"]` in a library
+        # or an installed project, not marked as user code).
+        caller = next((f.code for f in reversed(info.frames[-4:-1]) if f.code), None)
+        if caller:
+            codes.append(caller)
     if source_line and not codes:
         codes.append(source_line)
     return "\n".join(codes)[:1000]
@@ -493,9 +368,11 @@ def _window(evidence: Evidence) -> list[str]:
     for blob in (evidence.text, evidence.logs):
         if not blob:
             continue
+        whole = blob
         if len(blob) > 400_000:
             blob = blob[:40_000] + "\n" + blob[-200_000:]
         lines = blob.splitlines()
+        total = len(lines) + (1 if blob is not whole else 0)
         if len(lines) > _TEXT_HEAD_LINES + _TEXT_TAIL_LINES:
             lines = lines[:_TEXT_HEAD_LINES] + lines[-_TEXT_TAIL_LINES:]
         # Stack frames and the source lines under them describe code, not what happened.
@@ -509,6 +386,16 @@ def _window(evidence: Evidence) -> list[str]:
             kept.append(line)
         if len(kept) < len(lines):
             lines = lines[: min(_TEXT_HEAD_LINES, len(lines) - len(kept))][:10] + kept[::-1]
+        if len(lines) < total:
+            # The failure may sit in the part cut out (healthy output after it): keep the
+            # failure lines found anywhere in the blob, in order, between head and tail.
+            # When the kept lines already show a failure, only the stretch just before them is
+            # read (speed); otherwise the whole (bounded) blob is.
+            scan = whole[-_NEAR_TAIL:] if any(is_failure_line(ln) for ln in lines) else whole
+            have = set(lines)
+            middle = [ln for _, ln in failure_lines(scan, _MAX_FAILURE_LINES) if ln not in have]
+            head = min(_TEXT_HEAD_LINES, 10)
+            lines = lines[:head] + list(dict.fromkeys(middle)) + lines[head:]
         for line in lines:
             stripped = line.lstrip()
             if stripped.startswith('File "') and ", line " in stripped:
@@ -611,6 +498,22 @@ def _format_cause(
         q = info.message.strip()[:80]
     out = template.replace("{q}", f"'{q}'" if q else "")
     return re.sub(r"\s{2,}", " ", out).strip()
+
+
+_CAUSED_BY = re.compile(r"^\s*Caused by:\s+([\w$.]{1,200})(?::\s?(.*))?$")
+
+
+def _jvm_causes(lines: list[str]) -> list[ExceptionInfo]:
+    """The `Caused by: Type: message` lines of JVM traces, deepest (last printed) first."""
+    out: list[ExceptionInfo] = []
+    for line in lines:
+        m = _CAUSED_BY.match(line)
+        if m and ("." in m.group(1) or m.group(1)[:1].isupper()):
+            out.append(
+                ExceptionInfo(type=m.group(1), message=(m.group(2) or "").strip(), link="cause")
+            )
+    out.reverse()
+    return out[:_MAX_PSEUDO]
 
 
 def _pseudo_exceptions(lines: list[str]) -> list[ExceptionInfo]:
@@ -722,13 +625,41 @@ def _upstream_hits(evidence: Evidence, judged: list[ExceptionInfo]) -> list[_Hit
     return hits
 
 
-def _safe_report(evidence: Evidence) -> Report:
+@dataclass
+class Located:
+    """Stage 1's output: where the failure is in the evidence."""
+
+    window: list[str]
+    hay: list[str]
+    exceptions: list[ExceptionInfo]
+    judged: list[ExceptionInfo]
+    pseudo: bool
+    user_frame: Frame | None
+    source_line: str | None
+    context: str
+    failure_lines: int = 0  # lines of the window that read as a failure (textscan)
+
+    @property
+    def root(self) -> ExceptionInfo | None:
+        return self.judged[0] if self.judged else None
+
+
+@dataclass
+class Ranked:
+    """Stage 4's output: the best hit per category with its corroborated score."""
+
+    score: float
+    category: Category
+    best: _Hit
+    hits: list[_Hit]
+
+
+def locate_error(evidence: Evidence) -> Located:
+    """Stage 1: the exception chain (parsed from text, or read from log lines) and the
+    bounded window of text lines the later stages scan."""
     exceptions = list(evidence.exceptions)
-    examined: list[str] = []
-    notes: list[str] = []
     window = _window(evidence)
     hay = _haystacks(evidence, window)
-
     if not exceptions and evidence.text:
         text = evidence.text
         if len(text) > _MAX_PARSE:
@@ -739,125 +670,164 @@ def _safe_report(evidence: Evidence) -> Report:
     if not exceptions and window:
         exceptions = _pseudo_exceptions(window)
         pseudo = bool(exceptions)
-
+    causes = _jvm_causes(window)
+    if causes:
+        # A JVM trace prints the surface first and its causes below it, the deepest last:
+        # the chain here is root first, so the deepest `Caused by:` leads.
+        known = {(e.type, e.message) for e in exceptions}
+        exceptions = [c for c in causes if (c.type, c.message) not in known] + exceptions
     # Warnings printed in logs are not failures; wrappers are judged by what they wrap.
     exceptions = [e for e in exceptions if not e.type.endswith("Warning")]
     if len(exceptions) > 16:  # bound the work on pathological chains
         exceptions = exceptions[:10] + exceptions[-6:]
-    judged = [e for e in exceptions if not _is_wrapper(e)]
-    if not judged:
-        judged = list(exceptions)
-    root = judged[0] if judged else None
+    judged = [e for e in exceptions if not _is_wrapper(e)] or list(exceptions)
     user_frame = failing_user_frame(judged) or failing_user_frame(exceptions)
     source_line: str | None = None
-    if evidence.source is not None:
-        source_line = evidence.source.lines.get(evidence.source.line)
-
     ctx = ""
     if evidence.source is not None:
         src = evidence.source
-        ctx = "\n".join(src.lines[n] for n in sorted(src.lines) if src.line - 4 <= n < src.line)[
-            :2000
-        ]
+        source_line = src.lines.get(src.line)
+        ctx = "\n".join(src.lines[n] for n in sorted(src.lines) if src.line - 4 <= n < src.line)
+        ctx = ctx[:2000]
+    nfail = sum(1 for ln in window if is_failure_line(ln))
+    return Located(window, hay, exceptions, judged, pseudo, user_frame, source_line, ctx, nfail)
+
+
+def match_exceptions(loc: Located, evidence: Evidence) -> list[_Hit]:
+    """Stage 2a: every judged exception of the chain against the catalog, root first."""
     hits: list[_Hit] = []
-    position = {id(e): i for i, e in enumerate(exceptions)}
-    # 1. exception chain, root first
-    n = len(judged)
-    for idx, info in enumerate(judged):
+    root = loc.root
+    position = {id(e): i for i, e in enumerate(loc.exceptions)}
+    n = len(loc.judged)
+    for idx, info in enumerate(loc.judged):
         weight = 1.0 - 0.03 * idx
         nxt_pos = position.get(id(info), -2) + 1
-        if 0 < nxt_pos < len(exceptions) and exceptions[nxt_pos].link == "context":
+        if 0 < nxt_pos < len(loc.exceptions) and loc.exceptions[nxt_pos].link == "context":
             weight *= 0.93
-        if pseudo:
+        if loc.pseudo:
             weight *= 0.93
         msg = _PAREN_TYPE_PREFIX.sub("", info.message[:_MAX_MSG], count=1)
         msg_lower = msg.lower()
         short_type = info.type.rsplit(".", 1)[-1]
-        code = _frame_code(info, source_line if info is root else None)
+        code = _frame_code(info, loc.source_line if info is root else None)
         files = "\n".join(f.file for f in info.frames[-30:])
         cands: list[tuple[Signature, bool]] = []
         for key in _type_keys(info):
             cands.extend((sg, True) for sg in _BY_TYPE.get(key, ()))
         cands.extend((sg, False) for sg in _UNTYPED)
         seen_ids: set[str] = set()
+        ctx = loc.context if info is root else ""
         for sig, type_ok in cands:
             if sig.id in seen_ids:
                 continue
             seen_ids.add(sig.id)
             if sig.id in _KEYWORD_SIGS and short_type in _CODE_TYPES:
                 continue
-            if not _match_exception(
-                sig, info, msg, code, files, type_ok, ctx if info is root else "", msg_lower
-            ):
+            if not _match_exception(sig, info, msg, code, files, type_ok, ctx, msg_lower):
                 continue
             score = sig.confidence * weight
             if sig.generic and n > 1:
                 score *= 0.8
+            type_only = type_ok and not (sig.message or sig.code or sig.frames or sig.context)
             hits.append(
                 _Hit(
                     sig,
                     sig.category,
                     score,
                     _format_cause(sig.cause, info, None, code),
-                    _exception_quotes(info, evidence, hay),
+                    _exception_quotes(info, evidence, loc.hay),
                     sig.remediation,
                     exc=info,
+                    surface=sig.surface or type_only,
                 )
             )
-    # 2. free text (logs, events, the rendered text)
-    text_factor = 0.9 if judged and not pseudo else 1.0
-    joined = "\n".join(window)
-    if joined:
-        lowered = joined.lower()
-        aligned = len(lowered) == len(joined)
-        for sig in _TEXT_SIGS:
-            assert sig.text is not None
-            gate = _TEXT_GATES.get(sig.id)
-            if gate is not None and not any(g in lowered for g in gate):
-                continue
-            line: str | None = None
-            scope = joined
-            if gate is not None and aligned:
-                glines = _gated_lines(joined, lowered, gate)
-                if len(glines) <= 6:
-                    for cand in glines:
-                        if sig.text.search(cand):
-                            line = cand.strip()
-                            break
-                    scope = ""
-                else:
-                    scope = "\n".join(glines)
-            if scope:
-                m = sig.text.search(scope)
-                if m:
-                    start = scope.rfind("\n", 0, m.start()) + 1
-                    end = scope.find("\n", m.end())
-                    line = scope[start : end if end >= 0 else len(scope)].strip()
-            if not line:
-                continue
-            quote = _quote(line, evidence, hay)
-            hits.append(
-                _Hit(
-                    sig,
-                    sig.category,
-                    sig.confidence * text_factor,
-                    _format_cause(sig.cause, None, line),
-                    [quote] if quote else [],
-                    sig.remediation,
-                    strength="text",
-                )
-            )
-    # 3. upstream metadata
-    up_hits = _upstream_hits(evidence, judged)
-    hits.extend(up_hits)
+    return hits
 
-    # Root-cause rules: a generic code error on an empty upstream is a missing input.
+
+def _matching_lines(
+    rx: re.Pattern[str], joined: str, gate: tuple[str, ...] | None, cap: int = 12
+) -> list[str]:
+    """The lines of `joined` that `rx` matches (at most `cap`), scanning gated lines only."""
+    lowered = joined.lower()
+    scope = joined
+    if gate is not None and len(lowered) == len(joined):
+        glines = _gated_lines(joined, lowered, gate)
+        if len(glines) <= 6:
+            return [c.strip() for c in glines if rx.search(c)]
+        scope = "\n".join(glines)
+    out: list[str] = []
+    pos = 0
+    while len(out) < cap:
+        m = rx.search(scope, pos)
+        if not m:
+            break
+        start = scope.rfind("\n", 0, m.start()) + 1
+        end = scope.find("\n", m.end())
+        end = len(scope) if end < 0 else end
+        out.append(scope[start:end].strip())
+        pos = end + 1
+        if pos >= len(scope):
+            break
+    return out
+
+
+def match_text(loc: Located, evidence: Evidence) -> list[_Hit]:
+    """Stage 2b: the text signatures against the window (logs, events, rendered text).
+
+    Each wording is weighed by the line it is found on (`brain.textscan.line_weight`): on an
+    error line it counts fully, on a routine INFO line it is a hint, and in a text with no
+    failure anywhere a plain line is a hint too, so healthy output is not diagnosed.
+    """
+    hits: list[_Hit] = []
+    text_factor = 0.9 if loc.judged and not loc.pseudo else 1.0
+    joined = "\n".join(loc.window)
+    if not joined:
+        return hits
+    has_failure = bool(loc.judged) or loc.failure_lines > 0
+    lowered = joined.lower()
+    for sig in _TEXT_SIGS:
+        assert sig.text is not None
+        gate = _TEXT_GATES.get(sig.id)
+        if gate is not None and not any(g in lowered for g in gate):
+            continue
+        lines = _matching_lines(sig.text, joined, gate)
+        if not lines:
+            continue
+        # A specific wording is itself the statement of a failure; a hint is not.
+        specific = sig.confidence >= _SPECIFIC
+        weights = [line_weight(ln, has_failure or specific, specific) for ln in lines]
+        best = max(range(len(lines)), key=lambda i: (weights[i], -i))
+        line = lines[best]
+        quote = _quote(line, evidence, loc.hay)
+        score = sig.confidence * text_factor * weights[best]
+        if not has_failure and not specific:
+            # Nothing in the text reads as a failure: a wording is a hint, never a verdict.
+            score = min(score, _NO_FAILURE_CAP)
+        hits.append(
+            _Hit(
+                sig,
+                sig.category,
+                score,
+                _format_cause(sig.cause, None, line),
+                [quote] if quote else [],
+                sig.remediation,
+                strength="text",
+            )
+        )
+    return hits
+
+
+def apply_root_cause_rules(
+    hits: list[_Hit], up_hits: list[_Hit], loc: Located, evidence: Evidence
+) -> list[_Hit]:
+    """Stage 3: a generic code error on an empty upstream is a missing input."""
+    hits = list(hits)
     empty_hint = any(
         h.category is Category.MISSING_INPUT and h.strength == "upstream" for h in hits
     )
     empty_line: str | None = None
     if not empty_hint:
-        for line in window[-300:]:
+        for line in loc.window[-300:]:
             if _EMPTY_HINT.search(line):
                 empty_hint = True
                 empty_line = line.strip()
@@ -865,16 +835,15 @@ def _safe_report(evidence: Evidence) -> Report:
     best_exc = max(
         (h for h in hits if h.strength == "exception"), key=lambda h: h.score, default=None
     )
-    weak_code = (
-        best_exc is not None and best_exc.sig is not None and best_exc.sig.id in _WEAK_CODE_SIGS
-    )
+    if best_exc is None or best_exc.sig is None or best_exc.sig.id not in _WEAK_CODE_SIGS:
+        return hits
     up_empty = [h for h in up_hits if h.category is Category.MISSING_INPUT]
-    if up_empty and weak_code and best_exc is not None:
+    if up_empty:
         for h in up_empty:
             h.score = max(h.score, min(0.9, best_exc.score + 0.06))
             h.evidence = h.evidence or best_exc.evidence[:2]
-    elif empty_hint and weak_code and best_exc is not None:
-        ev = [empty_line] if empty_line and _quote(empty_line, evidence, hay) else []
+    elif empty_hint:
+        ev = [empty_line] if empty_line and _quote(empty_line, evidence, loc.hay) else []
         ev += best_exc.evidence[:2]
         hits.append(
             _Hit(
@@ -895,13 +864,17 @@ def _safe_report(evidence: Evidence) -> Report:
                 strength="upstream",
             )
         )
+    return hits
 
-    # 4. secondary categories
-    for h in list(hits):
+
+def add_alternatives(hits: list[_Hit]) -> list[_Hit]:
+    """Stage 3b: the secondary categories each matched signature keeps plausible."""
+    out = list(hits)
+    for h in hits:
         if h.sig is None:
             continue
         for cat, conf in h.sig.also:
-            hits.append(
+            out.append(
                 _Hit(
                     None,
                     cat,
@@ -914,33 +887,63 @@ def _safe_report(evidence: Evidence) -> Report:
                     strength="also",
                 )
             )
+    return out
 
-    # 5. health-check kinds
-    kind = (evidence.kind or "failure").strip().lower()
-    if kind in _KIND_DEFAULTS:
-        base_line = next((ln.strip() for ln in window if ln.strip()), None)
-        # A specific signature in the incident's text outranks the kind's generic guess.
-        specific = any(h.score >= 0.6 and h.strength in ("text", "exception") for h in hits)
-        scale = 0.85 if specific else 1.0
-        for cat, conf, cause, rem in _KIND_DEFAULTS[kind]:
-            hits.append(
-                _Hit(
-                    None,
-                    cat,
-                    conf * scale,
-                    cause,
-                    [base_line] if base_line else [],
-                    rem,
-                    strength="kind",
-                )
-            )
-        examined.append(f"health-check incident of kind {kind}")
 
-    # Rank: best hit per category, small bonus for independent corroboration.
+def _line_index(window: list[str]) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for i, line in enumerate(window):
+        index.setdefault(line.strip(), i)
+    return index
+
+
+def _position(hit: _Hit, index: dict[str, int], window: list[str]) -> int | None:
+    for quote in hit.evidence[:1]:
+        if quote in index:
+            return index[quote]
+        return next((i for i, ln in enumerate(window) if quote and quote in ln), None)
+    return None
+
+
+def prefer_meaning(hits: list[_Hit], loc: Located) -> list[_Hit]:
+    """Stage 3a: the message's meaning outranks its surface.
+
+    A hit from a `surface` signature (an HTTP status, an error class or code) is lowered
+    when a wording of another category is found on the same or a nearby line: a 403 whose
+    body says the rate limit was exceeded is rate limiting, an AccessDenied next to "does
+    not exist" is a missing input.
+    """
+    surface = [h for h in hits if h.surface or (h.sig is not None and h.sig.surface)]
+    if not surface:
+        return hits
+    index = _line_index(loc.window)
+    meanings = [
+        (h, _position(h, index, loc.window))
+        for h in hits
+        if h.sig is not None
+        and not (h.surface or h.sig.surface)
+        and h.strength in ("text", "exception")
+        and h.score >= 0.6
+    ]
+    for h in surface:
+        pos = _position(h, index, loc.window)
+        for m, mpos in meanings:
+            if m.category is h.category:
+                continue
+            same_exc = h.exc is not None and h.exc is m.exc
+            near = pos is not None and mpos is not None and abs(pos - mpos) <= _NEAR_LINES
+            if same_exc or near:
+                h.score *= _SURFACE_FACTOR
+                break
+    return hits
+
+
+def rank(hits: list[_Hit]) -> list[Ranked]:
+    """Stage 4: best hit per category, small bonus for independent corroboration."""
     by_cat: dict[Category, list[_Hit]] = {}
     for h in hits:
         by_cat.setdefault(h.category, []).append(h)
-    ranked: list[tuple[float, Category, _Hit, int]] = []
+    ranked: list[Ranked] = []
     for cat, hs in by_cat.items():
         hs.sort(key=lambda h: h.score, reverse=True)
         best = hs[0]
@@ -951,72 +954,71 @@ def _safe_report(evidence: Evidence) -> Report:
             and not (h.sig is not None and (h.sig.generic or h.sig.id.endswith("_plain")))
         }
         bonus = min(0.04, 0.02 * max(0, len(distinct) - 1)) if best.strength != "also" else 0.0
-        ranked.append((min(0.97, best.score + bonus), cat, best, len(distinct)))
-    ranked.sort(key=lambda t: (-t[0], t[1].value))
+        ranked.append(Ranked(min(0.97, best.score + bonus), cat, best, hs))
+    ranked.sort(key=lambda r: (-r.score, r.category.value))
+    return ranked
 
+
+def build_candidates(ranked: list[Ranked], loc: Located, evidence: Evidence) -> list[Candidate]:
+    """Stage 5: the top five categories as candidates; `unknown` first when nothing is
+    convincing, quoting what was examined."""
     candidates: list[Candidate] = []
-    for score, cat, h, _ in ranked[:5]:
-        pool = list(h.evidence)
-        for other in by_cat[cat]:
-            if other is not h and other.strength != "also":
+    for r in ranked[:5]:
+        pool = list(r.best.evidence)
+        for other in r.hits:
+            if other is not r.best and other.strength != "also":
                 pool.extend(other.evidence)
         evid = [e for e in dict.fromkeys(x for x in pool if x)][:4]
         candidates.append(
             Candidate(
-                category=cat,
-                cause=h.cause,
-                confidence=round(max(0.01, min(0.99, score)), 3),
+                category=r.category,
+                cause=r.best.cause,
+                confidence=round(max(0.01, min(0.99, r.score)), 3),
                 evidence=evid,
-                remediation=list(h.remediation),
-                signature=h.sig.id if h.sig else None,
+                remediation=list(r.best.remediation),
+                signature=r.best.sig.id if r.best.sig else None,
             )
         )
-    if not candidates or candidates[0].confidence < 0.34:
-        unknown_ev: list[str] = []
-        if root is not None:
-            unknown_ev = _exception_quotes(root, evidence, hay)[:2]
-        else:
-            tail = next((ln.strip() for ln in reversed(window) if ln.strip()), None)
-            if tail:
-                unknown_ev = [tail]
-        unk = Candidate(
-            category=Category.UNKNOWN,
-            cause="No known failure signature matches the evidence",
-            confidence=0.35 if root is not None else 0.15,
-            evidence=unknown_ev,
-            remediation=[
-                "Read the full step logs around the failure time; the error may have been "
-                "swallowed or printed outside the captured output.",
-                "Re-run the step with debug logging to capture a traceback.",
-            ],
+    if candidates and candidates[0].confidence >= _UNKNOWN_BELOW:
+        return candidates
+    root = loc.root
+    unknown_ev: list[str] = []
+    if root is not None:
+        unknown_ev = _exception_quotes(root, evidence, loc.hay)[:2]
+    else:
+        tail = next((ln.strip() for ln in reversed(loc.window) if ln.strip()), None)
+        if tail:
+            unknown_ev = [tail]
+    if root is None and loc.failure_lines == 0:
+        cause = (
+            f"No failure found: none of the {len(loc.window)} lines examined has an exception, "
+            "an error level or marker, or the wording of a failure"
         )
-        candidates = [unk] + [c for c in candidates if c.category is not Category.UNKNOWN]
-    top = candidates[0]
-    top_hit = ranked[0][2] if ranked and ranked[0][1] is top.category else None
-
-    # Error identity: root user-facing error (not the wrapper).
-    err_info = root
-    if top_hit is not None and top_hit.exc is not None:
-        err_info = top_hit.exc if root is None else root
-    error_type = err_info.type if err_info else None
-    error_message = _short(err_info.message, 2000) if err_info and err_info.message else None
-    if err_info is not None and err_info.message and "\n" in err_info.message.strip():
-        error_message = err_info.message.strip()[:2000]
-
-    # Location and fix.
-    failing_location = None
-    fix = None
-    if user_frame is not None:
-        failing_location = Location(
-            file=user_frame.file, line=user_frame.line, function=user_frame.function
+    elif root is None:
+        cause = (
+            f"{loc.failure_lines} line(s) read as a failure, but none matches a known failure "
+            "wording"
         )
-        fix = _fix_text(user_frame, top, top_hit, source_line)
+        unknown_ev = [ln.strip() for ln in loc.window if is_failure_line(ln)][-2:] or unknown_ev
+    else:
+        cause = "No known failure signature matches the evidence"
+    unk = Candidate(
+        category=Category.UNKNOWN,
+        cause=cause,
+        confidence=0.35 if root is not None else 0.15,
+        evidence=unknown_ev,
+        remediation=[
+            "Read the full step logs around the failure time; the error may have been "
+            "swallowed or printed outside the captured output.",
+            "Re-run the step with debug logging to capture a traceback.",
+        ],
+    )
+    return [unk] + [c for c in candidates if c.category is not Category.UNKNOWN]
 
-    # Summary.
-    summary_exc = top_hit.exc if top_hit is not None and top_hit.exc is not None else err_info
-    summary = _summary(top, summary_exc, user_frame, kind, window)
+
+def _notes(evidence: Evidence, loc: Located, kind: Kind) -> list[str]:
+    notes: list[str] = []
     if evidence.recurrence > 0:
-        summary += f" This failure has recurred {evidence.recurrence} time(s) before."
         notes.append(
             f"Recurrence: the same fingerprint was seen {evidence.recurrence} time(s) before; "
             "a retry alone is unlikely to fix it."
@@ -1034,12 +1036,17 @@ def _safe_report(evidence: Evidence) -> Report:
             f"Blast radius: {len(evidence.blast_radius)} downstream asset(s) affected "
             f"({', '.join(evidence.blast_radius[:5])})."
         )
-    if pseudo:
+    if loc.pseudo:
         notes.append("No Python traceback found; the error type was read from log lines.")
-    if root is None and kind == "failure":
+    if loc.root is None and kind.is_failure:
         notes.append("No exception in the input; diagnosis relies on text patterns only.")
+    return notes
 
-    # Examined.
+
+def examined_of(evidence: Evidence, loc: Located) -> list[str]:
+    """What the analyzers looked at, for the report (and for an honest `unknown`)."""
+    examined: list[str] = []
+    exceptions = loc.exceptions
     if exceptions:
         chain = " <- ".join(e.type.rsplit(".", 1)[-1] for e in reversed(exceptions[:8]))
         nframes = sum(len(e.frames) for e in exceptions)
@@ -1065,36 +1072,98 @@ def _safe_report(evidence: Evidence) -> Report:
     if evidence.run_config:
         examined.append("run config")
     examined.append(f"{len(SIGNATURES)} failure signatures")
+    return examined
 
-    severity = _severity(top.category, evidence, kind)
-    fp = fingerprint(
-        target=evidence.job or evidence.asset,
-        step=evidence.step,
-        error_type=error_type or (f"kind:{kind}" if kind != "failure" else None),
-        message=(err_info.message if err_info else None)
-        or (top.evidence[0] if top.evidence else top.cause),
-    )
+
+def build_report(
+    evidence: Evidence,
+    loc: Located,
+    ranked: list[Ranked],
+    candidates: list[Candidate],
+    kind: Kind,
+    kind_examined: list[str],
+) -> Report:
+    """Stage 6: the report around the top candidate: identity, location, fix (remediation
+    at the failing line), summary, notes, what was examined, fingerprint."""
+    root = loc.root
+    top = candidates[0]
+    top_hit = ranked[0].best if ranked and ranked[0].category is top.category else None
+    # Error identity: root user-facing error (not the wrapper).
+    err_info = root
+    if top_hit is not None and top_hit.exc is not None:
+        err_info = top_hit.exc if root is None else root
+    error_type = err_info.type if err_info else None
+    error_message = _short(err_info.message, 2000) if err_info and err_info.message else None
+    if err_info is not None and err_info.message and "\n" in err_info.message.strip():
+        error_message = err_info.message.strip()[:2000]
+    failing_location = None
+    fix = None
+    user_frame = loc.user_frame
+    if user_frame is not None:
+        failing_location = Location(
+            file=user_frame.file, line=user_frame.line, function=user_frame.function
+        )
+        fix = _fix_text(user_frame, top, top_hit, loc.source_line)
+    summary_exc = top_hit.exc if top_hit is not None and top_hit.exc is not None else err_info
+    summary = _summary(top, summary_exc, user_frame, kind, loc.window)
+    if evidence.recurrence > 0:
+        summary += f" This failure has recurred {evidence.recurrence} time(s) before."
     return Report(
         category=top.category,
         summary=summary,
-        severity=severity,
+        severity=_severity(top.category, evidence, kind),
         candidates=candidates,
         failing_location=failing_location,
         fix_suggestion=fix,
-        fingerprint=fp,
+        fingerprint=fingerprint(evidence),
         error_type=error_type,
         error_message=error_message,
-        examined=examined,
-        notes=notes,
-        degraded=root is None and top.category is Category.UNKNOWN,
+        examined=kind_examined + examined_of(evidence, loc),
+        notes=_notes(evidence, loc, kind),
     )
 
 
-def _severity(cat: Category, evidence: Evidence, kind: str) -> Severity:
+def kind_hits(evidence: Evidence, hits: list[_Hit]) -> list[_Hit]:
+    """Stage 3c: the default hypotheses of a health-check finding, from its facts.
+
+    A specific signature in the finding's text that points elsewhere outranks the kind's
+    generic guess; one that agrees with it lifts the kind's hypothesis, which names the
+    asset/check/job and quotes the facts.
+    """
+    specific = [h for h in hits if h.score >= 0.6 and h.strength in ("text", "exception")]
+    out: list[_Hit] = []
+    for h in health_hypotheses(evidence):
+        agree = max((x.score for x in specific if x.category is h.category), default=0.0)
+        if agree:
+            score = min(0.97, max(h.confidence, agree + 0.01))
+        else:
+            score = h.confidence * (0.85 if specific else 1.0)
+        out.append(
+            _Hit(None, h.category, score, h.cause, list(h.evidence), h.remediation, strength="kind")
+        )
+    return out
+
+
+def _safe_report(evidence: Evidence) -> Report:
+    loc = locate_error(evidence)
+    hits = match_exceptions(loc, evidence) + match_text(loc, evidence)
+    up_hits = _upstream_hits(evidence, loc.judged)
+    hits = prefer_meaning(hits, loc)
+    hits = apply_root_cause_rules(hits + up_hits, up_hits, loc, evidence)
+    hits = add_alternatives(hits)
+    kind = evidence.kind
+    extra = kind_hits(evidence, hits)
+    kind_examined = [f"health-check incident of kind {kind.value}"] if extra else []
+    ranked = rank(hits + extra)
+    candidates = build_candidates(ranked, loc, evidence)
+    return build_report(evidence, loc, ranked, candidates, kind, kind_examined)
+
+
+def _severity(cat: Category, evidence: Evidence, kind: Kind) -> Severity:
     sev = _SEVERITY.get(cat, Severity.MEDIUM)
-    if kind in ("log_anomaly", "duration_regression", "metric_anomaly"):
+    if kind in (Kind.LOG_ANOMALY, Kind.DURATION_REGRESSION, Kind.METRIC_ANOMALY):
         sev = Severity.MEDIUM if cat is not Category.UNKNOWN else Severity.LOW
-    if kind == "stale_asset":
+    if kind is Kind.STALE_ASSET:
         sev = Severity.MEDIUM
     if evidence.recurrence >= 5 or len(evidence.blast_radius) >= 10:
         sev = Severity.CRITICAL
@@ -1116,14 +1185,14 @@ def _fix_text(frame: Frame, top: Candidate, hit: _Hit | None, source_line: str |
 
 
 def _summary(
-    top: Candidate, info: ExceptionInfo | None, frame: Frame | None, kind: str, window: list[str]
+    top: Candidate, info: ExceptionInfo | None, frame: Frame | None, kind: Kind, window: list[str]
 ) -> str:
     cause = top.cause.rstrip(".")
     if top.category is Category.UNKNOWN:
         if info is not None:
             base = f"Unclassified failure: {info.type}: {_short(info.message, 220)}".rstrip(": ")
         else:
-            base = "No recognisable error in the input; the failure cause cannot be determined"
+            base = f"The failure cause cannot be determined: {cause[:1].lower()}{cause[1:]}"
     elif info is not None:
         detail = f"{info.type.rsplit('.', 1)[-1]}: {_short(info.message, 220)}".rstrip(": ")
         if not info.message.strip():
@@ -1131,38 +1200,46 @@ def _summary(
             if extra:
                 detail += f'; "{_short(extra, 160)}"'
         base = f"{cause} ({detail})"
+    elif kind in DEFAULTS and top.signature is None:
+        base = cause  # a health finding's cause already quotes its facts
     else:
         line = top.evidence[0] if top.evidence else ""
         base = f"{cause}" + (f' ("{_short(line, 160)}")' if line else "")
     if frame is not None and frame.line and top.category is not Category.UNKNOWN:
         base += f" at {frame.file.rsplit('/', 1)[-1]}:{frame.line}"
-    if kind != "failure" and kind in _KIND_DEFAULTS:
-        base = f"[{kind}] {base}"
+    if kind in DEFAULTS:
+        base = f"[{kind.value}] {base}"
     return base.rstrip(". ") + "."
 
 
 def analyze(evidence: Evidence) -> Report:
-    """Rank root-cause hypotheses for the evidence. Never raises."""
+    """Rank root-cause hypotheses for the evidence.
+
+    Never raises: if the analyzers themselves crash, the report is `degraded`, `unknown`,
+    and names the error (it is also logged with its traceback), so a crash is never
+    mistaken for an honest "cannot tell".
+    """
     try:
         return _safe_report(evidence)
-    except Exception as exc:  # pragma: no cover - defensive: the brain must always answer
+    except Exception as exc:  # noqa: BLE001 - the brain must always answer; logged below
+        log.exception("offline analyzers crashed")
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        try:
+            fp = fingerprint(evidence)
+        except Exception:  # noqa: BLE001 - the evidence itself may be what is broken
+            fp = fingerprint(target=None, step=None, error_type="analyzer_crash", message=None)
         return Report(
             category=Category.UNKNOWN,
-            summary="The offline analyzer could not process this input.",
+            summary=f"The offline analyzers crashed on this input ({error}).",
             severity=Severity.MEDIUM,
             candidates=[
                 Candidate(
                     category=Category.UNKNOWN,
-                    cause="Analyzer error while reading the evidence",
+                    cause=f"Analyzer error while reading the evidence: {error}",
                     confidence=0.1,
                 )
             ],
-            notes=[f"analyzer error: {type(exc).__name__}: {exc}"[:300]],
+            notes=[f"analyzer error: {error}"],
             degraded=True,
-            fingerprint=fingerprint(
-                target=getattr(evidence, "job", None),
-                step=getattr(evidence, "step", None),
-                error_type=None,
-                message=None,
-            ),
+            fingerprint=fp,
         )

@@ -13,10 +13,10 @@ The result never exceeds `max_chars`.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from drain3 import TemplateMiner
-from drain3.masking import MaskingInstruction
-from drain3.template_miner_config import TemplateMinerConfig
+if TYPE_CHECKING:  # drain3 is imported on first use: the failure hook only imports this module
+    from drain3 import TemplateMiner
 
 # Masks are *named*: a mask that replaces with a bare `<*>` collides with drain's own
 # wildcard and makes drain create clusters without bound.
@@ -41,6 +41,10 @@ _EXC_LINE_RE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Fa
 
 
 def _miner() -> TemplateMiner:
+    from drain3 import TemplateMiner
+    from drain3.masking import MaskingInstruction
+    from drain3.template_miner_config import TemplateMinerConfig
+
     config = TemplateMinerConfig()
     config.profiling_enabled = False
     config.mask_prefix = "<:"

@@ -44,19 +44,6 @@ def _fallback_report(evidence: Evidence, why: str) -> Report:
     )
 
 
-def _with_fingerprint(report: Report, evidence: Evidence) -> Report:
-    if report.fingerprint:
-        return report
-    root = evidence.root
-    fp = fingerprint(
-        target=evidence.job or evidence.asset,
-        step=evidence.step,
-        error_type=root.type if root else report.error_type,
-        message=root.message if root else (report.error_message or evidence.text[:500]),
-    )
-    return report.model_copy(update={"fingerprint": fp})
-
-
 def diagnose(
     evidence: Evidence,
     settings: BrainSettings | None = None,
@@ -70,6 +57,13 @@ def diagnose(
     drives the circuit breaker's cool-down and the cache's TTL.
     """
     settings = settings or BrainSettings(mode="rules")
+    # The fingerprint is taken from the evidence as given (it is a hash, nothing leaks),
+    # so the report's equals its incident's, which the store computes the same way.
+    try:
+        fp = fingerprint(evidence)
+    except Exception:  # noqa: BLE001 - odd evidence must not cost the report
+        log.exception("fingerprint failed")
+        fp = ""
     try:
         safe = redact_data(evidence)
     except Exception:  # noqa: BLE001 - never let a redaction bug leak unredacted data
@@ -81,7 +75,8 @@ def diagnose(
     except Exception as e:  # noqa: BLE001 - the analyzers must not break the hook
         log.exception("analyzers failed")
         report = _fallback_report(safe, f"analyzers failed: {type(e).__name__}")
-    report = _with_fingerprint(report, safe)
+    if fp:
+        report = report.model_copy(update={"fingerprint": fp})
 
     if settings.use_gemini:
         report = _maybe_gemini(safe, report, settings, llm, clock)

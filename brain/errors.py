@@ -1,6 +1,7 @@
 """Typed brain exceptions. Callers catch the narrowest type they can handle.
 
 BrainError
+├── CatalogError         (a signature catalog file is invalid: raised at import)
 └── GeminiError
     ├── GeminiUnavailable    (network, HTTP 4xx/5xx, deadline exceeded, no key)
     ├── GeminiInvalidAnswer  (not STOP, unparsable, off-taxonomy, hallucinated evidence)
@@ -28,3 +29,7 @@ class GeminiInvalidAnswer(GeminiError):
 
 class CircuitOpen(GeminiError):
     """The circuit breaker is open after repeated failures; Gemini was not called."""
+
+
+class CatalogError(BrainError):
+    """A signature catalog file is invalid (names the file and the entry)."""

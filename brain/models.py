@@ -42,6 +42,33 @@ class Severity(StrEnum):
     INFO = "info"
 
 
+class Kind(StrEnum):
+    """What kind of trouble an `Evidence` describes: a failure, or a health-check finding.
+
+    The health kinds are the ones Sentinel opens incidents for (`sentinel.health`) plus
+    the anomalies raised by log/metric ingestion checks.
+    """
+
+    # A failure handed over without saying where it happened (CLI text, older callers).
+    FAILURE = "failure"
+    STEP_FAILURE = "step_failure"
+    RUN_FAILURE = "run_failure"
+    STALE_ASSET = "stale_asset"
+    FAILED_CHECK = "failed_check"
+    STUCK_RUN = "stuck_run"
+    LONG_RUNNING_RUN = "long_running_run"
+    DURATION_REGRESSION = "duration_regression"
+    FAILURE_RATE_SPIKE = "failure_rate_spike"
+    SENTINEL_HEALTH = "sentinel_health"
+    LOG_ANOMALY = "log_anomaly"
+    METRIC_ANOMALY = "metric_anomaly"
+
+    @property
+    def is_failure(self) -> bool:
+        """True for failures (an error happened), False for health findings."""
+        return self in (Kind.FAILURE, Kind.STEP_FAILURE, Kind.RUN_FAILURE)
+
+
 class Frame(BaseModel):
     """One stack frame. `is_user` separates the pipeline's own code from libraries."""
 
@@ -118,9 +145,10 @@ class Evidence(BaseModel):
     group: str | None = None
     recurrence: int = 0
     log_templates: list[LogTemplate] = Field(default_factory=list)
-    # Free-form kind of trouble when it is not an exception (health checks):
-    # e.g. "stale_asset", "failed_check", "stuck_run", "duration_regression".
-    kind: str = "failure"
+    kind: Kind = Kind.FAILURE
+    # Facts of a health finding (cadence, last materialization, check metadata, status,
+    # durations...), as plain data: the health diagnosis quotes them.
+    facts: dict[str, Any] = Field(default_factory=dict)
     # Where in the run the failure happened, when read from Dagster: "step" (a step's own
     # code), "resource_init", "step_process" (a step's process died), "run_worker" (the
     # run was failed from outside its worker), "run" (run-level, outside any step).

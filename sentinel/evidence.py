@@ -538,12 +538,7 @@ def failure_of(evidence: Evidence, source: str) -> Failure:
     """What the incident store needs: the fingerprint and where it happened."""
     root = evidence.root
     target = evidence.job or evidence.asset
-    fp = fingerprint(
-        target=target,
-        step=evidence.step,
-        error_type=root.type if root else evidence.kind,
-        message=root.message if root else evidence.text[:300],
-    )
+    fp = fingerprint(evidence)  # the one definition, shared with the brain's report
     where = evidence.step or target
     if evidence.phase == "resource_init":
         where = f"resource init of {where}"
@@ -555,10 +550,10 @@ def failure_of(evidence: Evidence, source: str) -> Failure:
         # A run failed with no exception (a lost worker): its first line says what happened.
         title = f"{evidence.text.strip().splitlines()[0][:120]} ({where})"
     else:
-        title = evidence.kind
+        title = evidence.kind.value
     return Failure(
         fingerprint=fp,
-        kind=evidence.kind,
+        kind=evidence.kind.value,
         target=target,
         job=evidence.job,
         step=evidence.step,

@@ -169,10 +169,23 @@ def test_evidence_quotes_verbatim_for_live_exception() -> None:
     ],
 )
 def test_never_raises(text: str) -> None:
+    # `analyze` catches its own crashes into a degraded report: a crash must fail here.
     rep = analyze(from_text(text))
+    assert not rep.degraded, rep.notes
     assert 0.0 <= rep.candidates[0].confidence <= 1.0
     rep2 = analyze(Evidence(text=text, logs=text[:1000]))
+    assert not rep2.degraded, rep2.notes
     assert rep2.candidates
+
+
+def test_an_analyzer_crash_is_a_degraded_report_naming_the_error() -> None:
+    # Evidence built without validation (as a buggy caller could) makes the stages crash.
+    broken = Evidence.model_construct(exceptions=None, text="x")
+    rep = analyze(broken)
+    assert rep.degraded
+    assert rep.category is Category.UNKNOWN
+    assert "TypeError" in rep.summary and any("TypeError" in n for n in rep.notes)
+    assert rep.fingerprint
 
 
 def test_empty_evidence_is_unknown() -> None:
@@ -236,6 +249,7 @@ def test_health_check_kinds(kind: str, category: Category) -> None:
     rep = analyze(Evidence(kind=kind, text=f"{kind} detected for asset orders"))
     assert rep.category is category
     assert rep.top is not None and rep.top.remediation
+    assert not rep.degraded
 
 
 def test_failed_check_with_specific_text_uses_text() -> None:

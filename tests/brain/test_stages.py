@@ -1,0 +1,132 @@
+"""Each stage of the offline analyzers on its own, on plain data."""
+
+from __future__ import annotations
+
+from brain.analyzers import (
+    _Hit,
+    add_alternatives,
+    apply_root_cause_rules,
+    build_candidates,
+    build_report,
+    examined_of,
+    locate_error,
+    match_exceptions,
+    match_text,
+    rank,
+)
+from brain.fingerprint import fingerprint
+from brain.models import Category, Evidence, ExceptionInfo, Frame, Kind
+from brain.signatures import SIGNATURES
+
+ENV_TB = """\
+Traceback (most recent call last):
+  File "/app/pipelines/assets.py", line 12, in load
+    url = os.environ["WAREHOUSE_URL"]
+  File "<frozen os>", line 679, in __getitem__
+KeyError: 'WAREHOUSE_URL'
+"""
+
+
+def test_locate_error_parses_the_chain_and_skips_wrappers() -> None:
+    ev = Evidence(
+        exceptions=[
+            ExceptionInfo(type="KeyError", message="'x'"),
+            ExceptionInfo(type="dagster.DagsterExecutionStepExecutionError", link="cause"),
+        ]
+    )
+    loc = locate_error(ev)
+    assert [e.type for e in loc.judged] == ["KeyError"]
+    assert loc.root is not None and loc.root.type == "KeyError"
+    text = locate_error(Evidence(text=ENV_TB))
+    assert text.root is not None and text.root.message == "'WAREHOUSE_URL'"
+    assert text.user_frame is not None and text.user_frame.line == 12
+
+
+def test_locate_error_reads_error_types_from_log_lines() -> None:
+    line = "2026-12-01 12:00:01 ERROR worker: botocore.exceptions.NoCredentialsError: no creds"
+    loc = locate_error(Evidence(text=f"step started\n{line}"))
+    assert loc.pseudo and loc.root is not None
+    assert loc.root.type == "botocore.exceptions.NoCredentialsError"
+
+
+def test_match_exceptions_and_text() -> None:
+    ev = Evidence(text=ENV_TB)
+    loc = locate_error(ev)
+    hits = match_exceptions(loc, ev)
+    assert hits and max(hits, key=lambda h: h.score).category is Category.CONFIG_ERROR
+    ev2 = Evidence(text='psql: FATAL:  password authentication failed for user "etl"')
+    text_hits = match_text(locate_error(ev2), ev2)
+    assert any(h.category is Category.AUTH_FAILURE for h in text_hits)
+    assert all(q in ev2.text for h in text_hits for q in h.evidence)
+
+
+def _sig(sig_id: str) -> object:
+    return next(s for s in SIGNATURES if s.id == sig_id)
+
+
+def test_root_cause_rule_turns_weak_code_error_on_empty_input_into_missing_input() -> None:
+    ev = Evidence(text="loaded 0 rows from source\nZeroDivisionError: division by zero")
+    loc = locate_error(ev)
+    exc = loc.root
+    weak = _Hit(_sig("zero_division"), Category.CODE_ERROR, 0.7, "div", ["x"], exc=exc)  # type: ignore[arg-type]
+    out = apply_root_cause_rules([weak], [], loc, ev)
+    added = [h for h in out if h.category is Category.MISSING_INPUT]
+    assert added and added[0].score > weak.score
+    assert "0 rows" in added[0].cause
+
+
+def test_alternatives_and_rank() -> None:
+    sig = next(s for s in SIGNATURES if s.also)
+    hit = _Hit(sig, sig.category, 0.8, "c", ["line"])
+    hits = add_alternatives([hit])
+    assert len(hits) == 1 + len(sig.also)
+    ranked = rank(hits)
+    assert ranked[0].category is sig.category and ranked[0].score == 0.8
+    assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+
+
+def test_build_candidates_says_unknown_when_nothing_convinces() -> None:
+    ev = Evidence(text="all good\nfinished")
+    loc = locate_error(ev)
+    cands = build_candidates([], loc, ev)
+    assert cands[0].category is Category.UNKNOWN and cands[0].evidence == ["finished"]
+
+
+def test_build_report_uses_the_one_fingerprint() -> None:
+    ev = Evidence(
+        kind=Kind.STEP_FAILURE,
+        job="j",
+        step="s",
+        exceptions=[
+            ExceptionInfo(
+                type="KeyError",
+                message="'A'",
+                frames=[Frame(file="/app/x.py", line=3, code="os.environ['A']", is_user=True)],
+            )
+        ],
+    )
+    loc = locate_error(ev)
+    hits = match_exceptions(loc, ev)
+    ranked = rank(hits)
+    rep = build_report(ev, loc, ranked, build_candidates(ranked, loc, ev), ev.kind, [])
+    assert rep.fingerprint == fingerprint(ev)
+    assert rep.failing_location is not None and rep.failing_location.line == 3
+    assert rep.category is Category.CONFIG_ERROR
+    assert any(e.startswith("exception chain (1)") for e in examined_of(ev, loc))
+
+
+def test_the_deepest_jvm_cause_is_the_root() -> None:
+    text = (
+        "org.apache.spark.SparkException: Job aborted due to stage failure\n"
+        "\tat org.apache.spark.scheduler.DAGScheduler.abortStage(DAGScheduler.scala:2608)\n"
+        "Caused by: java.sql.SQLException: wrapped\n"
+        "Caused by: org.postgresql.util.PSQLException: ERROR: permission denied for table t\n"
+        "\t... 12 more\n"
+    )
+    loc = locate_error(Evidence(text=text))
+    assert loc.root is not None and loc.root.type == "org.postgresql.util.PSQLException"
+    assert [e.type.rsplit(".", 1)[-1] for e in loc.judged] == [
+        "PSQLException",
+        "SQLException",
+        "SparkException",
+    ]

@@ -1,0 +1,98 @@
+"""Finding the failure in any text: line levels, failure lines, healthy logs, speed."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from brain.analyzers import analyze
+from brain.evidence import from_text
+from brain.models import Category
+from brain.textscan import Level, failure_lines, is_failure_line, jvm_root_cause, line_level
+
+
+@pytest.mark.parametrize(
+    ("line", "level"),
+    [
+        ("2026-01-01 10:00:00,123 INFO  scheduler: started", Level.INFO),
+        ("[2026-01-01 10:00:00 +0000] [12] [ERROR] Worker (pid:13) was sent SIGKILL", Level.ERROR),
+        ("E1204 10:00:00.123456    1 reflector.go:138] failed to list", Level.ERROR),
+        ("W1204 10:00:00.123456    1 warnings.go:70] deprecated", Level.WARN),
+        ('{"level":"info","msg":"ok"}', Level.INFO),
+        ("level=error msg=boom", Level.ERROR),
+        ('ERROR:  relation "x" does not exist', Level.ERROR),
+        ("Caused by: java.io.IOException: Broken pipe", Level.ERROR),
+        ("org.apache.spark.SparkException: Job aborted", Level.ERROR),
+        ("HTTP/1.1 503 Service Unavailable", Level.ERROR),
+        ("Process exited with code 137", Level.ERROR),
+        ("all good", Level.NONE),
+    ],
+)
+def test_line_level(line: str, level: Level) -> None:
+    assert line_level(line) is level
+
+
+def test_plain_lines_with_failure_words_are_failure_lines() -> None:
+    assert is_failure_line("psql: could not connect to server: Connection refused")
+    assert not is_failure_line("loaded 500 rows into orders")
+    assert not is_failure_line("2026-01-01 INFO retry 1 of 3: connection refused")
+
+
+def test_failure_lines_and_jvm_root() -> None:
+    text = "ok\nstill ok\nERROR boom\nCaused by: a.B: x\nCaused by: c.D: root\nok"
+    assert [ln for _, ln in failure_lines(text)] == [
+        "ERROR boom",
+        "Caused by: a.B: x",
+        "Caused by: c.D: root",
+    ]
+    assert jvm_root_cause(text.splitlines()) == "Caused by: c.D: root"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 2_000_000,
+        "error " * 300_000,
+        "ERROR" + " " * 1_000_000 + "x",
+        ("HTTP/1.1 " * 100_000),
+        ("exit code " * 100_000),
+        ("a\n" * 1_000_000),
+    ],
+)
+def test_scans_are_linear_on_adversarial_input(text: str) -> None:
+    start = time.perf_counter()
+    failure_lines(text)
+    analyze(from_text(text))
+    assert time.perf_counter() - start < 1.0
+
+
+def test_a_healthy_log_is_not_diagnosed() -> None:
+    lines = [
+        f"2026-12-01 10:{i % 60:02d}:00 INFO load: batch {i} wrote 500 rows" for i in range(5000)
+    ]
+    lines.insert(2500, "2026-12-01 10:00:00 INFO load: partition 2026-11-30 returned 0 rows")
+    rep = analyze(from_text("\n".join(lines)))
+    assert rep.category is Category.UNKNOWN
+    assert not rep.degraded
+    assert rep.top is not None and "No failure found" in rep.top.cause
+
+
+def test_a_failure_in_the_middle_of_a_long_log_is_found() -> None:
+    lines = [f"2026-12-01 10:00:00 INFO load: batch {i} wrote 500 rows" for i in range(20000)]
+    bad = "2026-12-01 10:00:01 ERROR load: psycopg2.OperationalError: could not connect to server"
+    lines.insert(10000, bad)
+    rep = analyze(from_text("\n".join(lines)))
+    assert rep.category is Category.DEPENDENCY_UNAVAILABLE
+    assert rep.top is not None and any("could not connect to server" in e for e in rep.top.evidence)
+
+
+def test_one_megabyte_stays_fast() -> None:
+    body = "\n".join(f"INFO worker {i}: processed chunk {i} in 12 ms" for i in range(25_000))
+    text = body + "\nERROR worker 9: Connection refused\n"
+    assert len(text) > 900_000
+    analyze(from_text(text))
+    start = time.perf_counter()
+    rep = analyze(from_text(text))
+    assert time.perf_counter() - start < 0.25  # ~10-20 ms measured; CI machines are shared
+    assert rep.category is Category.DEPENDENCY_UNAVAILABLE
