@@ -102,6 +102,7 @@ def _cmd_incidents_resolve(args: argparse.Namespace) -> int:
         print(f"resolved {incident.id} with a note by {author}")
     else:
         print(f"{incident.id} was already {incident.status}; note stored")
+    return 0
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:

@@ -15,17 +15,19 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 MANIFEST = REPO / "deploy" / "slack-app-manifest.yaml"
 
-# Slack's documented bot scope of each Web API method Sentinel calls (None: no scope).
-METHOD_SCOPES = {
-    "chat_postMessage": "chat:write",
-    "chat_update": "chat:write",
-    "chat_postEphemeral": "chat:write",
-    "conversations_history": "channels:history",
-    "conversations_replies": "channels:history",
-    "usergroups_users_list": "usergroups:read",
-    "files_upload_v2": "files:write",
-    "views_open": None,
-    "views_publish": None,
+# Slack's documented bot scopes of each Web API method Sentinel calls (public and private
+# channels need their own scope for the conversations methods).
+METHOD_SCOPES: dict[str, set[str]] = {
+    "chat_postMessage": {"chat:write"},
+    "chat_update": {"chat:write"},
+    "chat_postEphemeral": {"chat:write"},
+    "conversations_history": {"channels:history", "groups:history"},
+    "conversations_replies": {"channels:history", "groups:history"},
+    "conversations_list": {"channels:read", "groups:read"},
+    "usergroups_users_list": {"usergroups:read"},
+    "files_upload_v2": {"files:write"},
+    "views_open": set(),
+    "views_publish": set(),
 }
 EVENT_SCOPES = {"app_mention": "app_mentions:read", "app_home_opened": None}
 
@@ -36,11 +38,14 @@ def _source() -> str:
 
 def test_manifest_scopes_are_exactly_the_ones_used() -> None:
     source = _source()
-    methods = set(re.findall(r"client\.([a-z]+_[A-Za-z0-9_]+)\b", source))
+    # The Slack client is reached as `client.` (Bolt, ChatOps) or `_repeatable.` (the outbox's
+    # client for idempotent reads).
+    methods = set(re.findall(r"(?:client|_repeatable)\.([a-z]+_[A-Za-z0-9_]+)\b", source))
     unknown = methods - set(METHOD_SCOPES)
     assert not unknown, f"add the scope of {unknown} to METHOD_SCOPES and the manifest"
     events = set(re.findall(r'app\.event\("([a-z_]+)"\)', source))
-    needed = {METHOD_SCOPES[m] for m in methods} | {EVENT_SCOPES[e] for e in events}
+    needed: set[str | None] = {s for m in methods for s in METHOD_SCOPES[m]}
+    needed |= {EVENT_SCOPES[e] for e in events}
     if re.search(r'app\.command\("/sentinel"\)', source):
         needed.add("commands")
     needed.discard(None)
