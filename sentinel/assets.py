@@ -31,7 +31,9 @@ from sentinel.settings import SentinelSettings
     description="Root-cause analysis report of one incident (partition = incident id).",
     kinds={"python"},
 )
-def rca_report(context: dg.AssetExecutionContext, sentinel: SentinelConfig) -> dg.MaterializeResult:
+def rca_report(
+    context: dg.AssetExecutionContext, sentinel: SentinelConfig
+) -> dg.MaterializeResult[None]:
     s = sentinel_for(sentinel, context.instance)
     incident_id = context.partition_key
     incident = s.store.get(incident_id)
@@ -65,7 +67,9 @@ def rca_report(context: dg.AssetExecutionContext, sentinel: SentinelConfig) -> d
     return dg.MaterializeResult(metadata=metadata)
 
 
-def _chatops_columns(settings: SentinelSettings, incidents: list[Incident]) -> dict[str, dict]:
+def _chatops_columns(
+    settings: SentinelSettings, incidents: list[Incident]
+) -> dict[str, dict[str, object]]:
     """Acks, notes and actions from the ChatOps timeline (`sentinel serve`)."""
     from sentinel.chatops import history_columns
     from sentinel.timeline import TimelineStore
@@ -126,7 +130,7 @@ digest_job = dg.define_asset_job(
 )
 def daily_digest(
     context: dg.AssetExecutionContext, sentinel: SentinelConfig
-) -> dg.MaterializeResult:
+) -> dg.MaterializeResult[None]:
     s = sentinel_for(sentinel, context.instance)
     now = time.time()
     digest = summarize(s.store.all(), now)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import dagster as dg
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
 from brain.config import BrainSettings
 from sentinel.errors import ConfigurationError
@@ -526,7 +526,7 @@ class SentinelConfig(dg.ConfigurableResource):  # type: ignore[type-arg]
         b = self.brain
         return BrainSettings(
             mode=b.mode,
-            gemini_api_key=b.gemini_api_key or None,  # type: ignore[arg-type]
+            gemini_api_key=SecretStr(b.gemini_api_key) if b.gemini_api_key else None,
             gemini_model=b.gemini_model,
             gemini_base_url=b.gemini_base_url,
             gemini_timeout_s=b.gemini_timeout_s,

@@ -21,7 +21,7 @@ RUNBOOK_INDEX_KEY = dg.AssetKey(["sentinel", "runbook_index"])
 )
 def runbook_index(
     context: dg.AssetExecutionContext, sentinel: SentinelConfig
-) -> dg.MaterializeResult:
+) -> dg.MaterializeResult[None]:
     settings = sentinel_for(sentinel, context.instance).settings
     cfg = settings.context
     index = RunbookIndex(settings.database_url, base_url=cfg.runbooks_base_url)

@@ -23,7 +23,7 @@ from typing import Any
 
 import dagster as dg
 from dagster import DagsterEventType, DagsterInstance, DagsterRun, EventLogEntry
-from dagster._utils.error import SerializableErrorInfo
+from dagster_shared.error import SerializableErrorInfo
 from pydantic import BaseModel, Field
 
 from brain.evidence import (
@@ -36,7 +36,7 @@ from brain.fingerprint import fingerprint
 from brain.models import Evidence, ExceptionInfo, UpstreamAsset
 from brain.paths import shorten_model_paths
 from sentinel.config import SentinelConfig
-from sentinel.incidents import Failure
+from sentinel.incidents import Failure, FailureSource
 
 LOG_TAIL_BYTES = 16_000
 MAX_EVENTS = 40
@@ -534,7 +534,7 @@ def _add_run_facts(instance: DagsterInstance, run: DagsterRun, evidence: Evidenc
         evidence.asset = keys[0].to_user_string() if len(keys) == 1 else None
 
 
-def failure_of(evidence: Evidence, source: str) -> Failure:
+def failure_of(evidence: Evidence, source: FailureSource) -> Failure:
     """What the incident store needs: the fingerprint and where it happened."""
     root = evidence.root
     target = evidence.job or evidence.asset
@@ -564,5 +564,5 @@ def failure_of(evidence: Evidence, source: str) -> Failure:
         title=title,
         error_type=root.type if root else None,
         run_id=evidence.run_id,
-        source=source,  # type: ignore[arg-type]
+        source=source,
     )

@@ -58,11 +58,14 @@ class Incident(Facts):
         return None if self.resolved_at is None else self.resolved_at - self.first_seen
 
 
+FailureSource = Literal["hook", "sensor", "health", "manual"]
+
+
 class Failure(Facts):
     """A failure (or health finding) as registered: what the store needs to dedupe it."""
 
     run_id: str | None = None
-    source: Literal["hook", "sensor", "health", "manual"] = "sensor"
+    source: FailureSource = "sensor"
 
 
 class Registration(BaseModel):

@@ -12,7 +12,7 @@ from brain.models import Evidence
 from brain.redact import redact_data
 from sentinel import slack
 from sentinel.evidence import failure_of, from_run
-from sentinel.incidents import is_retried
+from sentinel.incidents import FailureSource, is_retried
 from sentinel.rca import INCIDENT_PARTITIONS, RCA_JOB_NAME
 from sentinel.reporting import Sentinel
 from sentinel.timeline import add_last_time
@@ -51,7 +51,7 @@ def on_failed_run(sentinel: Sentinel, instance: dg.DagsterInstance, run: dg.Dags
 
 
 def open_incident(
-    sentinel: Sentinel, instance: dg.DagsterInstance, evidence: Evidence, source: str
+    sentinel: Sentinel, instance: dg.DagsterInstance, evidence: Evidence, source: FailureSource
 ) -> Decision:
     """Register a finding (failed run or health check) from a sensor tick.
 
