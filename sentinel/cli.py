@@ -60,6 +60,27 @@ def _cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from sentinel.config import SentinelConfig
+    from sentinel.errors import ConfigurationError
+    from sentinel.serve import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        config = SentinelConfig.from_env()
+        if args.port is not None:
+            config = config.model_copy(
+                update={"serve": config.serve.model_copy(update={"port": args.port})}
+            )
+        serve(config)
+    except ConfigurationError as e:
+        print(f"sentinel serve: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sentinel", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -74,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--markdown", action="store_true", help="print the README's settings table instead"
     )
     conf.set_defaults(func=_cmd_config)
+
+    srv = sub.add_parser("serve", help="run the Slack app (buttons, /sentinel, mentions)")
+    srv.add_argument("--port", type=int, default=None, help="overrides SENTINEL_SERVE_PORT")
+    srv.set_defaults(func=_cmd_serve)
 
     register_logs(sub)
     return parser

@@ -281,6 +281,59 @@ class HealthConfig(dg.Config):
     )
 
 
+class ServeConfig(dg.Config):
+    """`sentinel serve`: the Slack app (buttons, modals, `/sentinel`, mentions, App Home)."""
+
+    signing_secret: str | None = setting(
+        None,
+        "SLACK_SIGNING_SECRET",
+        "Slack app signing secret; every request to `/slack/events` is verified with it "
+        "(required by `sentinel serve`).",
+        secret=True,
+    )
+    app_token: str | None = setting(
+        None,
+        "SLACK_APP_TOKEN",
+        "App-level token (`xapp-…`, `connections:write`): when set, `sentinel serve` also "
+        "runs Socket Mode (no public URL needed).",
+        secret=True,
+    )
+    port: int = setting(
+        3001,
+        "SENTINEL_SERVE_PORT",
+        "Port of `sentinel serve` on 127.0.0.1 (`POST /slack/events`, `GET /healthz`).",
+        ge=0,
+        le=65535,
+    )
+    dagster_url: str | None = setting(
+        None,
+        "SENTINEL_DAGSTER_URL",
+        "Dagster webserver whose GraphQL API `sentinel serve` uses (re-execute, run status).",
+        shown_default="`http://127.0.0.1:${DAGSTER_PORT:-3000}`",
+    )
+    approvers: list[str] = setting(
+        [],
+        "SENTINEL_SLACK_APPROVERS",
+        "Who may change Dagster state from Slack (re-execute, approve): comma-separated user "
+        "ids (`U…`) and user-group ids (`S…`, resolved with `usergroups.users.list`).",
+        shown_default="none",
+    )
+
+    @field_validator("approvers", mode="before")
+    @classmethod
+    def _parse_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    def graphql_url(self, env: Mapping[str, str] | None = None) -> str:
+        """The webserver's GraphQL endpoint; default from `DAGSTER_PORT` as `make run` binds it."""
+        if self.dagster_url:
+            return self.dagster_url.rstrip("/") + "/graphql"
+        port = (os.environ if env is None else env).get("DAGSTER_PORT", "").strip() or "3000"
+        return f"http://127.0.0.1:{port}/graphql"
+
+
 class SentinelConfig(dg.ConfigurableResource):  # type: ignore[type-arg]
     """Everything Sentinel needs to know: the Dagster UI, the state directory, Slack, the
     brain, the store and the health checks. Give only what differs from the environment.
@@ -309,6 +362,7 @@ class SentinelConfig(dg.ConfigurableResource):  # type: ignore[type-arg]
     health: HealthConfig = Field(
         default_factory=HealthConfig, description="Health-check thresholds."
     )
+    serve: ServeConfig = Field(default_factory=ServeConfig, description="The Slack app.")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SentinelConfig:

@@ -268,6 +268,8 @@ class Sentinel:
         incident per round, carrying the latest count, instead of one per failed run.
         """
         incident = registration.incident
+        if self._muted(incident):
+            return Delivery(delivered=False, status="muted", detail="muted from Slack")
         run_url = self.settings.run_url(incident.last_run_id) if incident.last_run_id else None
         message = slack.render_repeat(incident, run_url)
         pending = self.outbox.pending_for(
@@ -284,6 +286,18 @@ class Sentinel:
             parent_key=post_key(incident.id),
             deliver=False,
         )
+
+    def _muted(self, incident: Incident) -> bool:
+        """A mute set from Slack (`sentinel serve`) holds repeats back; they are still counted
+        on the incident, and the mute counts what it held back."""
+        from sentinel.timeline import TimelineStore, mute_keys
+
+        timeline = TimelineStore(self.settings.database_url)
+        mute = timeline.active_mute(mute_keys(incident))
+        if mute is None:
+            return False
+        timeline.count_suppressed(mute.key)
+        return True
 
     def notify_resolved(
         self, incident: Incident, run_id: str | None, *, deliver: bool = True

@@ -90,6 +90,47 @@ def _link_button(url: str, label: str = "Open run in Dagster") -> dict[str, Any]
     }
 
 
+def incident_actions(incident_id: str, run_url: str | None, *, open_: bool) -> dict[str, Any]:
+    """The incident's buttons (handled by `sentinel serve`); each value is the incident id.
+
+    A resolved incident keeps only the link. The link button has an action id so the app
+    acknowledges its click and Slack shows no warning.
+    """
+    elements: list[dict[str, Any]] = []
+    if open_:
+        value = incident_id
+
+        def button(label: str, action_id: str, **extra: Any) -> dict[str, Any]:
+            text = {"type": "plain_text", "text": label}
+            return {"type": "button", "text": text, "action_id": action_id, "value": value, **extra}
+
+        mute_options = [
+            {"text": {"type": "plain_text", "text": label}, "value": f"{incident_id}|{seconds}"}
+            for label, seconds in (("Mute 1 h", 3600), ("Mute 24 h", 86400), ("Mute 7 d", 604800))
+        ]
+        elements += [
+            button("Acknowledge", "sentinel_ack"),
+            button("Re-execute from failure", "sentinel_reexecute", style="primary"),
+            {
+                "type": "static_select",
+                "action_id": "sentinel_mute",
+                "placeholder": {"type": "plain_text", "text": "Mute 24 h"},
+                "options": mute_options,
+            },
+            button("Resolve…", "sentinel_resolve"),
+        ]
+    if run_url:
+        elements.append(
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Open run in Dagster"},
+                "action_id": "sentinel_open_run",
+                "url": run_url,
+            }
+        )
+    return {"type": "actions", "block_id": "sentinel_incident_actions", "elements": elements}
+
+
 def _message(fallback: str, blocks: list[dict[str, Any]]) -> Message:
     if len(blocks) > MAX_BLOCKS:
         blocks = blocks[: MAX_BLOCKS - 1] + [_context("_(truncated: too many blocks)_")]
@@ -204,8 +245,14 @@ def render_incident(
         blocks.append(_section(escape(report.summary)))
     if report.fix_suggestion:
         blocks.append(_section(f"*Fix suggestion*\n{escape(report.fix_suggestion)}"))
-    if run_url:
-        blocks.append(_link_button(run_url))
+    if run_url or (incident.kind == "failure" and not resolved_note):
+        actions = incident_actions(
+            incident.id,
+            run_url,
+            open_=incident.kind == "failure" and incident.status == "open" and not resolved_note,
+        )
+        if actions["elements"]:
+            blocks.append(actions)
     footer = f"Sentinel · brain `{report.brain}` · incident `{incident.id}`"
     if incident.occurrences > 1:
         footer += f" · seen {incident.occurrences}×"

@@ -49,6 +49,11 @@ class FakeSlack:
     port: int = 0
     # While set, every call is answered like this (an outage: 500s or 429s).
     failing: Scripted | None = None
+    # Sentinel's Slack app (ChatOps): Socket Mode, user groups, file uploads.
+    app_token: str = "xapp-test-token"
+    socket_url: str | None = None
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    uploads: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -84,6 +89,35 @@ class FakeSlack:
             time.sleep(0.1)
         raise AssertionError(f"no matching Slack message within {timeout}s; got {self.calls}")
 
+    def _chatops_answer(self, method: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """Answers for the Web API methods Sentinel's Slack app calls, shaped like Slack's."""
+        if method == "auth.test":
+            return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T000"}
+        if method == "usergroups.users.list":
+            group = str(body.get("usergroup"))
+            if group not in self.usergroups:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": self.usergroups[group]}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            return {
+                "ok": True,
+                "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+                "file_id": file_id,
+            }
+        if method == "files.completeUploadExternal":
+            files = body.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            return {
+                "ok": True,
+                "files": [{"id": f.get("id"), "title": f.get("title")} for f in files],
+            }
+        if method in ("views.open", "views.publish"):
+            return {"ok": True, "view": {"id": "V000"}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"{1_700_000_000 + next(self._ts)}.000200"}
+        return None
+
     # --- server -------------------------------------------------------------------------
     def start(self, port: int = 0) -> FakeSlack:
         fake = self
@@ -100,7 +134,7 @@ class FakeSlack:
                     body = json.loads(raw or "{}")
                 else:
                     body = {k: v[0] for k, v in parse_qs(raw).items()}
-                    for k in ("blocks", "attachments", "metadata"):
+                    for k in ("blocks", "attachments", "metadata", "view"):
                         if isinstance(body.get(k), str):
                             body[k] = json.loads(body[k])
                 method = (
@@ -128,6 +162,11 @@ class FakeSlack:
                     self.wfile.write(data)
                     return None
                 auth = self.headers.get("Authorization", "")
+                if self.path.startswith("/upload/"):  # files_upload_v2's second step
+                    fake.uploads[self.path.rsplit("/", 1)[-1]] = raw.encode("latin-1")
+                    return self._answer(200, {"ok": True})
+                if method == "apps.connections.open" and auth == f"Bearer {fake.app_token}":
+                    return self._answer(200, {"ok": True, "url": fake.socket_url})
                 if auth != f"Bearer {fake.token}" or (scripted and scripted.error):
                     call.body["_error"] = True
                     err = scripted.error if scripted and scripted.error else "invalid_auth"
@@ -151,6 +190,9 @@ class FakeSlack:
                         if c.response and (thread is None or c.body.get("thread_ts") == thread)
                     ]
                     return self._answer(200, {"ok": True, "messages": found[::-1]})
+                extra = fake._chatops_answer(method, body)
+                if extra is not None:
+                    return self._answer(200, extra)
                 if method == "chat.update":
                     return self._answer(
                         200, {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
