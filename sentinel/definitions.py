@@ -14,6 +14,7 @@ from sentinel.assets import (
 from sentinel.config import SentinelConfig
 from sentinel.health_sensors import health_sensors
 from sentinel.rca import rca_job
+from sentinel.selfheal import sentinel_remediation_sensor
 from sentinel.sensors import (
     sentinel_failure_sweep_sensor,
     sentinel_outbox_sensor,
@@ -42,6 +43,7 @@ def sentinel_definitions(resource: SentinelConfig | None = None) -> dg.Definitio
             sentinel_recovery_sensor,
             sentinel_outbox_sensor,
             *health_sensors,
+            sentinel_remediation_sensor,
         ],
         resources={"sentinel": resource or SentinelConfig()},
     )

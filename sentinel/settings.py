@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr
 
 from brain.config import BrainSettings
-from sentinel.config import SentinelConfig, parse_mapping
+from sentinel.config import RemediationConfig, SentinelConfig, parse_mapping
 
 __all__ = ["SentinelSettings", "parse_mapping"]
 
@@ -39,6 +39,7 @@ class SentinelSettings(BaseModel):
     storm_threshold: int
     storm_window_s: float
     brain: BrainSettings
+    remediation: RemediationConfig = Field(default_factory=RemediationConfig)
 
     @property
     def slack_configured(self) -> bool:
@@ -73,6 +74,7 @@ class SentinelSettings(BaseModel):
             storm_threshold=slack.storm_threshold,
             storm_window_s=slack.storm_window_s,
             brain=config.brain_settings(),
+            remediation=config.remediation,
         )
 
     @classmethod
