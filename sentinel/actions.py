@@ -582,3 +582,29 @@ __all__ = [
     "load_policy",
     "offered",
 ]
+
+
+def with_actions(
+    message: dict[str, Any],
+    incident: Incident,
+    run_tags: dict[str, str],
+    policy_file: str | None,
+    *,
+    paused: bool = False,
+) -> dict[str, Any]:
+    """The incident's message with buttons for the actions that fit, above its footer."""
+    if incident.status != "open":
+        return message
+    try:
+        policy = load_policy(policy_file)
+    except ConfigurationError:
+        return message  # a broken policy file must not break the report; actions say why
+    ctx = ActionContext.of(incident, run_tags)
+    ctx.paused = paused
+    extra = action_blocks(incident.id, offered(ctx, policy))
+    if not extra:
+        return message
+    blocks = list(message.get("blocks") or [])
+    at = len(blocks) - 1 if blocks and blocks[-1].get("type") == "context" else len(blocks)
+    blocks[at:at] = extra
+    return {**message, "blocks": blocks[: slack.MAX_BLOCKS]}

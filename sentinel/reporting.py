@@ -178,6 +178,11 @@ class Sentinel:
         message = slack.render_incident(
             incident, report, run_url, mention=slack.mentions(owners, self.settings.slack_mentions)
         )
+        from sentinel.actions import with_actions  # remediation buttons that fit the diagnosis
+
+        message = with_actions(
+            message, incident, evidence.tags, self.settings.remediation.policy_file
+        )
         storm = self._storm(incident)
         thread_key: str | None = None
         if self.outbox.get(parent) is None and storm is not None:

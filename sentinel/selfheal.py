@@ -397,7 +397,7 @@ def cancel(sentinel: Sentinel, key: str, user: str) -> str:
         run_id=row.target_run_id,
     )
     home = store.chain(row.remediation_of)[0].incident_id
-    show_chain(sentinel, store, home, row.remediation_of, stopped=f"canceled by <@{user}>")
+    show_chain(sentinel, store, home, row.remediation_of, stopped="canceled from Slack")
     return f"Canceled automatic retry attempt {row.attempt}."
 
 
