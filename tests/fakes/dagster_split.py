@@ -1,0 +1,190 @@
+"""The Dagster webserver and daemon as two processes (so the daemon can be stopped and
+started again), plus a loopback HTTP service that can go down and come back.
+
+Used by tests/e2e/test_selfheal.py and bench/remediation.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from dagster_graphql import DagsterGraphQLClient
+
+from tests.fakes.dagster_dev import REPO, _free_port
+
+BIN = Path(sys.executable).parent
+
+
+class RatesService:
+    """A loopback JSON service on a fixed port; `start`/`stop` bring it up and down."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or _free_port()
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/rates"
+
+    def start(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server API
+                body = json.dumps({"EUR": 1.1, "GBP": 1.3, "JPY": 0.007}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+class Split:
+    def __init__(self, home: Path, env: dict[str, str]) -> None:
+        self.home = home
+        self.port = _free_port()
+        self.env = env
+        self.webserver: subprocess.Popen[bytes] | None = None
+        self.daemon: subprocess.Popen[bytes] | None = None
+        self.client = DagsterGraphQLClient("127.0.0.1", port_number=self.port)
+        self.daemon_starts = 0
+
+    @property
+    def graphql_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/graphql"
+
+    def _spawn(self, args: list[str], log: str) -> subprocess.Popen[bytes]:
+        with (self.home / log).open("ab") as out:
+            return subprocess.Popen(
+                args,
+                cwd=REPO,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def start_webserver(self) -> None:
+        self.webserver = self._spawn(
+            [
+                str(BIN / "dagster-webserver"),
+                "-w",
+                "workspace.yaml",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+            ],
+            "webserver.log",
+        )
+
+    def start_daemon(self) -> None:
+        self.daemon_starts += 1
+        self.daemon = self._spawn(
+            [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], "daemon.log"
+        )
+
+    def stop_daemon(self) -> None:
+        _stop(self.daemon)
+        self.daemon = None
+
+    def stop(self) -> None:
+        self.stop_daemon()
+        _stop(self.webserver)
+        self.webserver = None
+
+    def log_tail(self) -> str:
+        out = []
+        for name in ("webserver.log", "daemon.log"):
+            path = self.home / name
+            if path.exists():
+                out.append(f"--- {name}\n" + path.read_text(errors="replace")[-3000:])
+        return "\n".join(out)
+
+    def launch(
+        self,
+        job: str,
+        run_config: dict[str, Any] | None = None,
+        tags: dict[str, str] | None = None,
+        timeout: float = 240,
+    ) -> str:
+        deadline = time.time() + timeout
+        last: Exception | None = None
+        while time.time() < deadline:
+            try:
+                return self.client.submit_job_execution(
+                    job, repository_location_name="demo", run_config=run_config or {}, tags=tags
+                )
+            except Exception as e:  # noqa: BLE001 - the server is still starting
+                last = e
+                time.sleep(1)
+        raise AssertionError(f"could not launch {job}: {last}\n{self.log_tail()}")
+
+    def status(self, run_id: str) -> str:
+        return self.client.get_run_status(run_id).value
+
+    def wait_status(self, run_id: str, statuses: tuple[str, ...], timeout: float = 180) -> str:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            status = self.status(run_id)
+            if status in statuses:
+                return status
+            time.sleep(0.5)
+        raise AssertionError(f"run {run_id} is {self.status(run_id)}\n{self.log_tail()}")
+
+
+def _stop(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+@contextmanager
+def split_deployment(
+    home: Path, extra_env: dict[str, str], *, run_retries: bool = False
+) -> Iterator[Split]:
+    """Webserver and daemon on `home` (deploy/dagster.yaml, optionally with run retries)."""
+    config = (REPO / "deploy" / "dagster.yaml").read_text()
+    if run_retries:
+        config += "run_retries:\n  enabled: true\n"
+    (home / "dagster.yaml").write_text(config)
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GEMINI_", "SENTINEL_"))
+    }
+    env.update(DAGSTER_HOME=str(home), SENTINEL_BRAIN="rules")
+    split = Split(home, env)
+    env.update(SENTINEL_UI_URL=f"http://127.0.0.1:{split.port}")
+    env.update(SENTINEL_DAGSTER_URL=f"http://127.0.0.1:{split.port}")
+    env.update(extra_env)
+    try:
+        split.start_webserver()
+        split.start_daemon()
+        yield split
+    finally:
+        split.stop()
