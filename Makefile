@@ -21,7 +21,7 @@ $(DAGSTER_HOME)/dagster.yaml:
 	cp deploy/dagster.yaml $@
 
 run: install $(DAGSTER_HOME)/dagster.yaml
-	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(DAGSTER_PORT)
+	$(PY) scripts/run.py --port $(DAGSTER_PORT)
 
 test: lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)

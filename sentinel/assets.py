@@ -14,13 +14,14 @@ from brain.diagnose import diagnose
 from brain.models import Evidence, Report
 from sentinel import slack
 from sentinel.config import SentinelConfig
-from sentinel.digest import history_frame, summarize
+from sentinel.digest import history_frame, summarize, with_chatops
 from sentinel.evidence import from_run
 from sentinel.incidents import Incident
 from sentinel.rca import RCA_ASSET_KEY, incident_partitions
 from sentinel.reporting import Sentinel
 from sentinel.resources import sentinel_for
 from sentinel.runpage import annotate_run
+from sentinel.settings import SentinelSettings
 
 
 @dg.asset(
@@ -86,6 +87,17 @@ def _self_heal(
     after_report(s, instance, incident, report, evidence, run_id, tags)
 
 
+def _chatops_columns(settings: SentinelSettings, incidents: list[Incident]) -> dict[str, dict]:
+    """Acks, notes and actions from the ChatOps timeline (`sentinel serve`)."""
+    from sentinel.chatops import history_columns
+    from sentinel.timeline import TimelineStore
+
+    timeline = TimelineStore(settings.database_url)
+    ids = [i.id for i in incidents]
+    states, entries = timeline.states(ids), timeline.entries_for(ids)
+    return {i.id: history_columns(i, states.get(i.id), entries.get(i.id, [])) for i in incidents}
+
+
 @dg.asset(
     key=dg.AssetKey(["sentinel", "incident_history"]),
     group_name="sentinel",
@@ -95,7 +107,9 @@ def _self_heal(
 def incident_history(
     context: dg.AssetExecutionContext, sentinel: SentinelConfig
 ) -> dg.Output[pd.DataFrame]:
-    df = history_frame(sentinel_for(sentinel, context.instance).store.all())
+    loop = sentinel_for(sentinel, context.instance)
+    incidents = loop.store.all()
+    df = with_chatops(history_frame(incidents), _chatops_columns(loop.settings, incidents))
     shown = df.head(200).astype(object).where(df.head(200).notna(), None)
     records = [
         dg.TableRecord({k: (str(v) if isinstance(v, pd.Timestamp) else v) for k, v in row.items()})
@@ -104,7 +118,8 @@ def incident_history(
     schema = dg.TableSchema(
         columns=[
             dg.TableColumn(
-                c, "float" if c == "mttr_s" else "int" if c == "occurrences" else "string"
+                c,
+                "float" if c in ("mttr_s", "mtta_s") else "int" if c == "occurrences" else "string",
             )
             for c in df.columns
         ]

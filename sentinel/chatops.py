@@ -447,13 +447,15 @@ def home_view(
     return {"type": "home", "blocks": blocks[: slack.MAX_BLOCKS]}
 
 
-def history_columns(state: IncidentState | None, entries: list[TimelineEntry]) -> dict[str, Any]:
-    """Extra `incident_history` columns: who acknowledged, the note, the actions taken."""
-    acks = [e for e in entries if e.action == "acknowledge" and e.result == "done"]
+def history_columns(
+    incident: Incident, state: IncidentState | None, entries: list[TimelineEntry]
+) -> dict[str, Any]:
+    """Extra `incident_history` columns: who acknowledged and when (MTTA), the resolution
+    note, and the actions taken from Slack (who, what, result)."""
+    acked_at = state.acked_at if state else None
     return {
         "acked_by": state.acked_by if state else None,
-        "mtta_s": None,
+        "mtta_s": None if acked_at is None else max(acked_at - incident.first_seen, 0.0),
         "resolution_note": state.resolution_note if state else None,
         "actions": "; ".join(f"{e.actor} {e.action} {e.result}" for e in entries[-10:]) or None,
-        "acks": len(acks),
     }

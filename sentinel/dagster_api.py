@@ -10,6 +10,7 @@ API answered, but with an error such as an unknown run or a Python error).
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 import requests
@@ -94,6 +95,19 @@ mutation SentinelTerminate($runId: String!) {
 """
 
 _VERSION = "query SentinelVersion { version }"
+
+_ASSET_METADATA = """
+query SentinelAssetMetadata($path: [String!]!) {
+  assetOrError(assetKey: {path: $path}) {
+    __typename
+    ... on Asset { assetMaterializations(limit: 1) { timestamp
+        metadataEntries { label
+          ... on JsonMetadataEntry { jsonString }
+          ... on TextMetadataEntry { text }
+          ... on IntMetadataEntry { intValue } } } }
+  }
+}
+"""
 
 
 def _run(data: dict[str, Any]) -> RunInfo:
@@ -304,6 +318,24 @@ class DagsterClient:
         if result.get("__typename") != "TerminateRunSuccess":
             raise DagsterApiError(f"terminate {run_id}: {result.get('message')}")
         return RunInfo(run_id=result["run"]["runId"], status=result["run"]["status"])
+
+    def latest_metadata(self, asset_path: list[str]) -> dict[str, Any]:
+        """The metadata of an asset's latest materialization ({} when it has none)."""
+        result = self._execute(_ASSET_METADATA, {"path": asset_path})["assetOrError"]
+        if result.get("__typename") != "Asset":
+            return {}
+        mats = result.get("assetMaterializations") or []
+        if not mats:
+            return {}
+        out: dict[str, Any] = {}
+        for entry in mats[0].get("metadataEntries") or []:
+            if "jsonString" in entry:
+                out[entry["label"]] = json.loads(entry["jsonString"])
+            elif "text" in entry:
+                out[entry["label"]] = entry["text"]
+            elif "intValue" in entry:
+                out[entry["label"]] = entry["intValue"]
+        return out
 
     # -- remediation (sentinel.actions, sentinel.selfheal) --------------------------------
     def run_origin(self, run_id: str) -> RunOrigin | None:

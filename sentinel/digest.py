@@ -50,6 +50,17 @@ def history_frame(incidents: list[Incident]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
 
 
+CHATOPS_COLUMNS = ["acked_by", "mtta_s", "resolution_note", "actions"]
+
+
+def with_chatops(frame: pd.DataFrame, extra: dict[str, dict[str, object]]) -> pd.DataFrame:
+    """The history with what people did from Slack (`sentinel.chatops.history_columns`)."""
+    out = frame.copy()
+    for column in CHATOPS_COLUMNS:
+        out[column] = [extra.get(i, {}).get(column) for i in out["incident_id"]]
+    return out
+
+
 class Digest(BaseModel):
     window_h: float
     new: int

@@ -21,6 +21,7 @@ from sentinel.reporting import Sentinel, diagnose_within, last_resort
 from sentinel.resources import sentinel_for
 from sentinel.runpage import annotate_run, summary_line
 from sentinel.settings import SentinelSettings
+from sentinel.timeline import add_last_time
 
 log = logging.getLogger("sentinel")
 
@@ -95,6 +96,8 @@ def handle_failure(context: dg.HookContext, config: SentinelConfig | None = None
             return "repeat"
         incident = registration.incident
         evidence.recurrence = sentinel.store.earlier_incidents(incident.fingerprint, incident.id)
+        # A resolution note left from Slack the last time ("last time: …") reaches the brain.
+        add_last_time(sentinel.settings.database_url, incident, evidence.events)
         report = diagnose_within(evidence, settings, settings.hook_budget_s)
         sentinel.record(instance, registration.incident, evidence, report, runless=True)
         _show(context, incident, report, settings)

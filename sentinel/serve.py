@@ -43,7 +43,7 @@ from sentinel.incidents import Incident
 from sentinel.reporting import Sentinel, post_key
 from sentinel.settings import SentinelSettings
 from sentinel.store import occurrences, outbox
-from sentinel.timeline import Reexecution, TimelineStore, mute_keys
+from sentinel.timeline import Approval, Reexecution, TimelineStore, mute_keys
 
 log = logging.getLogger("sentinel.serve")
 
@@ -419,8 +419,8 @@ class ChatOps:
             detail=f"requested_by={decided.requested_by}",
             run_id=decided.parent_run_id,
         )
-        self.reply(decided.incident_id, f"decision:{decided.id}", chatops.approval_decided(decided))
         if not approve:
+            self._close_request(decided)
             return "Denied."
         incident = self.incident(decided.incident_id)
         if incident.last_run_id != decided.parent_run_id:
@@ -428,8 +428,22 @@ class ChatOps:
             incident = incident.model_copy(update={"last_run_id": decided.parent_run_id})
         answer = self.launch(incident, requested_by=decided.requested_by, approved_by=user)
         if answer.startswith(":warning:"):
-            self.timeline.reopen_approval(approval_id)
+            self.timeline.reopen_approval(approval_id)  # nothing ran: it can be approved again
+        else:
+            self._close_request(decided)
         return answer
+
+    def _close_request(self, decided: Approval) -> None:
+        """Replace the request's buttons by the decision, so nobody clicks them again."""
+        request = self.sentinel.outbox.get(f"{decided.incident_id}:chatops:approval:{decided.id}")
+        if request is None or not request.channel_id or not request.ts:
+            return
+        try:
+            self.sentinel.transport.update(
+                request.channel_id, request.ts, chatops.approval_decided(decided)
+            )
+        except SentinelError as e:
+            log.warning("cannot update the approval request: %s", e)
 
     # -- the watcher ---------------------------------------------------------------------
     def watch_once(self) -> int:
@@ -519,6 +533,16 @@ def _report(incident: Incident) -> Report | None:
 def _with_instance_store(settings: SentinelSettings) -> SentinelSettings:
     """Use the instance's PostgreSQL, like every Dagster process does, when none is set."""
     if not settings.database_default:
+        return settings
+    from sentinel.config import dagster_home
+
+    yaml_path = dagster_home() / "dagster.yaml"
+    try:
+        if "postgres" not in yaml_path.read_text(encoding="utf-8"):
+            # SQLite instance: opening it here would race `dagster dev` creating its schema
+            # on a fresh DAGSTER_HOME (alembic "more than one head"); Sentinel uses SQLite too.
+            return settings
+    except OSError:
         return settings
     try:
         import dagster as dg
@@ -788,6 +812,20 @@ def asgi_app(ops: ChatOps, bolt: App) -> Starlette:
     )
 
 
+def start_socket_mode(ops: ChatOps, bolt: App) -> Any:
+    """Connect Bolt's Socket Mode handler (same listeners as HTTP); returns it to close later.
+
+    `apps.connections.open` goes to the configured Web API; the WebSocket URL is Slack's
+    answer to it, never taken from an inbound request.
+    """
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(bolt, ops.config.serve.app_token, web_client=ops.client)
+    handler.connect()  # type: ignore[no-untyped-call]
+    log.info("Socket Mode connected")
+    return handler
+
+
 def serve(config: SentinelConfig, *, host: str = "127.0.0.1") -> None:
     """Run until SIGINT/SIGTERM: HTTP, Socket Mode when an app token is set, the watcher."""
     import uvicorn
@@ -799,13 +837,7 @@ def serve(config: SentinelConfig, *, host: str = "127.0.0.1") -> None:
         target=ops.watch_forever, args=(stop,), name="sentinel-watcher", daemon=True
     )
     watcher.start()
-    socket_handler = None
-    if config.serve.app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        socket_handler = SocketModeHandler(bolt, config.serve.app_token, web_client=ops.client)
-        socket_handler.connect()  # type: ignore[no-untyped-call]
-        log.info("Socket Mode connected")
+    socket_handler = start_socket_mode(ops, bolt) if config.serve.app_token else None
     server = uvicorn.Server(
         uvicorn.Config(
             asgi_app(ops, bolt),
@@ -825,7 +857,7 @@ def serve(config: SentinelConfig, *, host: str = "127.0.0.1") -> None:
     finally:
         stop.set()
         if socket_handler is not None:
-            socket_handler.close()  # type: ignore[no-untyped-call]
+            socket_handler.close()
         ops.dagster.close()
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from sentinel.errors import StoreError
 from sentinel.incidents import Incident
-from sentinel.store import engine_for, metadata, transaction
+from sentinel.store import engine_for, incidents, metadata, transaction
 
 timeline = sa.Table(
     "sentinel_timeline",
@@ -285,20 +285,34 @@ class TimelineStore:
             )
         return self.state(incident_id)
 
-    def last_note(self, fingerprint: str, incident_ids: list[str]) -> IncidentState | None:
-        """The newest resolution note among the given (earlier) incidents."""
-        if not incident_ids:
-            return None
-        rows = self._read(
-            sa.select(incident_state)
-            .where(
-                incident_state.c.incident_id.in_(incident_ids),
-                incident_state.c.resolution_note.is_not(None),
-            )
-            .order_by(incident_state.c.note_at.desc())
-            .limit(1)
+    def note_for_recurrence(self, incident: Incident) -> tuple[str, IncidentState] | None:
+        """The newest resolution note of an earlier incident of the same failure (same
+        fingerprint), else of a similar one (same target and error type): (its id, state)."""
+        same = incidents.c.fingerprint == incident.fingerprint
+        similar = sa.and_(
+            incidents.c.target == incident.target,
+            incidents.c.error_type == incident.error_type,
+            incidents.c.target.is_not(None),
+            incidents.c.error_type.is_not(None),
         )
-        return IncidentState.model_validate(dict(rows[0]._mapping)) if rows else None
+        for match in (same, similar):
+            rows = self._read(
+                sa.select(incident_state, incidents.c.first_seen)
+                .join(incidents, incidents.c.id == incident_state.c.incident_id)
+                .where(
+                    match,
+                    incidents.c.id != incident.id,
+                    incident_state.c.resolution_note.is_not(None),
+                )
+                .order_by(incident_state.c.note_at.desc())
+                .limit(1)
+            )
+            if rows:
+                mapping = dict(rows[0]._mapping)
+                mapping.pop("first_seen", None)
+                state = IncidentState.model_validate(mapping)
+                return state.incident_id, state
+        return None
 
     # -- mutes -------------------------------------------------------------------------
     def mute(self, key: str, until: float, user: str, now: float | None = None) -> Mute:
@@ -470,3 +484,19 @@ def timeline_summary(entries: list[TimelineEntry], limit: int = 6) -> str:
 
 def to_json(entries: list[TimelineEntry]) -> str:
     return json.dumps([e.model_dump() for e in entries])
+
+
+def last_time_event(incident_id: str, state: IncidentState) -> str:
+    """The line handed to the brain (an evidence event) when a resolved failure returns."""
+    when = time.strftime("%Y-%m-%d", time.gmtime(state.note_at or 0))
+    return (
+        f"Last time (incident {incident_id}, resolved {when}), the on-call engineer noted: "
+        f"{state.resolution_note}"
+    )
+
+
+def add_last_time(url: str, incident: Incident, events: list[str]) -> None:
+    """Append the last resolution note of this (or a similar) failure to `events`."""
+    found = TimelineStore(url).note_for_recurrence(incident)
+    if found is not None:
+        events.append(last_time_event(*found))

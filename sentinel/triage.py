@@ -15,6 +15,7 @@ from sentinel.evidence import failure_of, from_run
 from sentinel.incidents import Incident, is_retried
 from sentinel.rca import INCIDENT_PARTITIONS, RCA_JOB_NAME
 from sentinel.reporting import Sentinel
+from sentinel.timeline import add_last_time
 
 
 class Decision(BaseModel):
@@ -71,6 +72,8 @@ def open_incident(
         _self_heal(sentinel, instance, incident, evidence)
         return Decision(reason=f"{what}: repeat of incident {incident.id}")
     evidence.recurrence = sentinel.store.earlier_incidents(incident.fingerprint, incident.id)
+    # A resolution note left from Slack the last time ("last time: …") reaches the brain.
+    add_last_time(sentinel.settings.database_url, incident, evidence.events)
     sentinel.store.save_evidence(incident.id, redact_data(evidence).model_dump_json())
     instance.add_dynamic_partitions(INCIDENT_PARTITIONS, [incident.id])
     return Decision(reason=f"{what}: new incident {incident.id}", partition_key=incident.id)

@@ -128,9 +128,13 @@ class FakeSlack:
 
             def do_POST(self) -> None:  # noqa: N802 - http.server API
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode() if length else ""
+                raw_bytes = self.rfile.read(length) if length else b""
+                # File uploads (files_upload_v2's second step) are binary.
+                raw = raw_bytes.decode("utf-8", errors="replace")
                 ctype = self.headers.get("Content-Type", "")
-                if "json" in ctype:
+                if self.path.startswith("/upload/"):
+                    body: dict[str, Any] = {"bytes": len(raw_bytes)}
+                elif "json" in ctype:
                     body = json.loads(raw or "{}")
                 else:
                     body = {k: v[0] for k, v in parse_qs(raw).items()}
@@ -163,7 +167,7 @@ class FakeSlack:
                     return None
                 auth = self.headers.get("Authorization", "")
                 if self.path.startswith("/upload/"):  # files_upload_v2's second step
-                    fake.uploads[self.path.rsplit("/", 1)[-1]] = raw.encode("latin-1")
+                    fake.uploads[self.path.rsplit("/", 1)[-1]] = raw_bytes
                     return self._answer(200, {"ok": True})
                 if method == "apps.connections.open" and auth == f"Bearer {fake.app_token}":
                     return self._answer(200, {"ok": True, "url": fake.socket_url})

@@ -324,3 +324,40 @@ def test_timeline_tables_live_next_to_the_incidents(ops: ChatOps, tmp_path: Path
     ops.timeline.record("x", actor="U1", action="acknowledge", result="done")
     assert [e.actor for e in other.entries("x")] == ["U1"]
     assert post_key("x") == "x:post"
+
+
+def test_approvals_deny_closes_the_request_and_a_failed_launch_can_be_approved_again(
+    ops: ChatOps, incident: Incident, signer: SlackSigner, slack_env: FakeSlack
+) -> None:
+    def approval_ids() -> list[str]:
+        out = []
+        for c in slack_env.replies():
+            for b in c.body.get("blocks") or []:
+                if b.get("type") == "actions":
+                    out += [
+                        e["value"] for e in b["elements"] if e["action_id"] == "sentinel_approve"
+                    ]
+        return out
+
+    signer.interactive(block_action(REEXECUTE, VIEWER, value=incident.id))
+    approval_id = wait_until(approval_ids)[0]
+
+    # An approver approves while Dagster is down: nothing ran, the request stays open.
+    signer.interactive(block_action("sentinel_approve", APPROVER, value=approval_id))
+    assert "Dagster unreachable" in wait_until(lambda: _ephemerals(slack_env, APPROVER))[0]
+    assert ops.timeline.approval(approval_id).status == "pending"
+    assert ops.timeline.reexecution(incident.last_run_id) is None
+
+    # Then denies it: the request's buttons are replaced by the decision.
+    signer.interactive(block_action("sentinel_deny", APPROVER, value=approval_id))
+    wait_until(lambda: ops.timeline.approval(approval_id).status == "denied")
+    request = ops.sentinel.outbox.get(f"{incident.id}:chatops:approval:{approval_id}")
+    edit = wait_until(
+        lambda: [c.body for c in slack_env.messages("chat.update") if c.body["ts"] == request.ts]
+    )[-1]
+    assert "denied" in edit["text"] and "sentinel_approve" not in json.dumps(edit["blocks"])
+    # A second decision is refused.
+    signer.interactive(block_action("sentinel_approve", APPROVER, value=approval_id))
+    assert "already denied" in wait_until(lambda: _ephemerals(slack_env, APPROVER)[2:])[0]
+    results = [(e.actor, e.action, e.result) for e in ops.timeline.entries(incident.id)]
+    assert (APPROVER, "deny", "done") in results and (APPROVER, "reexecute", "error") in results
