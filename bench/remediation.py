@@ -31,7 +31,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from tests.fakes.dagster_split import RatesService
+from tests.fakes.rates_service import RatesService
 
 BLIND_RELAUNCH_S = 2.0
 
@@ -71,11 +71,11 @@ def simulate(seed: int) -> None:
         if kind == "deterministic":
             return _run(demo_etl, instance, {}, tags)
         if up:
-            service.start()
+            service.up()
         try:
             return _run(demo_dependency, instance, config, tags)
         finally:
-            service.stop()
+            service.down()
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.update(
@@ -162,7 +162,7 @@ def recovery_times(samples: int) -> None:
             cfg = {"ops": {"fetch_rates": {"config": {"url": service.url}}}}
             run_id = dep.launch("demo_dependency", cfg)
             dep.wait_status(run_id, ("FAILURE", "SUCCESS"), timeout=300)
-            service.start()
+            service.up()
             try:
                 deadline = time.time() + 240
                 done = None
@@ -182,7 +182,7 @@ def recovery_times(samples: int) -> None:
                 times.append(took)
                 print(f"run {run_id[:8]}: failure → recovered run {took:.1f} s")
             finally:
-                service.stop()
+                service.down()
         client.close()
     if times:
         print(

@@ -22,7 +22,8 @@ from sentinel.incidents import IncidentStore
 from sentinel.remediation_store import RemediationStore, remediations
 from sentinel.store import transaction
 from sentinel.timeline import TimelineStore
-from tests.fakes.dagster_split import RatesService, Split, split_deployment
+from tests.fakes.dagster_split import Split, split_deployment
+from tests.fakes.rates_service import RatesService
 
 pytestmark = pytest.mark.e2e
 
@@ -77,7 +78,7 @@ def test_a_transient_failure_is_recovered_with_no_human(deployment: Split, home:
     assert deployment.wait_status(run_id, ("FAILURE", "SUCCESS"), timeout=300) == "FAILURE"
     store = RemediationStore(_url(home))
     _wait(lambda: store.chain(run_id), 60, "a scheduled retry", deployment)
-    service.start()  # the dependency is back
+    service.up()  # the dependency is back
     try:
         recovered = _wait(
             lambda: [r for r in _retries(deployment, run_id) if r.status == "SUCCESS"],
@@ -109,7 +110,7 @@ def test_a_transient_failure_is_recovered_with_no_human(deployment: Split, home:
         assert {e.actor for e in entries} == {"sentinel"}
         assert ("auto_retry", "recovered") in {(e.action, e.result) for e in entries}
     finally:
-        service.stop()
+        service.down()
 
 
 def test_a_code_error_opted_in_is_never_retried(deployment: Split, home: Path) -> None:
@@ -151,7 +152,7 @@ def test_dagster_run_retries_come_first(deployment: Split, home: Path) -> None:
     assert RemediationStore(_url(home)).chain(run_id) == []
     assert _retries(deployment, run_id) == []
     # Dagster's last attempt fails too: only now may Sentinel retry (the service is back).
-    service.start()
+    service.up()
     try:
         deployment.wait_status(dagster_retry.run_id, ("FAILURE", "SUCCESS"), timeout=300)
         if deployment.status(dagster_retry.run_id) == "FAILURE":
@@ -162,7 +163,7 @@ def test_dagster_run_retries_come_first(deployment: Split, home: Path) -> None:
                 deployment,
             )
     finally:
-        service.stop()
+        service.down()
 
 
 def test_a_daemon_restart_neither_loses_nor_duplicates_a_retry(
@@ -177,7 +178,7 @@ def test_a_daemon_restart_neither_loses_nor_duplicates_a_retry(
     assert store.get(row.key).status == "scheduled"  # type: ignore[union-attr]
     time.sleep(max(row.due_at - time.time(), 0) + 2)  # due while no daemon runs
     assert _retries(deployment, run_id) == []
-    service.start()
+    service.up()
     deployment.start_daemon()
     try:
         done = _wait(
@@ -210,4 +211,4 @@ def test_a_daemon_restart_neither_loses_nor_duplicates_a_retry(
         assert adopted.run_id == done[0].run_id
         assert len(_retries(deployment, run_id)) == 1
     finally:
-        service.stop()
+        service.down()

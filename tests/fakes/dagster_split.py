@@ -1,21 +1,19 @@
-"""The Dagster webserver and daemon as two processes (so the daemon can be stopped and
-started again), plus a loopback HTTP service that can go down and come back.
+"""The Dagster webserver and daemon as two processes, so the daemon can be stopped and
+started again (the loopback dependency that goes down and comes back is
+`tests.fakes.rates_service`).
 
 Used by tests/e2e/test_selfheal.py and bench/remediation.py.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,40 +22,6 @@ from dagster_graphql import DagsterGraphQLClient
 from tests.fakes.dagster_dev import REPO, _free_port
 
 BIN = Path(sys.executable).parent
-
-
-class RatesService:
-    """A loopback JSON service on a fixed port; `start`/`stop` bring it up and down."""
-
-    def __init__(self, port: int | None = None) -> None:
-        self.port = port or _free_port()
-        self._server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/rates"
-
-    def start(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802 - http.server API
-                body = json.dumps({"EUR": 1.1, "GBP": 1.3, "JPY": 0.007}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
 
 
 class Split:
