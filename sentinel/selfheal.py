@@ -138,6 +138,22 @@ def _after_report(
     now = time.time() if now is None else now
     store = RemediationStore(sentinel.settings.database_url)
     timeline = TimelineStore(sentinel.settings.database_url)
+    run = instance.get_run_by_id(run_id) if instance is not None else None
+    if run is not None and run.status in (
+        dg.DagsterRunStatus.CANCELING,
+        dg.DagsterRunStatus.CANCELED,
+    ):
+        # Someone (or a remediation action) stopped this run on purpose: never undo that.
+        timeline.record(
+            incident.id,
+            actor=AUTO_ACTOR,
+            action="auto_retry",
+            result="skipped",
+            detail="the run was canceled",
+            run_id=run_id,
+            now=now,
+        )
+        return None
     chain = chain_of(run_id, run_tags)
     top = report.top
     decision = decide_retry(
@@ -494,10 +510,8 @@ def _launch_retry(
         counts["adopted"] += 1
         show_chain(sentinel, store, home, row.remediation_of)
         return
-    if incident is not None and incident.status != "open":
-        store.transition(
-            row.key, ("launching",), "canceled", detail="the incident was resolved meanwhile"
-        )
+    if incident is not None and _recovered_since(client, incident, row):
+        store.transition(row.key, ("launching",), "canceled", detail="the job recovered meanwhile")
         counts["canceled"] += 1
         show_chain(sentinel, store, home, row.remediation_of)
         return
@@ -540,6 +554,21 @@ def _launch_retry(
     )
     counts["launched"] += 1
     show_chain(sentinel, store, home, row.remediation_of)
+
+
+def _recovered_since(client: DagsterClient, incident: Incident, row: Remediation) -> bool:
+    """Did a run that started after this retry's failed run ended resolve the incident?
+
+    Then the retry is moot. A resolution by a run that was already going when the target
+    failed (an earlier retry finishing) does not count: this failure is newer.
+    """
+    if incident.status == "open" or not incident.resolved_by_run_id or not row.target_run_id:
+        return False
+    resolver = client.run(incident.resolved_by_run_id)
+    failed = client.run(row.target_run_id)
+    if resolver is None or failed is None:
+        return False
+    return (resolver.start_time or 0.0) >= (failed.end_time or float("inf"))
 
 
 def _follow(

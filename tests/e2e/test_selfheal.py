@@ -11,15 +11,23 @@ fails while a loopback service refuses connections, Sentinel's hook deciding and
 
 from __future__ import annotations
 
+import socket
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from brain.models import Evidence
+from sentinel.actions import ActionContext, ActionName, PolicyFile, action_key, offered
+from sentinel.config import SentinelConfig
 from sentinel.dagster_api import DagsterClient, RunInfo
-from sentinel.incidents import IncidentStore
+from sentinel.incidents import Failure, Incident, IncidentStore
+from sentinel.remediation_chatops import run_action
 from sentinel.remediation_store import RemediationStore, remediations
+from sentinel.reporting import Sentinel
+from sentinel.settings import SentinelSettings
 from sentinel.store import transaction
 from sentinel.timeline import TimelineStore
 from tests.fakes.dagster_split import Split, split_deployment
@@ -212,3 +220,175 @@ def test_a_daemon_restart_neither_loses_nor_duplicates_a_retry(
         assert len(_retries(deployment, run_id)) == 1
     finally:
         service.down()
+
+
+# --- remediation actions through GraphQL -------------------------------------------------------
+
+
+def _sentinel(home: Path) -> Sentinel:
+    env = {"DAGSTER_HOME": str(home), "SENTINEL_BRAIN": "rules"}
+    return Sentinel(SentinelSettings.from_config(SentinelConfig.from_env(env)))
+
+
+def _incident(s: Sentinel, run_id: str, kind: str, tags: dict[str, str], **facts: str) -> Incident:
+    reg = s.store.register(
+        Failure(
+            fingerprint=uuid.uuid4().hex[:16], kind=kind, run_id=run_id, source="manual", **facts
+        )
+    )
+    s.store.save_evidence(reg.incident.id, Evidence(tags=tags, run_id=run_id).model_dump_json())
+    found = s.store.get(reg.incident.id)
+    assert found is not None
+    return found
+
+
+def test_materialize_the_missing_upstream_then_reexecute(deployment: Split, home: Path) -> None:
+    # region_averages alone, before raw_orders was ever materialized: its input is missing.
+    run_id = deployment.launch("demo_assets_job", asset_selection=[["region_averages"]])
+    assert deployment.wait_status(run_id, ("FAILURE", "SUCCESS"), timeout=300) == "FAILURE"
+    s = _sentinel(home)
+    incident = _wait(
+        lambda: next((i for i in s.store.all() if i.last_run_id == run_id and i.report_json), None),
+        60,
+        "the diagnosed incident",
+        deployment,
+    )
+    assert incident.asset == "region_averages"
+    assert incident.category == "missing_input"
+    client = DagsterClient(deployment.graphql_url, timeout_s=10)
+    try:
+        ctx_actions = [a.spec.name for a in offered(ActionContext.of(incident), PolicyFile())]
+        assert ctx_actions[0] == ActionName.MATERIALIZE_UPSTREAM
+        result = run_action(
+            s,
+            client,
+            incident,
+            ActionName.MATERIALIZE_UPSTREAM,
+            user="UOPS",
+            approver=True,
+            policy=PolicyFile(),
+        )
+        assert result.status == "launched" and "raw_orders" in result.message
+        again = run_action(
+            s,
+            client,
+            incident,
+            ActionName.MATERIALIZE_UPSTREAM,
+            user="UOPS",
+            approver=True,
+            policy=PolicyFile(),
+        )
+        assert again.status == "already"  # idempotent: one upstream run, one re-execution
+        store = RemediationStore(_url(home))
+        key = action_key(incident, ActionName.MATERIALIZE_UPSTREAM, run_id)
+        row = _wait(
+            lambda: (r := store.get(key)) and r.status in ("succeeded", "failed") and r,
+            240,
+            "upstream materialized, then re-executed",
+            deployment,
+        )
+        assert row.status == "succeeded"
+        upstream = client.run(row.stage_run_id or "")
+        rerun = client.run(row.run_id or "")
+        assert upstream is not None and upstream.status == "SUCCESS"
+        assert rerun is not None and rerun.status == "SUCCESS"
+        assert rerun.tags["sentinel/remediation_of"] == run_id
+        entries = TimelineStore(_url(home)).entries(incident.id)
+        assert ("UOPS", "materialize_upstream", "launched") in [
+            (e.actor, e.action, e.result) for e in entries
+        ]
+    finally:
+        client.close()
+
+
+def test_terminate_a_stuck_run_and_relaunch_it(deployment: Split, home: Path) -> None:
+    # A dependency that accepts connections and never answers: the run hangs in fetch_rates.
+    hang = socket.socket()
+    hang.bind(("127.0.0.1", 0))
+    hang.listen(8)
+    port = hang.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/rates"
+    run_id = deployment.launch(
+        "demo_dependency", {"ops": {"fetch_rates": {"config": {"url": url, "timeout_s": 300}}}}
+    )
+    deployment.wait_status(run_id, ("STARTED",), timeout=300)
+    s = _sentinel(home)
+    incident = _incident(s, run_id, "long_running_run", {}, job="demo_dependency")
+    client = DagsterClient(deployment.graphql_url, timeout_s=10)
+    service = RatesService(port)
+    try:
+        result = run_action(
+            s,
+            client,
+            incident,
+            ActionName.TERMINATE_AND_RELAUNCH,
+            user="UOPS",
+            approver=True,
+            policy=PolicyFile(),
+        )
+        assert result.status == "launched"
+        hang.close()
+        service.up()  # the relaunch finds the dependency answering
+        assert deployment.wait_status(run_id, ("CANCELED", "FAILURE"), timeout=120) == "CANCELED"
+        relaunched = _wait(
+            lambda: [r for r in _retries(deployment, run_id) if r.status == "SUCCESS"],
+            240,
+            "the relaunch",
+            deployment,
+        )
+        assert relaunched[0].tags["sentinel/action"] == "terminate_and_relaunch"
+    finally:
+        service.down()
+        hang.close()
+        client.close()
+
+
+def test_pause_and_resume_the_schedule_behind_a_failure(deployment: Split, home: Path) -> None:
+    run_id = deployment.launch("sentinel_digest_job", location="sentinel")
+    deployment.wait_status(run_id, ("FAILURE", "SUCCESS"), timeout=300)
+    s = _sentinel(home)
+    tags = {"dagster/schedule_name": "sentinel_daily_digest"}
+    incident = _incident(s, run_id, "failure", tags, job="sentinel_digest_job")
+    client = DagsterClient(deployment.graphql_url, timeout_s=10)
+    try:
+        paused = run_action(
+            s,
+            client,
+            incident,
+            ActionName.PAUSE_AUTOMATION,
+            user="UOPS",
+            approver=True,
+            policy=PolicyFile(),
+        )
+        assert (paused.status, paused.message) == (
+            "done",
+            "schedule sentinel_daily_digest is STOPPED",
+        )
+        origin = client.run_origin(run_id)
+        assert origin is not None and origin.location == "sentinel"
+        assert (
+            client.set_instigator(
+                "schedule",
+                location="sentinel",
+                repository=origin.repository or "",
+                name="sentinel_daily_digest",
+                running=False,
+            )
+            == "STOPPED"
+        )  # idempotent
+        # Once paused, the incident offers resume instead of pause.
+        resumed = run_action(
+            s,
+            client,
+            incident,
+            ActionName.RESUME_AUTOMATION,
+            user="UOPS",
+            approver=True,
+            policy=PolicyFile(),
+        )
+        assert (resumed.status, resumed.message) == (
+            "done",
+            "schedule sentinel_daily_digest is RUNNING",
+        )
+    finally:
+        client.close()

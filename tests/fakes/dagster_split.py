@@ -92,13 +92,19 @@ class Split:
         run_config: dict[str, Any] | None = None,
         tags: dict[str, str] | None = None,
         timeout: float = 240,
+        location: str = "demo",
+        asset_selection: list[list[str]] | None = None,
     ) -> str:
         deadline = time.time() + timeout
         last: Exception | None = None
         while time.time() < deadline:
             try:
                 return self.client.submit_job_execution(
-                    job, repository_location_name="demo", run_config=run_config or {}, tags=tags
+                    job,
+                    repository_location_name=location,
+                    run_config=run_config or {},
+                    tags=tags,
+                    asset_selection=asset_selection,
                 )
             except Exception as e:  # noqa: BLE001 - the server is still starting
                 last = e
