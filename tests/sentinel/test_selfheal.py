@@ -316,3 +316,58 @@ def test_an_action_needing_approval_is_refused_without_one_and_recorded(
     assert TimelineStore(url).reexecution("r" * 36) is None
     results = [(e.actor, e.result) for e in TimelineStore(url).entries(incident.id)]
     assert results == [("UVIEWER", "approval_required"), ("UAPPROVER", "error")]
+
+
+def test_exhaustion_escalates_with_here_when_configured(
+    instance: dg.DagsterInstance, opted: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SENTINEL_AUTO_RETRY_HERE", "true")
+    # The third automatic attempt of a chain fails the same way.
+    tags = {"sentinel/remediation_of": "o" * 36, "sentinel/attempt": "3"}
+    result = demo_dependency.execute_in_process(
+        instance=instance, raise_on_error=False, run_config=DOWN, tags=tags
+    )
+    assert not result.success
+    assert _store(instance).chain("o" * 36) == []  # nothing more is scheduled
+    s = sentinel_for(SentinelConfig(), instance)
+    s.outbox.drain(s.transport, per_channel_interval_s=0)
+    gave_up = [c.body["text"] for c in opted.replies() if "gave up" in c.body["text"]]
+    assert len(gave_up) == 1 and gave_up[0].startswith("<!here> Auto-retry gave up: 3 ")
+    incident = s.store.all()[0]
+    results = [(e.action, e.result) for e in TimelineStore(_url(instance)).entries(incident.id)]
+    assert ("auto_retry", "exhausted") in results
+
+
+def test_the_chain_message_shows_each_attempt_and_cancel_only_while_waiting() -> None:
+    from sentinel.remediation_store import Remediation
+
+    def row(attempt: int, status: str, **kw: object) -> Remediation:
+        base: dict[str, object] = {
+            "key": f"retry:r:{attempt}",
+            "incident_id": "i",
+            "kind": "auto_retry",
+            "action": "reexecute_from_failure",
+            "remediation_of": "r",
+            "attempt": attempt,
+            "status": status,
+            "due_at": 100.0,
+            "requested_by": "sentinel",
+            "created_at": 0.0,
+            "updated_at": 0.0,
+            "detail": f"Transient (timeout, 80 %): re-executing from failure in 30 s, attempt "
+            f"{attempt} of 3",
+        }
+        base.update(kw)
+        return Remediation.model_validate(base)
+
+    waiting = selfheal.chain_message(
+        [row(1, "failed", run_id="a" * 36), row(2, "scheduled")], 3, now=40.0
+    )
+    text = json.dumps(waiting)
+    assert ":x: Attempt 1 failed (run `aaaaaaaa`)" in text and "(in 60 s)" in text
+    assert waiting["blocks"][-1]["elements"][0]["value"] == "retry:r:2"
+    done = selfheal.chain_message(
+        [row(1, "failed", run_id="a" * 36), row(2, "succeeded", run_id="b" * 36)], 3, now=400.0
+    )
+    assert "Attempt 2 succeeded" in json.dumps(done)
+    assert all(b["type"] != "actions" for b in done["blocks"])
