@@ -305,11 +305,17 @@ class Sentinel:
         return True
 
     def notify_resolved(
-        self, incident: Incident, run_id: str | None, *, deliver: bool = True
+        self,
+        incident: Incident,
+        run_id: str | None,
+        *,
+        deliver: bool = True,
+        note: str | None = None,
     ) -> Delivery:
-        """Edit the original message to say resolved, with the time to recovery."""
+        """Edit the original message to say resolved, with the time to recovery (or `note`,
+        e.g. "recovered automatically after 2 attempts, 4 min" from sentinel.selfheal)."""
         mttr = incident.mttr_s or 0.0
-        note = f"Resolved by run {(run_id or '?')[:8]} after {_duration(mttr)}."
+        note = note or f"Resolved by run {(run_id or '?')[:8]} after {_duration(mttr)}."
         report = Report.model_validate_json(incident.report_json) if incident.report_json else None
         run_url = self.settings.run_url(run_id) if run_id else None
         if report is None:

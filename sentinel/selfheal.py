@@ -609,7 +609,12 @@ def _follow(
                 continue
             resolved = sentinel.store.resolve_one(incident, run_id=row.run_id)
             if resolved is not None:
-                sentinel.notify_resolved(resolved, row.run_id, deliver=False)
+                sentinel.notify_resolved(
+                    resolved,
+                    row.run_id,
+                    deliver=False,
+                    note=f"{note[0].upper()}{note[1:]} (run {(row.run_id or '?')[:8]}).",
+                )
         timeline.record(
             home,
             actor=AUTO_ACTOR,

@@ -24,6 +24,7 @@ from sentinel.actions import ActionContext, ActionName, PolicyFile, action_key, 
 from sentinel.config import SentinelConfig
 from sentinel.dagster_api import DagsterClient, RunInfo
 from sentinel.incidents import Failure, Incident, IncidentStore
+from sentinel.outbox import Outbox
 from sentinel.remediation_chatops import run_action
 from sentinel.remediation_store import RemediationStore, remediations
 from sentinel.reporting import Sentinel
@@ -117,6 +118,9 @@ def test_a_transient_failure_is_recovered_with_no_human(deployment: Split, home:
         # No human did anything: every timeline entry is Sentinel's own.
         assert {e.actor for e in entries} == {"sentinel"}
         assert ("auto_retry", "recovered") in {(e.action, e.result) for e in entries}
+        # The thread says so (Slack is not configured here: the message waits in the outbox).
+        said = Outbox(_url(home)).get(f"{incident_id}:autoretry:{run_id}:recovered")
+        assert said is not None and "recovered automatically after" in said.payload
     finally:
         service.down()
 
