@@ -19,11 +19,13 @@ from brain.redact import redact
 from sentinel import chatops, selfheal
 from sentinel.actions import (
     ACTION_ID,
+    CATALOG,
     ActionContext,
     ActionName,
     ActionResult,
     ActionRunner,
     PolicyFile,
+    approval_for,
     describe,
     load_policy,
     offered,
@@ -73,7 +75,10 @@ def run_action(
     user: str,
     approver: bool,
     policy: PolicyFile,
+    approved_by: str | None = None,
 ) -> ActionResult:
+    """Run a catalog action for `user`; `approver` says whether the request is approved
+    (by `approved_by`, else by the user themself)."""
     runner = ActionRunner(
         client,
         RemediationStore(sentinel.settings.database_url),
@@ -83,7 +88,7 @@ def run_action(
         context_for(incident, runner),
         action,
         requested_by=user,
-        approved_by=user if approver else None,
+        approved_by=(approved_by or user) if approver else None,
         policy=policy,
     )
 
@@ -147,17 +152,31 @@ def register(app: App, ops: ChatOps) -> None:
             raise BadRequest(f"not an automatic retry: {key[:80]!r}")
         return selfheal.cancel(ops.sentinel, key, user)
 
-    def catalog_action(body: dict[str, Any], user: str) -> str:
-        incident_id, action = parse_action_value(_value(body))
+    def perform(
+        incident_id: str, action: ActionName, requested_by: str, approver: str | None
+    ) -> str:
         incident = ops.incident(incident_id)
+        policy = load_policy(ops.config.remediation.policy_file)
+        if approver is None and approval_for(policy, action, incident) == "approve":
+            # The /approve step: ask the approvers in the thread; only they can say yes.
+            ops.timeline.record(
+                incident_id, actor=requested_by, action=action.value, result="approval_requested"
+            )
+            ops.reply(
+                incident_id,
+                f"action-approval:{action.value}:{requested_by}",
+                approval_request(incident_id, action, requested_by, sorted(ops.approver_users)),
+            )
+            return f"{action.value} needs an approver; I asked them in the thread."
         result = run_action(
             ops.sentinel,
             ops.dagster,
             incident,
             action,
-            user=user,
-            approver=ops.is_approver(user),
-            policy=load_policy(ops.config.remediation.policy_file),
+            user=requested_by,
+            approver=approver is not None,
+            policy=policy,
+            approved_by=approver,
         )
         text = result_text(result, ops.run_url(result.run_id))
         if result.status in ("launched", "done"):
@@ -165,8 +184,63 @@ def register(app: App, ops: ChatOps) -> None:
             ops.refresh_message(incident_id)
         return text
 
+    def catalog_action(body: dict[str, Any], user: str) -> str:
+        incident_id, action = parse_action_value(_value(body))
+        return perform(incident_id, action, user, user if ops.is_approver(user) else None)
+
+    def approve_action(body: dict[str, Any], user: str) -> str:
+        incident_id, action, requested_by = parse_approval_value(_value(body))
+        if not ops.is_approver(user):
+            ops.timeline.record(incident_id, actor=user, action=action.value, result="forbidden")
+            return "Only approvers can approve a remediation action."
+        return perform(incident_id, action, requested_by, user)
+
     app.action(selfheal.CANCEL)(listener(cancel_retry))
+    app.action(APPROVE_ACTION)(listener(approve_action))
     app.action(re.compile(f"^{ACTION_ID}:"))(listener(catalog_action))
+
+
+APPROVE_ACTION = "sentinel_action_approve"
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+
+
+def parse_approval_value(value: str) -> tuple[str, ActionName, str]:
+    """`incident|action|requester` → parts; anything else is refused."""
+    head, _, requester = (value or "").rpartition("|")
+    incident_id, action = parse_action_value(head)
+    if not _USER_ID.match(requester):
+        raise BadRequest(f"not a Slack user: {requester[:40]!r}")
+    return incident_id, action, requester
+
+
+def approval_request(
+    incident_id: str, action: ActionName, requested_by: str, approvers: list[str]
+) -> dict[str, Any]:
+    spec = CATALOG[action]
+    who = " ".join(f"<@{a}>" for a in approvers if _USER_ID.match(a)) or "An approver"
+    text = (
+        f":raised_hand: <@{requested_by}> asks to *{spec.label.lower()}* ({spec.risk} risk). "
+        f"{who} may approve."
+    )
+    return {
+        "text": f"Approval requested: {spec.label}",
+        "blocks": [
+            {"type": "section", "text": chatops.slack_mrkdwn(text)},
+            {
+                "type": "actions",
+                "block_id": "sentinel_action_approval",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": f"Approve: {spec.label}"},
+                        "action_id": APPROVE_ACTION,
+                        "value": f"{incident_id}|{action.value}|{requested_by}",
+                        "style": "primary",
+                    }
+                ],
+            },
+        ],
+    }
 
 
 def _msg(text: str) -> dict[str, Any]:

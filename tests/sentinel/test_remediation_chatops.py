@@ -13,6 +13,7 @@ from sentinel import selfheal
 from sentinel.actions import ACTION_ID
 from sentinel.cli import main
 from sentinel.incidents import Incident
+from sentinel.remediation_chatops import APPROVE_ACTION
 from sentinel.remediation_store import RemediationStore
 from sentinel.serve import ChatOps
 from sentinel.timeline import TimelineStore
@@ -94,7 +95,7 @@ def test_cancel_button_cancels_the_scheduled_retry(
     assert answers[1].startswith("Too late to cancel") and "not an automatic retry" in answers[2]
 
 
-def test_catalog_action_needs_an_approver_and_reports_dagster_down(
+def test_catalog_action_asks_the_approvers_and_reports_dagster_down(
     ops: ChatOps,  # noqa: F811
     incident: Incident,  # noqa: F811
     signer: SlackSigner,  # noqa: F811
@@ -103,8 +104,19 @@ def test_catalog_action_needs_an_approver_and_reports_dagster_down(
     value = f"{incident.id}|reexecute_all_steps"
     signer.interactive(block_action(f"{ACTION_ID}:reexecute_all_steps", VIEWER, value=value))
     wait_until(lambda: _ephemerals(slack_env, VIEWER))
-    assert "needs an approver" in _ephemerals(slack_env, VIEWER)[0]
-    signer.interactive(block_action(f"{ACTION_ID}:reexecute_all_steps", APPROVER, value=value))
+    assert "needs an approver; I asked them in the thread" in _ephemerals(slack_env, VIEWER)[0]
+    request = wait_until(
+        lambda: [c.body for c in slack_env.replies() if "Approval requested" in c.body["text"]]
+    )[0]
+    button = request["blocks"][1]["elements"][0]
+    assert button["action_id"] == APPROVE_ACTION
+    assert button["value"] == f"{incident.id}|reexecute_all_steps|{VIEWER}"
+    assert f"<@{APPROVER}>" in request["blocks"][0]["text"]["text"]
+    # Only an approver's click counts; the viewer's own is refused and recorded.
+    signer.interactive(block_action(APPROVE_ACTION, VIEWER, value=button["value"]))
+    wait_until(lambda: len(_ephemerals(slack_env, VIEWER)) == 2)
+    assert _ephemerals(slack_env, VIEWER)[1] == "Only approvers can approve a remediation action."
+    signer.interactive(block_action(APPROVE_ACTION, APPROVER, value=button["value"]))
     wait_until(lambda: _ephemerals(slack_env, APPROVER))
     assert "Dagster" in _ephemerals(slack_env, APPROVER)[0]
     # Nothing ran, so nothing is claimed: the action can be tried again later.
@@ -113,8 +125,13 @@ def test_catalog_action_needs_an_approver_and_reports_dagster_down(
         (e.actor, e.action, e.result)
         for e in TimelineStore(ops.settings.database_url).entries(incident.id)
     ]
-    assert (VIEWER, "reexecute_all_steps", "approval_required") in results
+    assert (VIEWER, "reexecute_all_steps", "approval_requested") in results
+    assert (VIEWER, "reexecute_all_steps", "forbidden") in results
     assert (APPROVER, "reexecute_all_steps", "error") in results
+    # A forged approval value is refused before anything is looked up.
+    signer.interactive(block_action(APPROVE_ACTION, APPROVER, value=f"{incident.id}|rm -rf|U1"))
+    wait_until(lambda: len(_ephemerals(slack_env, APPROVER)) == 2)
+    assert "not an action" in _ephemerals(slack_env, APPROVER)[1]
 
 
 def test_cli_lists_and_runs_actions(
