@@ -10,6 +10,8 @@
         mentions: {"team:billing": "S0BILLING"}
       health:
         stale_factor: 4
+      remediation:
+        auto_retry: {"job:nightly_export": "true"}
 
 The component adds Sentinel's definitions (RCA assets and job, the run-failure, recovery,
 outbox and health sensors, the daily digest) configured by these attributes. Anything left
@@ -25,7 +27,14 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from sentinel.config import BrainConfig, HealthConfig, SentinelConfig, SlackConfig, StoreConfig
+from sentinel.config import (
+    BrainConfig,
+    HealthConfig,
+    RemediationConfig,
+    SentinelConfig,
+    SlackConfig,
+    StoreConfig,
+)
 from sentinel.definitions import sentinel_definitions
 
 _SECTIONS: dict[str, type[dg.Config]] = {
@@ -33,6 +42,7 @@ _SECTIONS: dict[str, type[dg.Config]] = {
     "brain": BrainConfig,
     "store": StoreConfig,
     "health": HealthConfig,
+    "remediation": RemediationConfig,
 }
 
 
@@ -46,6 +56,9 @@ class SentinelComponent(dg.Component, dg.Resolvable, dg.Model):
     brain: dict[str, Any] | None = Field(default=None, description="`BrainConfig` fields.")
     store: dict[str, Any] | None = Field(default=None, description="`StoreConfig` fields.")
     health: dict[str, Any] | None = Field(default=None, description="`HealthConfig` fields.")
+    remediation: dict[str, Any] | None = Field(
+        default=None, description="`RemediationConfig` fields (self-healing)."
+    )
 
     def config(self) -> SentinelConfig:
         """The `SentinelConfig` these attributes describe (only what was given is explicit).

@@ -184,3 +184,16 @@ def test_slack_texts() -> None:
     assert recovered_text(2, 240) == "recovered automatically after 2 attempts, 4 min"
     assert exhausted_text(3, ["<@U1>"], here=True).startswith("<!here> <@U1> Auto-retry gave up")
     assert "<!here>" not in exhausted_text(3, [], here=False)
+
+
+def test_the_component_takes_a_remediation_section() -> None:
+    from sentinel.component import SentinelComponent
+
+    component = SentinelComponent(
+        remediation={"auto_retry": {"job:nightly": "true"}, "max_attempts": 2}
+    )
+    config = component.config().resolved({})
+    assert config.remediation.auto_retry == {"job:nightly": "true"}
+    assert config.remediation.max_attempts == 2
+    with pytest.raises(ValueError, match="unknown remediation"):
+        SentinelComponent(remediation={"retries": 5}).config()
