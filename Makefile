@@ -38,6 +38,7 @@ bench: install
 	$(PY) -m bench.nab_eval
 	$(PY) -m bench.burst
 	$(PY) -m bench.launch_latency
+	$(PY) -m bench.chatops_latency
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

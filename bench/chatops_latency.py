@@ -90,11 +90,19 @@ def main() -> None:
                     click = block_action("sentinel_reexecute", APPROVER, value=incident.id)
                     start = time.perf_counter()
                     assert signer.interactive(click).status_code == 200
-                    _wait(
-                        lambda r=run_id: ops.dagster.runs_with_tag("sentinel/reexecution_of", r),
-                        30,
-                        "re-execution run",
-                    )
+                    try:
+                        _wait(
+                            lambda r=run_id: ops.dagster.runs_with_tag(
+                                "sentinel/reexecution_of", r
+                            ),
+                            30,
+                            "re-execution run",
+                        )
+                    except TimeoutError:
+                        told = [c.body["text"] for c in slack.messages("chat.postEphemeral")]
+                        print(f"no run; the approver was told: {told[-1:]}", flush=True)
+                        print(ops.timeline.entries(incident.id), flush=True)
+                        raise
                     latencies.append(time.perf_counter() - start)
                     _wait(
                         lambda i=incident.id: ops.sentinel.store.get(i).status == "resolved",
@@ -102,6 +110,10 @@ def main() -> None:
                         "recovery",
                     )
                     rates.down()
+                    # Let Sentinel's run-success sensor (10 s interval) see the recovery run
+                    # before the next failure: a success it processes late resolves any open
+                    # incident of the job, including a newer one (it resolves "as of now").
+                    time.sleep(12)
                     print(f"click {i + 1}: {latencies[-1]:.3f} s", flush=True)
             stop.set()
             outcomes = [c for c in slack.replies() if "succeeded" in json.dumps(c.body)]

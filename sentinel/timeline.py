@@ -87,6 +87,8 @@ approvals = sa.Table(
 )
 
 _TABLES = [timeline, incident_state, mutes, reexecutions, approvals]
+# URLs whose ChatOps tables exist (checked once per process, not on every repeat).
+_READY: set[str] = set()
 
 
 class TimelineEntry(BaseModel):
@@ -165,6 +167,8 @@ class TimelineStore:
 
     def __init__(self, url: str) -> None:
         self.engine = engine_for(url)
+        if url in _READY:
+            return
         try:
             # The engine may have been created before this module was imported.
             metadata.create_all(self.engine, tables=_TABLES, checkfirst=True)
@@ -172,6 +176,7 @@ class TimelineStore:
             metadata.create_all(self.engine, tables=_TABLES, checkfirst=True)
         except SQLAlchemyError as e:
             raise StoreError(f"cannot create the ChatOps tables: {e}") from e
+        _READY.add(url)
 
     def _read(self, query: Any) -> list[Any]:
         try:

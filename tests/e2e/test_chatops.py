@@ -194,3 +194,57 @@ def test_reexecute_from_slack_recovers_the_incident(
 def top_ts(ops: ChatOps, incident_id: str) -> str | None:
     where = ops.message_location(incident_id)
     return where[1] if where else None
+
+
+def test_command_mention_and_resolution_note_against_dagster(
+    deployment: Deployment, ops: ChatOps, slack: FakeSlack
+) -> None:
+    from tests.fakes.slack_app import view_submission
+
+    run_id = deployment.launch("demo_etl")  # the ZeroDivisionError bug
+    top = wait_until(
+        lambda: [c for c in slack.top_level() if run_id in json.dumps(c.body)],
+        120,
+        "the report in Slack",
+    )[0]
+    incident = wait_until(lambda: ops.incident_for(run_id), 30, "the incident")
+    channel, ts = top.response["channel"], top.response["ts"]
+    with running_server(ops) as base:
+        signer = SlackSigner(base)
+        why = signer.command(f"why {run_id}", VIEWER).text
+        assert incident.id in why and "code_error" in why
+
+        event = {
+            "type": "app_mention",
+            "user": VIEWER,
+            "text": "<@UBOT> why did this fail?",
+            "channel": channel,
+            "ts": f"{time.time():.6f}",
+            "thread_ts": ts,
+        }
+        assert signer.event(event, f"Ev-{run_id[:8]}").status_code == 200
+        wait_until(
+            lambda: [
+                c
+                for c in slack.replies()
+                if c.body.get("thread_ts") == ts and "stored report" in c.body["text"]
+            ],
+            20,
+            "the answer in the thread",
+        )
+
+        note = "Skipped regions with no orders in transform_data"
+        signer.interactive(view_submission(incident.id, note, VIEWER))
+        wait_until(
+            lambda: ops.sentinel.store.get(incident.id).status == "resolved", 20, "resolution"
+        )
+
+    # The same failure comes back: the brain gets last time's note as evidence.
+    again = deployment.launch("demo_etl")
+    wait_until(
+        lambda: [c for c in slack.top_level() if again in json.dumps(c.body)], 120, "the repeat"
+    )
+    second = wait_until(lambda: ops.incident_for(again), 30, "the new incident")
+    assert second.id != incident.id
+    evidence = json.loads(wait_until(lambda: ops.sentinel.store.get(second.id).evidence_json, 30))
+    assert any(note in e and e.startswith("Last time") for e in evidence["events"])
