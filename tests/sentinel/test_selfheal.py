@@ -371,3 +371,47 @@ def test_the_chain_message_shows_each_attempt_and_cancel_only_while_waiting() ->
     )
     assert "Attempt 2 succeeded" in json.dumps(done)
     assert all(b["type"] != "actions" for b in done["blocks"])
+
+
+@dg.op
+def call_partner_api() -> None:
+    # What a client library raises while the service is down.
+    raise ConnectionRefusedError(111, "Connection refused")
+
+
+@dg.job
+def unhooked_partner_job() -> None:  # no Sentinel hook: the sensor and the RCA asset see it
+    call_partner_api()
+
+
+def test_the_rca_path_schedules_for_jobs_without_the_hook(
+    instance: dg.DagsterInstance, opted: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sentinel.assets import rca_report
+    from sentinel.sensors import sentinel_run_failure_sensor
+
+    monkeypatch.setenv("SENTINEL_AUTO_RETRY", "job:unhooked_partner_job")
+    result = unhooked_partner_job.execute_in_process(instance=instance, raise_on_error=False)
+    run = instance.get_run_by_id(result.run_id)
+    event = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
+    context = dg.build_run_status_sensor_context(
+        sensor_name=sentinel_run_failure_sensor.name,
+        dagster_event=event,
+        dagster_instance=instance,
+        dagster_run=run,
+        resources={"sentinel": SentinelConfig()},
+    ).for_run_failure()
+    request = sentinel_run_failure_sensor(context)
+    assert isinstance(request, dg.RunRequest)
+    assert _store(instance).chain(result.run_id) == []  # nothing decided inside the tick
+    for _ in range(2):  # the RCA run, then a re-diagnosis from the UI: still one retry
+        dg.materialize(
+            [rca_report],
+            partition_key=request.partition_key,
+            instance=instance,
+            resources={"sentinel": SentinelConfig()},
+        )
+    rows = _store(instance).chain(result.run_id)
+    assert [(r.attempt, r.status, r.category) for r in rows] == [
+        (1, "scheduled", "dependency_unavailable")
+    ]
