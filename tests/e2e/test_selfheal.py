@@ -153,7 +153,7 @@ def test_dagster_run_retries_come_first(deployment: Split, home: Path) -> None:
     try:
         dagster_retry = _wait(
             lambda: client.runs_with_tag("dagster/parent_run_id", run_id),
-            120,
+            240,
             "Dagster's own retry",
             deployment,
         )[0]
@@ -170,7 +170,7 @@ def test_dagster_run_retries_come_first(deployment: Split, home: Path) -> None:
         if deployment.status(dagster_retry.run_id) == "FAILURE":
             _wait(
                 lambda: [r for r in _retries(deployment, dagster_retry.run_id) if r.finished],
-                180,
+                240,
                 "Sentinel's retry after Dagster's",
                 deployment,
             )

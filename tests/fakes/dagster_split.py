@@ -63,6 +63,19 @@ class Split:
             "webserver.log",
         )
 
+    def wait_webserver(self, timeout: float = 240) -> None:
+        import requests
+
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{self.port}/server_info", timeout=2).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(1)
+        raise AssertionError(f"the webserver did not start\n{self.log_tail()}")
+
     def start_daemon(self) -> None:
         self.daemon_starts += 1
         self.daemon = self._spawn(
@@ -152,8 +165,16 @@ def split_deployment(
     env.update(SENTINEL_UI_URL=f"http://127.0.0.1:{split.port}")
     env.update(SENTINEL_DAGSTER_URL=f"http://127.0.0.1:{split.port}")
     env.update(extra_env)
+    # Create the instance's storage once, here: a webserver and a daemon starting together
+    # on a fresh DAGSTER_HOME race to create the SQLite schema (two alembic heads).
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        instance.get_runs(limit=1)
     try:
         split.start_webserver()
+        split.wait_webserver()
         split.start_daemon()
         yield split
     finally:
