@@ -11,7 +11,7 @@ import dagster as dg
 import pandas as pd
 
 from brain.diagnose import diagnose
-from brain.models import Evidence
+from brain.models import Evidence, Report
 from sentinel import slack
 from sentinel.config import SentinelConfig
 from sentinel.context import add_context
@@ -19,6 +19,7 @@ from sentinel.digest import history_frame, summarize, with_chatops
 from sentinel.evidence import from_run
 from sentinel.incidents import Incident
 from sentinel.rca import RCA_ASSET_KEY, incident_partitions
+from sentinel.reporting import Sentinel
 from sentinel.resources import sentinel_for
 from sentinel.runpage import annotate_run
 from sentinel.settings import SentinelSettings
@@ -55,6 +56,7 @@ def rca_report(
             None, incident, evidence, report, runless=False, rediagnosis_of=context.run_id
         )
         annotate_run(context.instance, incident.last_run_id, incident, report, s.settings.ui_url)
+        _self_heal(s, context.instance, incident, report, evidence)
     except Exception as e:
         s.degraded(
             key=f"rca:{incident_id}",
@@ -65,6 +67,28 @@ def rca_report(
         )
         raise
     return dg.MaterializeResult(metadata=metadata)
+
+
+def _self_heal(
+    s: Sentinel,
+    instance: dg.DagsterInstance,
+    incident: Incident,
+    report: Report,
+    evidence: Evidence,
+) -> None:
+    """An automatic retry, when the policy says so, for a failure the hook did not see.
+
+    Deciding twice (a re-diagnosis from the UI) stores one retry: the retry's key is the
+    failed run and the attempt.
+    """
+    from sentinel.selfheal import after_report
+
+    run_id = incident.last_run_id
+    run = instance.get_run_by_id(run_id) if run_id else None
+    if run is None or run.status != dg.DagsterRunStatus.FAILURE:
+        return
+    tags = {k: str(v) for k, v in (run.tags or {}).items()}
+    after_report(s, instance, incident, report, evidence, run_id, tags)
 
 
 def _chatops_columns(

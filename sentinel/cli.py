@@ -1,4 +1,4 @@
-"""The `sentinel` command: `diagnose`, `config`, `incidents resolve`, `logs parse`."""
+"""The `sentinel` command: `diagnose`, `config`, `incidents resolve`, `logs parse`, `actions`."""
 
 from __future__ import annotations
 
@@ -126,6 +126,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_actions(args: argparse.Namespace) -> int:
+    from sentinel.remediation_chatops import cli
+
+    return cli(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sentinel", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -151,6 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
     srv = sub.add_parser("serve", help="run the Slack app (buttons, /sentinel, mentions)")
     srv.add_argument("--port", type=int, default=None, help="overrides SENTINEL_SERVE_PORT")
     srv.set_defaults(func=_cmd_serve)
+
+    acts = sub.add_parser("actions", help="remediation actions of an incident (list, run)")
+    verbs = acts.add_subparsers(dest="verb", required=True)
+    lst = verbs.add_parser("list", help="the actions that fit an incident, risk and approval")
+    lst.add_argument("incident")
+    run = verbs.add_parser("run", help="run one action through the webserver's GraphQL API")
+    run.add_argument("incident")
+    run.add_argument("action", help="e.g. reexecute_from_failure, pause_automation")
+    run.add_argument("--user", default=None, help="recorded as who ran it (default: $USER)")
+    acts.set_defaults(func=_cmd_actions)
 
     register_logs(sub)
     return parser

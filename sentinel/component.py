@@ -10,6 +10,8 @@
         mentions: {"team:billing": "S0BILLING"}
       health:
         stale_factor: 4
+      remediation:
+        auto_retry: {"job:nightly_export": "true"}
 
 The component adds Sentinel's definitions (RCA assets and job, the run-failure, recovery,
 outbox and health sensors, the daily digest) configured by these attributes. Anything left
@@ -29,6 +31,7 @@ from sentinel.config import (
     BrainConfig,
     ContextConfig,
     HealthConfig,
+    RemediationConfig,
     SentinelConfig,
     SlackConfig,
     StoreConfig,
@@ -41,6 +44,7 @@ _SECTIONS: dict[str, type[dg.Config]] = {
     "store": StoreConfig,
     "health": HealthConfig,
     "context": ContextConfig,
+    "remediation": RemediationConfig,
 }
 
 
@@ -55,6 +59,9 @@ class SentinelComponent(dg.Component, dg.Resolvable, dg.Model):
     store: dict[str, Any] | None = Field(default=None, description="`StoreConfig` fields.")
     health: dict[str, Any] | None = Field(default=None, description="`HealthConfig` fields.")
     context: dict[str, Any] | None = Field(default=None, description="`ContextConfig` fields.")
+    remediation: dict[str, Any] | None = Field(
+        default=None, description="`RemediationConfig` fields (self-healing)."
+    )
 
     def config(self) -> SentinelConfig:
         """The `SentinelConfig` these attributes describe (only what was given is explicit).

@@ -452,6 +452,85 @@ class ServeConfig(dg.Config):
         return f"http://127.0.0.1:{port}/graphql"
 
 
+class RemediationConfig(dg.Config):
+    """Self-healing: automatic retries of transient failures, and remediation actions."""
+
+    auto_retry: dict[str, str] = setting(
+        {},
+        "SENTINEL_AUTO_RETRY",
+        "Targets opted in to automatic retries, same selectors as `SENTINEL_SLACK_ROUTES` "
+        "(`job:NAME`, `asset:KEY`, `group:NAME`, `location:NAME`, comma-separated; "
+        '`sel=false` opts out). The job tag `sentinel/auto_retry: "true"` opts in too.',
+        shown_default="none",
+    )
+    min_confidence: float = setting(
+        0.6,
+        "SENTINEL_AUTO_RETRY_MIN_CONFIDENCE",
+        "Retry automatically only when the transient diagnosis is at least this confident.",
+        ge=0,
+        le=1,
+    )
+    delay_s: float = setting(
+        30.0,
+        "SENTINEL_AUTO_RETRY_DELAY_S",
+        "First retry delay; doubles per attempt, with jitter; a `Retry-After` or reset time "
+        "in the evidence wins when longer.",
+        ge=0,
+    )
+    max_attempts: int = setting(
+        3, "SENTINEL_AUTO_RETRY_MAX", "Automatic attempts per incident at most.", ge=0
+    )
+    budget: int = setting(
+        20,
+        "SENTINEL_AUTO_RETRY_BUDGET",
+        "Automatic launches per 10 minutes across the instance; beyond it auto-retry pauses.",
+        ge=0,
+    )
+    max_delay_s: float = setting(
+        3600.0,
+        "SENTINEL_AUTO_RETRY_MAX_DELAY_S",
+        "Longest wait before a retry (backoff and `Retry-After` capped).",
+        gt=0,
+    )
+    here_on_exhaustion: bool = setting(
+        False,
+        "SENTINEL_AUTO_RETRY_HERE",
+        "Mention `@here` when automatic retries are exhausted (owners are always mentioned).",
+    )
+    policy_file: str | None = setting(
+        None,
+        "SENTINEL_REMEDIATION_FILE",
+        "YAML approval policy of remediation actions (`auto`, `approve`, `never` per action "
+        "and selector); unset: every action needs approval.",
+    )
+    launch_timeout_s: float = setting(
+        10.0,
+        "SENTINEL_REMEDIATION_TIMEOUT_S",
+        "Timeout of one GraphQL call of `sentinel_remediation_sensor` (its tick stops at 45 s).",
+        gt=0,
+    )
+
+    @field_validator("auto_retry", mode="before")
+    @classmethod
+    def _parse_selectors(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        # `job:a,asset:b` (bare selectors opt in) or `job:a=true,job:b=false` or JSON.
+        text = value.strip()
+        if text.startswith("{"):
+            return parse_mapping(text)
+        out: dict[str, str] = {}
+        for part in text.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if "=" in part:
+                out.update(parse_mapping(part))
+            else:
+                out[part] = "true"
+        return out
+
+
 class SentinelConfig(dg.ConfigurableResource):  # type: ignore[type-arg]
     """Everything Sentinel needs to know: the Dagster UI, the state directory, Slack, the
     brain, the store and the health checks. Give only what differs from the environment.
@@ -487,6 +566,9 @@ class SentinelConfig(dg.ConfigurableResource):  # type: ignore[type-arg]
         default_factory=ContextConfig, description="Runbooks, similar incidents, alerts."
     )
     serve: ServeConfig = Field(default_factory=ServeConfig, description="The Slack app.")
+    remediation: RemediationConfig = Field(
+        default_factory=RemediationConfig, description="Self-healing and remediation actions."
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SentinelConfig:

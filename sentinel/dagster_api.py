@@ -121,6 +121,132 @@ def _run(data: dict[str, Any]) -> RunInfo:
     )
 
 
+# --- remediation operations (sentinel.actions, sentinel.selfheal) ---------------------------
+# Added for the remediation layer; like the ones above, fixed texts with typed variables.
+
+_RUN_ORIGIN = """
+query SentinelRunOrigin($runId: ID!) {
+  runOrError(runId: $runId) {
+    __typename
+    ... on Run { __RUN_FIELDS__
+                 repositoryOrigin { repositoryLocationName repositoryName }
+                 assetSelection { path } }
+    ... on Error { message }
+    ... on PythonError { message }
+  }
+}
+""".replace("__RUN_FIELDS__", _RUN_FIELDS)
+
+_ASSET_UPSTREAM = """
+query SentinelAssetUpstream($path: [String!]!) {
+  assetNodeOrError(assetKey: {path: $path}) {
+    __typename
+    ... on AssetNode { dependencyKeys { path } isPartitioned }
+    ... on Error { message }
+  }
+}
+"""
+
+_LAUNCH_ASSETS = """
+mutation SentinelLaunchAssets($location: String!, $repository: String!,
+                              $assets: [AssetKeyInput!]!, $tags: [ExecutionTag!]) {
+  launchRun(executionParams: {
+      selector: {repositoryLocationName: $location, repositoryName: $repository,
+                 jobName: "__ASSET_JOB", assetSelection: $assets},
+      mode: "default", executionMetadata: {tags: $tags}}) {
+    __typename
+    ... on LaunchRunSuccess { run { __RUN_FIELDS__ } }
+    ... on Error { message }
+    ... on PythonError { message }
+    ... on InvalidSubsetError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+  }
+}
+""".replace("__RUN_FIELDS__", _RUN_FIELDS)
+
+_SCHEDULE_STATE = """
+query SentinelScheduleState($location: String!, $repository: String!, $name: String!) {
+  scheduleOrError(scheduleSelector: {repositoryLocationName: $location,
+                                     repositoryName: $repository, scheduleName: $name}) {
+    __typename
+    ... on Schedule { scheduleState { id status } }
+    ... on Error { message }
+    ... on PythonError { message }
+  }
+}
+"""
+
+_SENSOR_STATE = """
+query SentinelSensorState($location: String!, $repository: String!, $name: String!) {
+  sensorOrError(sensorSelector: {repositoryLocationName: $location,
+                                 repositoryName: $repository, sensorName: $name}) {
+    __typename
+    ... on Sensor { sensorState { id status } }
+    ... on Error { message }
+    ... on PythonError { message }
+  }
+}
+"""
+
+_STOP_SCHEDULE = """
+mutation SentinelStopSchedule($id: String!) {
+  stopRunningSchedule(id: $id) {
+    __typename
+    ... on ScheduleStateResult { scheduleState { status } }
+    ... on Error { message }
+    ... on PythonError { message }
+  }
+}
+"""
+
+_START_SCHEDULE = """
+mutation SentinelStartSchedule($location: String!, $repository: String!, $name: String!) {
+  startSchedule(scheduleSelector: {repositoryLocationName: $location,
+                                   repositoryName: $repository, scheduleName: $name}) {
+    __typename
+    ... on ScheduleStateResult { scheduleState { status } }
+    ... on Error { message }
+    ... on PythonError { message }
+  }
+}
+"""
+
+_STOP_SENSOR = """
+mutation SentinelStopSensor($id: String!) {
+  stopSensor(id: $id) {
+    __typename
+    ... on StopSensorMutationResult { instigationState { status } }
+    ... on Error { message }
+    ... on PythonError { message }
+  }
+}
+"""
+
+_START_SENSOR = """
+mutation SentinelStartSensor($location: String!, $repository: String!, $name: String!) {
+  startSensor(sensorSelector: {repositoryLocationName: $location,
+                               repositoryName: $repository, sensorName: $name}) {
+    __typename
+    ... on Sensor { sensorState { status } }
+    ... on Error { message }
+    ... on PythonError { message }
+  }
+}
+"""
+
+
+class RunOrigin(BaseModel):
+    """A run with where its code lives (for actions that launch or toggle instigators)."""
+
+    run: RunInfo
+    location: str | None = None
+    repository: str | None = None
+    asset_keys: list[list[str]] = Field(default_factory=list)
+
+
+InstigatorKind = Literal["schedule", "sensor"]
+
+
 class DagsterClient:
     """The webserver's GraphQL API at one configured URL."""
 
@@ -210,3 +336,93 @@ class DagsterClient:
             elif "intValue" in entry:
                 out[entry["label"]] = entry["intValue"]
         return out
+
+    # -- remediation (sentinel.actions, sentinel.selfheal) --------------------------------
+    def run_origin(self, run_id: str) -> RunOrigin | None:
+        """A run with its code location, repository and asset selection; None if unknown."""
+        result = self._execute(_RUN_ORIGIN, {"runId": run_id})["runOrError"]
+        if result.get("__typename") == "RunNotFoundError":
+            return None
+        if result.get("__typename") != "Run":
+            raise DagsterApiError(f"run {run_id}: {result.get('message')}")
+        origin = result.get("repositoryOrigin") or {}
+        return RunOrigin(
+            run=_run(result),
+            location=origin.get("repositoryLocationName"),
+            repository=origin.get("repositoryName"),
+            asset_keys=[list(a["path"]) for a in result.get("assetSelection") or []],
+        )
+
+    def upstream_of(self, asset_key: list[str]) -> list[list[str]]:
+        """The asset graph's direct upstream keys of an asset (empty if it has none)."""
+        result = self._execute(_ASSET_UPSTREAM, {"path": asset_key})["assetNodeOrError"]
+        if result.get("__typename") != "AssetNode":
+            raise DagsterApiError(f"asset {'/'.join(asset_key)}: {result.get('message')}")
+        return [list(d["path"]) for d in result.get("dependencyKeys") or []]
+
+    def launch_assets(
+        self,
+        *,
+        location: str,
+        repository: str,
+        asset_keys: list[list[str]],
+        tags: dict[str, str],
+    ) -> RunInfo:
+        """Materialize assets (with `dagster/partition` in `tags` for one partition)."""
+        variables = {
+            "location": location,
+            "repository": repository,
+            "assets": [{"path": k} for k in asset_keys],
+            "tags": [{"key": k, "value": v} for k, v in tags.items()],
+        }
+        result = self._execute(_LAUNCH_ASSETS, variables)["launchRun"]
+        if result.get("__typename") != "LaunchRunSuccess":
+            detail = result.get("message") or "; ".join(
+                str(e.get("message")) for e in result.get("errors") or []
+            )
+            raise DagsterApiError(f"launch refused ({result.get('__typename')}): {detail}")
+        return _run(result["run"])
+
+    def set_instigator(
+        self,
+        kind: InstigatorKind,
+        *,
+        location: str,
+        repository: str,
+        name: str,
+        running: bool,
+    ) -> str:
+        """Start or stop a schedule or sensor; returns its status afterwards (idempotent)."""
+        selector = {"location": location, "repository": repository, "name": name}
+        if running:
+            query, field = (
+                (_START_SCHEDULE, "startSchedule")
+                if kind == "schedule"
+                else (_START_SENSOR, "startSensor")
+            )
+            result = self._execute(query, selector)[field]
+            state = result.get("scheduleState") or result.get("sensorState")
+            if not state:
+                raise DagsterApiError(f"start {kind} {name}: {result.get('message')}")
+            return str(state["status"])
+        query, field, state_key = (
+            (_SCHEDULE_STATE, "scheduleOrError", "scheduleState")
+            if kind == "schedule"
+            else (_SENSOR_STATE, "sensorOrError", "sensorState")
+        )
+        found = self._execute(query, selector)[field]
+        state = found.get(state_key)
+        if not state:
+            raise DagsterApiError(f"{kind} {name}: {found.get('message') or 'not found'}")
+        if state["status"] == "STOPPED":
+            return "STOPPED"
+        stop, stop_field = (
+            (_STOP_SCHEDULE, "stopRunningSchedule")
+            if kind == "schedule"
+            else (_STOP_SENSOR, "stopSensor")
+        )
+        result = self._execute(stop, {"id": state["id"]})[stop_field]
+        after = result.get("scheduleState") or result.get("instigationState")
+        if not after:
+            raise DagsterApiError(f"stop {kind} {name}: {result.get('message')}")
+        return str(after["status"])

@@ -15,6 +15,7 @@ from sentinel.config import SentinelConfig
 from sentinel.context_assets import context_assets, context_jobs, context_sensors
 from sentinel.health_sensors import health_sensors
 from sentinel.rca import rca_job
+from sentinel.selfheal import sentinel_remediation_sensor
 from sentinel.sensors import (
     sentinel_failure_sweep_sensor,
     sentinel_outbox_sensor,
@@ -44,6 +45,7 @@ def sentinel_definitions(resource: SentinelConfig | None = None) -> dg.Definitio
             sentinel_outbox_sensor,
             *health_sensors,
             *context_sensors,
+            sentinel_remediation_sensor,
         ],
         resources={"sentinel": resource or SentinelConfig()},
     )

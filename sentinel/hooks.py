@@ -13,12 +13,12 @@ from collections.abc import Mapping
 
 import dagster as dg
 
-from brain.models import Report
+from brain.models import Evidence, Report
 from sentinel.config import SentinelConfig
 from sentinel.context import add_context, hook_asset_metadata
 from sentinel.evidence import failure_of, from_hook
 from sentinel.incidents import Incident, is_retried
-from sentinel.reporting import diagnose_within, last_resort
+from sentinel.reporting import Sentinel, diagnose_within, last_resort
 from sentinel.resources import sentinel_for
 from sentinel.runpage import annotate_run, summary_line
 from sentinel.settings import SentinelSettings
@@ -49,6 +49,21 @@ def _show(
         context.log.info(summary_line(incident, report, settings.ui_url))
 
 
+def _self_heal(
+    sentinel: Sentinel,
+    context: dg.HookContext,
+    incident: Incident,
+    report: Report,
+    evidence: Evidence,
+) -> None:
+    """Schedule an automatic retry when the policy says so (sentinel.selfheal; never raises)."""
+    from sentinel.selfheal import after_report
+
+    after_report(
+        sentinel, context.instance, incident, report, evidence, context.run_id, evidence.tags
+    )
+
+
 def handle_failure(context: dg.HookContext, config: SentinelConfig | None = None) -> str:
     """Returns what happened (for logs and tests): reported, repeat, duplicate, retry, degraded.
 
@@ -76,7 +91,9 @@ def handle_failure(context: dg.HookContext, config: SentinelConfig | None = None
             sentinel.notify_repeat(registration)
             known = registration.incident
             if known.report_json:  # this run failed the same way: show the known diagnosis
-                _show(context, known, Report.model_validate_json(known.report_json), settings)
+                known_report = Report.model_validate_json(known.report_json)
+                _show(context, known, known_report, settings)
+                _self_heal(sentinel, context, known, known_report, evidence)
             return "repeat"
         incident = registration.incident
         evidence.recurrence = sentinel.store.earlier_incidents(incident.fingerprint, incident.id)
@@ -94,6 +111,7 @@ def handle_failure(context: dg.HookContext, config: SentinelConfig | None = None
         report = diagnose_within(evidence, settings, settings.hook_budget_s)
         sentinel.record(instance, registration.incident, evidence, report, runless=True)
         _show(context, incident, report, settings)
+        _self_heal(sentinel, context, incident, report, evidence)
         return "reported"
     except Exception as e:  # noqa: BLE001 - Sentinel's own failure must become a degraded report
         log.exception("Sentinel failed while reporting a step failure")

@@ -191,6 +191,11 @@ class Sentinel:
                 mention=slack.mentions(owners, self.settings.slack_mentions),
             )
         message = with_context(message, evidence.context, report.runbooks_cited)
+        from sentinel.actions import with_actions  # remediation buttons that fit the diagnosis
+
+        message = with_actions(
+            message, incident, evidence.tags, self.settings.remediation.policy_file
+        )
         storm = self._storm(incident)
         thread_key: str | None = None
         if self.outbox.get(parent) is None and storm is not None:
@@ -317,10 +322,16 @@ class Sentinel:
         return True
 
     def notify_resolved(
-        self, incident: Incident, run_id: str | None, *, deliver: bool = True
+        self,
+        incident: Incident,
+        run_id: str | None,
+        *,
+        deliver: bool = True,
+        note: str | None = None,
     ) -> Delivery:
-        """Edit the original message to say resolved, with the time to recovery."""
-        note = _resolved_note(incident, run_id)
+        """Edit the original message to say resolved, with the time to recovery (or `note`,
+        e.g. "recovered automatically after 2 attempts, 4 min" from sentinel.selfheal)."""
+        note = note or _resolved_note(incident, run_id)
         report = Report.model_validate_json(incident.report_json) if incident.report_json else None
         run_url = self.settings.run_url(run_id) if run_id else None
         if report is None:

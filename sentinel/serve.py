@@ -166,7 +166,10 @@ class ChatOps:
             self.run_url(reexecution.run_id) if reexecution else None,
             time.time(),
         )
-        return chatops.decorate(message, lines)
+        message = chatops.decorate(message, lines)
+        from sentinel.remediation_chatops import offer_actions
+
+        return offer_actions(self, incident, message)
 
     def _latest_reexecution(self, incident: Incident) -> Reexecution | None:
         with self.timeline.engine.connect() as conn:
@@ -686,6 +689,10 @@ def build_app(ops: ChatOps) -> App:
             ack(text=f":warning: {e}")
         except SentinelError as e:
             ack(text=f":warning: {redact(str(e))[:300]}")
+
+    from sentinel.remediation_chatops import register as register_remediation
+
+    register_remediation(app, ops)  # Cancel of automatic retries, catalog action buttons
 
     @app.event("app_mention")
     def _mention(event: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr
 
 from brain.config import BrainSettings
-from sentinel.config import ContextConfig, SentinelConfig, parse_mapping
+from sentinel.config import ContextConfig, RemediationConfig, SentinelConfig, parse_mapping
 
 __all__ = ["SentinelSettings", "parse_mapping"]
 
@@ -40,6 +40,7 @@ class SentinelSettings(BaseModel):
     storm_window_s: float
     brain: BrainSettings
     context: ContextConfig = Field(default_factory=ContextConfig)
+    remediation: RemediationConfig = Field(default_factory=RemediationConfig)
 
     @property
     def slack_configured(self) -> bool:
@@ -75,6 +76,7 @@ class SentinelSettings(BaseModel):
             storm_window_s=slack.storm_window_s,
             brain=config.brain_settings(),
             context=config.context,
+            remediation=config.remediation,
         )
 
     @classmethod

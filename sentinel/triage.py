@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import dagster as dg
 from pydantic import BaseModel
 
-from brain.models import Evidence
+from brain.models import Evidence, Report
 from brain.redact import redact_data
 from sentinel import slack
 from sentinel.evidence import failure_of, from_run
-from sentinel.incidents import FailureSource, is_retried
+from sentinel.incidents import FailureSource, Incident, is_retried
 from sentinel.rca import INCIDENT_PARTITIONS, RCA_JOB_NAME
 from sentinel.reporting import Sentinel
 from sentinel.timeline import add_last_time
@@ -71,6 +71,7 @@ def open_incident(
         return Decision(reason=f"{what} already registered")
     if registration.outcome == "repeat":
         sentinel.notify_repeat(registration)
+        _self_heal(sentinel, instance, incident, evidence)
         return Decision(reason=f"{what}: repeat of incident {incident.id}")
     evidence.recurrence = sentinel.store.earlier_incidents(incident.fingerprint, incident.id)
     # A resolution note left from Slack the last time ("last time: …") reaches the brain.
@@ -78,6 +79,19 @@ def open_incident(
     sentinel.store.save_evidence(incident.id, redact_data(evidence).model_dump_json())
     instance.add_dynamic_partitions(INCIDENT_PARTITIONS, [incident.id])
     return Decision(reason=f"{what}: new incident {incident.id}", partition_key=incident.id)
+
+
+def _self_heal(
+    sentinel: Sentinel, instance: dg.DagsterInstance, incident: Incident, evidence: Evidence
+) -> None:
+    """A repeat of a diagnosed failure (e.g. a failed automatic retry of a job without the
+    hook): the known diagnosis decides the next automatic retry (sentinel.selfheal)."""
+    if not evidence.run_id or not incident.report_json:
+        return
+    from sentinel.selfheal import after_report
+
+    report = Report.model_validate_json(incident.report_json)
+    after_report(sentinel, instance, incident, report, evidence, evidence.run_id, evidence.tags)
 
 
 def on_successful_run(sentinel: Sentinel, run: dg.DagsterRun) -> int:
