@@ -29,7 +29,7 @@ test: lint
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check sentinel brain
-	$(VENV)/bin/mypy brain sentinel
+	$(VENV)/bin/mypy -p sentinel_brain -p dagster_sentinel
 	$(VENV)/bin/lint-imports
 
 readme: install

@@ -19,10 +19,10 @@ from typing import Any
 
 import yaml
 
-from brain.analyzers import analyze
-from brain.evidence import from_text
-from brain.models import Category, Report
-from brain.signatures import SIGNATURES
+from sentinel_brain.analyzers import analyze
+from sentinel_brain.evidence import from_text
+from sentinel_brain.models import Category, Report
+from sentinel_brain.signatures import SIGNATURES
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "tests" / "brain" / "cases"
 

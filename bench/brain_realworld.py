@@ -23,9 +23,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field
 
-from brain.analyzers import analyze
-from brain.evidence import from_text
-from brain.models import Category
+from sentinel_brain.analyzers import analyze
+from sentinel_brain.evidence import from_text
+from sentinel_brain.models import Category
 
 REALWORLD_DIR = Path(__file__).resolve().parents[1] / "tests" / "brain" / "realworld"
 SPLITS: tuple[str, ...] = ("tuning", "heldout")

@@ -18,10 +18,10 @@ from collections import Counter
 
 import dagster as dg
 
-from sentinel.assets import rca_report
-from sentinel.config import SentinelConfig
-from sentinel.resources import sentinel_for
-from sentinel.sensors import sentinel_failure_sweep_sensor
+from dagster_sentinel.assets import rca_report
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.resources import sentinel_for
+from dagster_sentinel.sensors import sentinel_failure_sweep_sensor
 from tests.fakes.failing_jobs import run_failures
 from tests.fakes.slack_server import FakeSlack
 

@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sentinel.config import SentinelConfig
-from sentinel.serve import ChatOps
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.serve import ChatOps
 from tests.fakes.dagster_dev import dagster_dev
 from tests.fakes.rates_service import RatesService
 from tests.fakes.slack_app import SIGNING_SECRET, SlackSigner, block_action, running_server

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import yaml
 
-from brain.analyzers import analyze
-from brain.context import systems
-from brain.evidence import from_text
-from sentinel.runbooks import RunbookIndex, evidence_query
-from sentinel.store import dispose_engines
+from dagster_sentinel.runbooks import RunbookIndex, evidence_query
+from dagster_sentinel.store import dispose_engines
+from sentinel_brain.analyzers import analyze
+from sentinel_brain.context import systems
+from sentinel_brain.evidence import from_text
 
 REPO = Path(__file__).resolve().parents[1]
 RUNBOOKS = REPO / "tests" / "sentinel" / "runbooks"

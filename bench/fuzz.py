@@ -4,12 +4,12 @@
 
 Targets (each gets an equal share of the budget):
 
-- `redact`    brain.redact.redact(text): must keep the line count, be idempotent on its own
+- `redact`    sentinel_brain.redact.redact(text): must keep the line count, be idempotent on its own
               output, and never return a planted marker-free secret it was handed;
-- `sanitize`  brain.redact.sanitize(text): no bidi control survives;
-- `brain`     brain.evidence.from_text(text) + brain.analyzers.analyze(evidence);
-- `diagnose`  sentinel.cli.main(["diagnose", "-", ...]) with arbitrary stdin bytes;
-- `logs`      sentinel.cli.main(["logs", "parse", FILE, "--out", CSV]) on arbitrary bytes.
+- `sanitize`  sentinel_brain.redact.sanitize(text): no bidi control survives;
+- `brain`     sentinel_brain.evidence.from_text(text) + sentinel_brain.analyzers.analyze(evidence);
+- `diagnose`  dagster_sentinel.cli.main(["diagnose", "-", ...]) with arbitrary stdin bytes;
+- `logs`      dagster_sentinel.cli.main(["logs", "parse", FILE, "--out", CSV]) on arbitrary bytes.
 
 Inputs come from hypothesis with adversarial strategies: arbitrary text and bytes, token
 soups built from the fragments that the patterns key on (secret words, separators, quotes,
@@ -44,10 +44,10 @@ from hypothesis.errors import HypothesisWarning
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from brain.analyzers import analyze  # noqa: E402
-from brain.evidence import from_text  # noqa: E402
-from brain.redact import redact, sanitize  # noqa: E402
-from sentinel.cli import main as cli_main  # noqa: E402
+from dagster_sentinel.cli import main as cli_main  # noqa: E402
+from sentinel_brain.analyzers import analyze  # noqa: E402
+from sentinel_brain.evidence import from_text  # noqa: E402
+from sentinel_brain.redact import redact, sanitize  # noqa: E402
 
 BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import sys
 
-from brain.logs.loghub import DATASETS, DRAIN_PUBLISHED_GA, dataset_paths, evaluate
-from brain.logs.miner import MinerConfig
+from sentinel_brain.logs.loghub import DATASETS, DRAIN_PUBLISHED_GA, dataset_paths, evaluate
+from sentinel_brain.logs.miner import MinerConfig
 
 
 def main() -> int:

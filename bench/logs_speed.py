@@ -26,14 +26,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from brain.logs.loghub import dataset_paths
+from sentinel_brain.logs.loghub import dataset_paths
 
 DRAIN3_BASELINE = r"""
 import sys, time
 from drain3 import TemplateMiner
 from drain3.template_miner_config import TemplateMinerConfig
 import re
-from brain.logs.formats import make_parser
+from sentinel_brain.logs.formats import make_parser
 match = re.compile(make_parser(sys.argv[2]).header.pattern).match
 contents = []
 e0 = time.perf_counter()
@@ -92,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         out_csv = Path(tmp) / "out.csv"
         # the installed `sentinel` command as a fresh process, as a user runs it
         entry = Path(sys.executable).with_name("sentinel")
-        launcher = [str(entry)] if entry.exists() else [sys.executable, "-m", "sentinel.cli"]
+        launcher = (
+            [str(entry)] if entry.exists() else [sys.executable, "-m", "dagster_sentinel.cli"]
+        )
         ours = [
             *launcher,
             "logs",

@@ -10,7 +10,6 @@ The outage has three phases of equal length: connection refused, then HTTP 500s,
 The storm digest is switched off here so that each incident has its own message.
 """
 
-
 import argparse
 import os
 import subprocess
@@ -21,15 +20,38 @@ import time
 
 import dagster as dg
 
-from sentinel.config import SentinelConfig
-from sentinel.hooks import sentinel_failure_hook
-from sentinel.resources import sentinel_for
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.hooks import sentinel_failure_hook
+from dagster_sentinel.resources import sentinel_for
 from tests.fakes.slack_server import FakeSlack, Scripted
 
 WORDS = [
-    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
-    "juliet", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo",
-    "sierra", "tango", "uniform", "victor", "whiskey", "xray", "yankee", "zulu",
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "juliet",
+    "kilo",
+    "lima",
+    "mike",
+    "november",
+    "oscar",
+    "papa",
+    "quebec",
+    "romeo",
+    "sierra",
+    "tango",
+    "uniform",
+    "victor",
+    "whiskey",
+    "xray",
+    "yankee",
+    "zulu",
 ]
 
 
@@ -49,9 +71,9 @@ def outage_job() -> None:
 
 DRAINER = textwrap.dedent("""
     import time
-    from sentinel.outbox import Outbox
-    from sentinel.settings import SentinelSettings
-    from sentinel.slack import SlackTransport
+    from dagster_sentinel.outbox import Outbox
+    from dagster_sentinel.settings import SentinelSettings
+    from dagster_sentinel.slack import SlackTransport
     s = SentinelSettings.resolve()
     outbox, transport = Outbox(s.database_url), SlackTransport(s, timeout_s=5)
     while True:
@@ -70,8 +92,11 @@ def main() -> None:
         slack = FakeSlack().start()
         port = slack.port
         os.environ.update(
-            DAGSTER_HOME=home, SLACK_BOT_TOKEN=slack.token, SLACK_API_URL=slack.url,
-            SENTINEL_BRAIN="rules", SENTINEL_STORM_THRESHOLD="1000",
+            DAGSTER_HOME=home,
+            SLACK_BOT_TOKEN=slack.token,
+            SLACK_API_URL=slack.url,
+            SENTINEL_BRAIN="rules",
+            SENTINEL_STORM_THRESHOLD="1000",
         )
         drainer = subprocess.Popen([sys.executable, "-c", DRAINER])
         restarted = False
@@ -124,8 +149,10 @@ def main() -> None:
         dupes = sum(v - 1 for v in keys.values())
         refused_calls = sum(1 for c in slack.calls if c.answered != 200)
         print(f"incidents: {n}; top-level reports delivered: {len(posts)}; duplicates: {dupes}")
-        print(f"all delivered {drained:.1f} s after Slack returned; "
-              f"{refused_calls} calls answered 429/500 during the outage")
+        print(
+            f"all delivered {drained:.1f} s after Slack returned; "
+            f"{refused_calls} calls answered 429/500 during the outage"
+        )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from brain.redact import redact  # noqa: E402
+from sentinel_brain.redact import redact  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "brain" / "redact_corpus"
 ADVERSARIAL = {

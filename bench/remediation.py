@@ -51,11 +51,11 @@ def _run(job: dg.JobDefinition, instance: dg.DagsterInstance, config: dict, tags
 
 
 def simulate(seed: int) -> None:
+    from dagster_sentinel.config import SentinelConfig
+    from dagster_sentinel.remediation_store import RemediationStore
+    from dagster_sentinel.resources import sentinel_for
     from pipelines.demo.dependency import demo_dependency
     from pipelines.demo.etl import demo_etl
-    from sentinel.config import SentinelConfig
-    from sentinel.remediation_store import RemediationStore
-    from sentinel.resources import sentinel_for
 
     rng = random.Random(seed)
     outages = [rng.uniform(5, 45) for _ in range(10)]
@@ -150,7 +150,7 @@ def _first_run(kind: str, instance: dg.DagsterInstance, attempt) -> str:  # type
 
 
 def recovery_times(samples: int) -> None:
-    from sentinel.dagster_api import DagsterClient
+    from dagster_sentinel.dagster_api import DagsterClient
     from tests.fakes.dagster_split import split_deployment
 
     env = {"SENTINEL_AUTO_RETRY": "job:demo_dependency", "SENTINEL_AUTO_RETRY_DELAY_S": "5"}

@@ -3,6 +3,14 @@
 Public API: `diagnose(evidence) -> Report`, `evidence.from_text(text)`, the models.
 """
 
-from brain.models import Candidate, Category, Evidence, ExceptionInfo, Frame, Report, Severity
+from sentinel_brain.models import (
+    Candidate,
+    Category,
+    Evidence,
+    ExceptionInfo,
+    Frame,
+    Report,
+    Severity,
+)
 
 __all__ = ["Candidate", "Category", "Evidence", "ExceptionInfo", "Frame", "Report", "Severity"]

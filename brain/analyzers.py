@@ -10,12 +10,12 @@ is matched by the text patterns, bounded so a 1 MB input stays fast.
 
 1. `locate_error`: the exception chain (parsed, read from log lines, or a JVM `Caused by:`
    chain, deepest first) and the bounded window of lines to scan, failure lines from the
-   middle of long logs included (`brain.textscan`);
+   middle of long logs included (`sentinel_brain.textscan`);
 2. `match_exceptions` / `match_text`: the catalog against each exception and each line,
    a wording weighed by the line it is on (error line, routine INFO line, plain output);
 3. `prefer_meaning`, `apply_root_cause_rules`, `add_alternatives`, `kind_hits`: the
    message's meaning over its surface, an empty upstream behind a generic code error,
-   the secondary categories, and a health finding's default diagnosis (`brain.health`);
+   the secondary categories, and a health finding's default diagnosis (`sentinel_brain.health`);
 4. `rank`: the best hit per category with a small bonus for corroboration;
 5. `build_candidates`: the top five, or an honest `unknown` saying what was examined;
 6. `build_report`: identity, location, fix at the failing line, summary, fingerprint.
@@ -28,10 +28,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from brain.evidence import failing_user_frame, parse_exceptions
-from brain.fingerprint import fingerprint
-from brain.health import DEFAULTS, health_hypotheses
-from brain.models import (
+from sentinel_brain.evidence import failing_user_frame, parse_exceptions
+from sentinel_brain.fingerprint import fingerprint
+from sentinel_brain.health import DEFAULTS, health_hypotheses
+from sentinel_brain.models import (
     Candidate,
     Category,
     Evidence,
@@ -42,8 +42,8 @@ from brain.models import (
     Report,
     Severity,
 )
-from brain.signatures import SIGNATURES, WRAPPER_TYPES, Signature
-from brain.textscan import failure_lines, is_failure_line, line_weight
+from sentinel_brain.signatures import SIGNATURES, WRAPPER_TYPES, Signature
+from sentinel_brain.textscan import failure_lines, is_failure_line, line_weight
 
 log = logging.getLogger(__name__)
 
@@ -774,7 +774,8 @@ def _matching_lines(
 def match_text(loc: Located, evidence: Evidence) -> list[_Hit]:
     """Stage 2b: the text signatures against the window (logs, events, rendered text).
 
-    Each wording is weighed by the line it is found on (`brain.textscan.line_weight`): on an
+    Each wording is weighed by the line it is found on
+    (`sentinel_brain.textscan.line_weight`): on an
     error line it counts fully, on a routine INFO line it is a hint, and in a text with no
     failure anywhere a plain line is a hint too, so healthy output is not diagnosed.
     """

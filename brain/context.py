@@ -1,6 +1,6 @@
 """Context beyond the run: runbook sections, similar past incidents, correlated alerts.
 
-`sentinel.context` gathers an `IncidentContext` for a failure (search, store, alert intake)
+`dagster_sentinel.context` gathers an `IncidentContext` for a failure (search, store, alert intake)
 and sets it on `Evidence.context`; everything here is pure:
 
 - `systems` names the external systems (hosts, buckets, tables, APIs) a failure mentions;
@@ -11,7 +11,8 @@ and sets it on `Evidence.context`; everything here is pure:
   step could not reach becomes the top candidate's evidence, and a resolved similar
   incident whose resolution note names a cause adds or promotes a candidate, citing it.
 
-This module must not import `brain.models` at import time: `brain.models.Evidence` holds an
+This module must not import `sentinel_brain.models` at import time:
+`sentinel_brain.models.Evidence` holds an
 `IncidentContext`, so the Report-side functions import it when they run.
 """
 
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
-    from brain.models import Evidence, Report
+    from sentinel_brain.models import Evidence, Report
 
 EXCERPT_CHARS = 280
 
@@ -318,8 +319,8 @@ def note_category(note: str) -> str | None:
 
     The note is read by the same offline analyzers that read tracebacks.
     """
-    from brain.analyzers import analyze
-    from brain.models import Category, Evidence
+    from sentinel_brain.analyzers import analyze
+    from sentinel_brain.models import Category, Evidence
 
     if not note.strip():
         return None
@@ -332,7 +333,7 @@ def note_category(note: str) -> str | None:
 
 def apply_context(report: Report, evidence: Evidence) -> Report:
     """Report + context: alert evidence on an external cause; causes from past resolutions."""
-    from brain.models import Candidate, Category
+    from sentinel_brain.models import Candidate, Category
 
     context = evidence.context
     if context is None or context.empty:

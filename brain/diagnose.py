@@ -1,6 +1,6 @@
 """Diagnosis entry point: analyzers always, Gemini on top when configured.
 
-    from brain.diagnose import diagnose
+    from sentinel_brain.diagnose import diagnose
     report = diagnose(evidence)                      # analyzers only
     report = diagnose(evidence, BrainSettings.from_env())
 
@@ -18,14 +18,14 @@ from __future__ import annotations
 import logging
 import time
 
-from brain.analyzers import analyze
-from brain.config import BrainSettings
-from brain.context import apply_context
-from brain.errors import CircuitOpen, GeminiError, GeminiInvalidAnswer, GeminiUnavailable
-from brain.fingerprint import fingerprint
-from brain.gemini import Clock, LLMDiagnoser, gemini_report
-from brain.models import Candidate, Category, Evidence, Report
-from brain.redact import redact_data
+from sentinel_brain.analyzers import analyze
+from sentinel_brain.config import BrainSettings
+from sentinel_brain.context import apply_context
+from sentinel_brain.errors import CircuitOpen, GeminiError, GeminiInvalidAnswer, GeminiUnavailable
+from sentinel_brain.fingerprint import fingerprint
+from sentinel_brain.gemini import Clock, LLMDiagnoser, gemini_report
+from sentinel_brain.models import Candidate, Category, Evidence, Report
+from sentinel_brain.redact import redact_data
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def _maybe_gemini(
 
 
 def _with_context(report: Report, evidence: Evidence) -> Report:
-    """Runbooks, similar incidents and alerts on top of the diagnosis (brain.context)."""
+    """Runbooks, similar incidents and alerts on top of the diagnosis (sentinel_brain.context)."""
     try:
         return apply_context(report, evidence)
     except Exception:  # noqa: BLE001 - context is a bonus; it must not cost the report

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Iterable
 from typing import Literal
 
-from brain.models import Evidence, ExceptionInfo, Frame, SourceContext
+from sentinel_brain.models import Evidence, ExceptionInfo, Frame, SourceContext
 
 _LIBRARY_MARKERS = (
     "site-packages",

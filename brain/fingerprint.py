@@ -17,10 +17,10 @@ import hashlib
 import re
 from typing import overload
 
-from brain.masking import apply_masks, select
-from brain.models import Evidence
+from sentinel_brain.masking import apply_masks, select
+from sentinel_brain.models import Evidence
 
-# The shared named-mask table (``brain.masking``), every mask, rendered ``<NAME>``.
+# The shared named-mask table (``sentinel_brain.masking``), every mask, rendered ``<NAME>``.
 _MASKS = select()
 
 

@@ -38,12 +38,12 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
 
-from brain.condense import condense
-from brain.config import BrainSettings
-from brain.context import context_block, number_runbooks
-from brain.errors import CircuitOpen, GeminiError, GeminiInvalidAnswer, GeminiUnavailable
-from brain.models import Candidate, Category, Evidence, Report
-from brain.redact import redact
+from sentinel_brain.condense import condense
+from sentinel_brain.config import BrainSettings
+from sentinel_brain.context import context_block, number_runbooks
+from sentinel_brain.errors import CircuitOpen, GeminiError, GeminiInvalidAnswer, GeminiUnavailable
+from sentinel_brain.models import Candidate, Category, Evidence, Report
+from sentinel_brain.redact import redact
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ long they have been in a status). Whatever facts are there, the diagnosis quotes
 verbatim: the cause names the kind's problem with its first facts, the evidence is the
 summary and fact lines, and the remediation names the asset, job, check or status.
 
-Pure functions over `Evidence`; `brain.analyzers` ranks these hypotheses with the
+Pure functions over `Evidence`; `sentinel_brain.analyzers` ranks these hypotheses with the
 signature hits (a specific signature in the facts, e.g. a check description saying
 "column missing", outranks the kind's default).
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from brain.models import Category, Evidence, Kind
+from sentinel_brain.models import Category, Evidence, Kind
 
 _MAX_LINES = 60
 _MAX_LINE = 300

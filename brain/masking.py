@@ -1,7 +1,8 @@
 """The one table of named masks for the variable parts of messages (ids, numbers, paths, ...).
 
-Used by the log template engine (``brain.logs.masking``: placeholders ``<:NUM:>``) and by
-incident fingerprints (``brain.fingerprint``: placeholders ``<NUM>``). Each mask has a name,
+Used by the log template engine (``sentinel_brain.logs.masking``: placeholders ``<:NUM:>``) and by
+incident fingerprints (``sentinel_brain.fingerprint``: placeholders ``<NUM>``). Each mask has a
+name,
 a pattern and a cheap precondition (``guard``) so most patterns are skipped for most texts.
 
 Every pattern is applied to untrusted text, so each one runs in linear time: unbounded

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from brain.context import IncidentContext
+from sentinel_brain.context import IncidentContext
 
 
 class Category(StrEnum):
@@ -45,7 +45,7 @@ class Severity(StrEnum):
 class Kind(StrEnum):
     """What kind of trouble an `Evidence` describes: a failure, or a health-check finding.
 
-    The health kinds are the ones Sentinel opens incidents for (`sentinel.health`) plus
+    The health kinds are the ones Sentinel opens incidents for (`dagster_sentinel.health`) plus
     the anomalies raised by log/metric ingestion checks.
     """
 
@@ -153,7 +153,7 @@ class Evidence(BaseModel):
     # code), "resource_init", "step_process" (a step's process died), "run_worker" (the
     # run was failed from outside its worker), "run" (run-level, outside any step).
     phase: str | None = None
-    # Runbooks, similar past incidents and correlated alerts (sentinel.context).
+    # Runbooks, similar past incidents and correlated alerts (dagster_sentinel.context).
     context: IncidentContext | None = None
 
     @property

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from brain.models import LogTemplate, Report
+from sentinel_brain.models import LogTemplate, Report
 
 
 def _fence(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sentinel.config import markdown_table
+from dagster_sentinel.config import markdown_table
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

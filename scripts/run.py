@@ -38,8 +38,8 @@ def _start(argv: list[str]) -> subprocess.Popen[bytes]:
 
 def _serve_configured() -> tuple[bool, str]:
     sys.path.insert(0, str(REPO))
-    from sentinel.config import SentinelConfig
-    from sentinel.errors import ConfigurationError
+    from dagster_sentinel.config import SentinelConfig
+    from dagster_sentinel.errors import ConfigurationError
 
     try:
         config = SentinelConfig.from_env()

@@ -1,7 +1,7 @@
 """The typed remediation catalog: what Sentinel can do about an incident, how risky it is,
 and who must agree first.
 
-Actions (all through Dagster's GraphQL API, `sentinel.dagster_api`):
+Actions (all through Dagster's GraphQL API, `dagster_sentinel.dagster_api`):
 
 - `reexecute_from_failure`, `reexecute_all_steps`: re-execute the incident's failed run;
 - `materialize_upstream`: materialize the missing upstream asset partition, then re-execute
@@ -23,7 +23,7 @@ Approval policy per action and selector comes from a YAML file (`SENTINEL_REMEDI
 `auto` runs on anyone's request, `approve` needs an approver, `never` is not offered. The
 choice of actions and the policy are pure functions here; `run_action` executes one,
 records it on the incident timeline (who approved, what ran, the result) and is idempotent
-(one row per incident, action and run in `sentinel.remediation_store`).
+(one row per incident, action and run in `dagster_sentinel.remediation_store`).
 """
 
 from __future__ import annotations
@@ -37,14 +37,14 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from brain.models import Report
-from sentinel import slack
-from sentinel.dagster_api import DagsterApiError, DagsterClient, RunInfo
-from sentinel.errors import ConfigurationError, SentinelError
-from sentinel.incidents import Incident
-from sentinel.remediation import ATTEMPT_TAG, REMEDIATION_OF_TAG
-from sentinel.remediation_store import Remediation, RemediationStore
-from sentinel.timeline import TimelineStore
+from dagster_sentinel import slack
+from dagster_sentinel.dagster_api import DagsterApiError, DagsterClient, RunInfo
+from dagster_sentinel.errors import ConfigurationError, SentinelError
+from dagster_sentinel.incidents import Incident
+from dagster_sentinel.remediation import ATTEMPT_TAG, REMEDIATION_OF_TAG
+from dagster_sentinel.remediation_store import Remediation, RemediationStore
+from dagster_sentinel.timeline import TimelineStore
+from sentinel_brain.models import Report
 
 
 class ActionName(StrEnum):
@@ -226,7 +226,7 @@ def action_value(incident_id: str, action: ActionName) -> str:
 
 def parse_action_value(value: str) -> tuple[str, ActionName]:
     """A catalog button's value → (incident id, action); anything else is refused."""
-    from sentinel.chatops import BadRequest, incident_id_from
+    from dagster_sentinel.chatops import BadRequest, incident_id_from
 
     incident_id, _, name = (value or "").partition("|")
     try:

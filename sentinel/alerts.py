@@ -8,7 +8,8 @@ by its fingerprint with labels, annotations, start and end times (redacted), and
 alerts closed. `poll_prometheus` reads `/api/v1/alerts` with a strict timeout.
 
 Alerts never open incidents by themselves: Sentinel is not an alert router. They are read
-back by `sentinel.context` to correlate with a failure (see `brain.context.correlate`).
+back by `dagster_sentinel.context` to correlate with a failure
+(see `sentinel_brain.context.correlate`).
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.engine import Engine
 
-from brain.context import RelatedSignal
-from brain.redact import redact, redact_data
-from sentinel.config import SentinelConfig
-from sentinel.errors import SentinelError
-from sentinel.settings import SentinelSettings
-from sentinel.store import engine_for, transaction
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.errors import SentinelError
+from dagster_sentinel.settings import SentinelSettings
+from dagster_sentinel.store import engine_for, transaction
+from sentinel_brain.context import RelatedSignal
+from sentinel_brain.redact import redact, redact_data
 
 MAX_BODY = 5_000_000
 # Alertmanager's "no end time" is the zero time; any end this far in the past means "open".

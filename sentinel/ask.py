@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 
-from brain.diagnose import diagnose
-from brain.models import Evidence, Report
-from brain.redact import redact, redact_data
-from sentinel import chatops
-from sentinel.incidents import Incident
-from sentinel.settings import SentinelSettings
+from dagster_sentinel import chatops
+from dagster_sentinel.incidents import Incident
+from dagster_sentinel.settings import SentinelSettings
+from sentinel_brain.diagnose import diagnose
+from sentinel_brain.models import Evidence, Report
+from sentinel_brain.redact import redact, redact_data
 
-log = logging.getLogger("sentinel.ask")
+log = logging.getLogger("dagster_sentinel.ask")
 
 MAX_QUESTION = 500
 

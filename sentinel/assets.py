@@ -10,19 +10,19 @@ import time
 import dagster as dg
 import pandas as pd
 
-from brain.diagnose import diagnose
-from brain.models import Evidence, Report
-from sentinel import slack
-from sentinel.config import SentinelConfig
-from sentinel.context import add_context
-from sentinel.digest import history_frame, summarize, with_chatops
-from sentinel.evidence import from_run
-from sentinel.incidents import Incident
-from sentinel.rca import RCA_ASSET_KEY, incident_partitions
-from sentinel.reporting import Sentinel
-from sentinel.resources import sentinel_for
-from sentinel.runpage import annotate_run
-from sentinel.settings import SentinelSettings
+from dagster_sentinel import slack
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.context import add_context
+from dagster_sentinel.digest import history_frame, summarize, with_chatops
+from dagster_sentinel.evidence import from_run
+from dagster_sentinel.incidents import Incident
+from dagster_sentinel.rca import RCA_ASSET_KEY, incident_partitions
+from dagster_sentinel.reporting import Sentinel
+from dagster_sentinel.resources import sentinel_for
+from dagster_sentinel.runpage import annotate_run
+from dagster_sentinel.settings import SentinelSettings
+from sentinel_brain.diagnose import diagnose
+from sentinel_brain.models import Evidence, Report
 
 
 @dg.asset(
@@ -81,7 +81,7 @@ def _self_heal(
     Deciding twice (a re-diagnosis from the UI) stores one retry: the retry's key is the
     failed run and the attempt.
     """
-    from sentinel.selfheal import after_report
+    from dagster_sentinel.selfheal import after_report
 
     run_id = incident.last_run_id
     run = instance.get_run_by_id(run_id) if run_id else None
@@ -95,8 +95,8 @@ def _chatops_columns(
     settings: SentinelSettings, incidents: list[Incident]
 ) -> dict[str, dict[str, object]]:
     """Acks, notes and actions from the ChatOps timeline (`sentinel serve`)."""
-    from sentinel.chatops import history_columns
-    from sentinel.timeline import TimelineStore
+    from dagster_sentinel.chatops import history_columns
+    from dagster_sentinel.timeline import TimelineStore
 
     timeline = TimelineStore(settings.database_url)
     ids = [i.id for i in incidents]

@@ -1,6 +1,6 @@
 """ChatOps decisions and Block Kit, as pure functions over plain data.
 
-`sentinel.serve` feeds these from Slack requests, the store and Dagster's GraphQL API; here
+`dagster_sentinel.serve` feeds these from Slack requests, the store and Dagster's GraphQL API; here
 nothing talks to the network, so every decision (who may do what, what a click means, what
 a command asks, how the incident message reads after an action) is tested on plain data.
 """
@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from brain.models import Report
-from sentinel import slack
-from sentinel.incidents import Incident
-from sentinel.timeline import Approval, IncidentState, Mute, Reexecution, TimelineEntry
+from dagster_sentinel import slack
+from dagster_sentinel.incidents import Incident
+from dagster_sentinel.timeline import Approval, IncidentState, Mute, Reexecution, TimelineEntry
+from sentinel_brain.models import Report
 
 ACK = "sentinel_ack"
 REEXECUTE = "sentinel_reexecute"

@@ -6,23 +6,23 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from brain.logs.cli import register as register_logs
+from sentinel_brain.logs.cli import register as register_logs
 
 
 def _decode(data: bytes) -> str:
     """Bytes from stdin or a file as text: UTF-8 (a BOM is dropped), invalid bytes become
     U+FFFD whatever the locale says, and bidirectional controls are stripped."""
-    from brain.redact import sanitize
+    from sentinel_brain.redact import sanitize
 
     return sanitize(data.decode("utf-8-sig", errors="replace"))
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
-    from brain.diagnose import diagnose
-    from brain.evidence import from_text
-    from brain.render import to_markdown
-    from sentinel.config import SentinelConfig
-    from sentinel.errors import ConfigurationError
+    from dagster_sentinel.config import SentinelConfig
+    from dagster_sentinel.errors import ConfigurationError
+    from sentinel_brain.diagnose import diagnose
+    from sentinel_brain.evidence import from_text
+    from sentinel_brain.render import to_markdown
 
     # Read bytes, never text: under a strict locale, decoding stdin with the locale's codec
     # raises on the first invalid byte (and under C, yields surrogates that break output).
@@ -50,8 +50,8 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
-    from sentinel.config import SentinelConfig, iter_settings, markdown_table
-    from sentinel.errors import ConfigurationError
+    from dagster_sentinel.config import SentinelConfig, iter_settings, markdown_table
+    from dagster_sentinel.errors import ConfigurationError
 
     if args.markdown:
         sys.stdout.write(markdown_table())
@@ -74,10 +74,10 @@ def _cmd_incidents_resolve(args: argparse.Namespace) -> int:
     """Resolve an incident with a note (stored for similar incidents to cite)."""
     import getpass
 
-    from sentinel.errors import ConfigurationError, SentinelError
-    from sentinel.resources import sentinel_for
-    from sentinel.settings import SentinelSettings
-    from sentinel.similar import resolve_with_note
+    from dagster_sentinel.errors import ConfigurationError, SentinelError
+    from dagster_sentinel.resources import sentinel_for
+    from dagster_sentinel.settings import SentinelSettings
+    from dagster_sentinel.similar import resolve_with_note
 
     try:
         settings = SentinelSettings.resolve()
@@ -108,9 +108,9 @@ def _cmd_incidents_resolve(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import logging
 
-    from sentinel.config import SentinelConfig
-    from sentinel.errors import ConfigurationError
-    from sentinel.serve import serve
+    from dagster_sentinel.config import SentinelConfig
+    from dagster_sentinel.errors import ConfigurationError
+    from dagster_sentinel.serve import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
@@ -127,7 +127,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_actions(args: argparse.Namespace) -> int:
-    from sentinel.remediation_chatops import cli
+    from dagster_sentinel.remediation_chatops import cli
 
     return cli(args)
 

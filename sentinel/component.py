@@ -1,7 +1,7 @@
 """Attach Sentinel to a `dg` project with one YAML file.
 
     # defs/sentinel/defs.yaml
-    type: sentinel.component.SentinelComponent
+    type: dagster_sentinel.component.SentinelComponent
     attributes:
       ui_url: https://dagster.example.com
       slack:
@@ -27,7 +27,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from sentinel.config import (
+from dagster_sentinel.config import (
     BrainConfig,
     ContextConfig,
     HealthConfig,
@@ -36,7 +36,7 @@ from sentinel.config import (
     SlackConfig,
     StoreConfig,
 )
-from sentinel.definitions import sentinel_definitions
+from dagster_sentinel.definitions import sentinel_definitions
 
 _SECTIONS: dict[str, type[dg.Config]] = {
     "slack": SlackConfig,
@@ -53,7 +53,7 @@ class SentinelComponent(dg.Component, dg.Resolvable, dg.Model):
 
     ui_url: str | None = Field(default=None, description="Base URL for links to runs.")
     state_dir: str | None = Field(default=None, description="Sentinel's state directory.")
-    # Sections are validated by their `SentinelConfig` models (sentinel.config) on load.
+    # Sections are validated by their `SentinelConfig` models (dagster_sentinel.config) on load.
     slack: dict[str, Any] | None = Field(default=None, description="`SlackConfig` fields.")
     brain: dict[str, Any] | None = Field(default=None, description="`BrainConfig` fields.")
     store: dict[str, Any] | None = Field(default=None, description="`StoreConfig` fields.")

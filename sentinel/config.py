@@ -24,8 +24,8 @@ from typing import Any, Literal
 import dagster as dg
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
-from brain.config import BrainSettings
-from sentinel.errors import ConfigurationError
+from dagster_sentinel.errors import ConfigurationError
+from sentinel_brain.config import BrainSettings
 
 _BRAIN_DEFAULTS = BrainSettings.model_fields
 
@@ -207,7 +207,7 @@ class StoreConfig(dg.Config):
 
 
 class HealthConfig(dg.Config):
-    """Health-check thresholds (sensors `sentinel_*_sensor` in `sentinel.health_sensors`)."""
+    """Health-check thresholds (the `sentinel_*_sensor`s of `dagster_sentinel.health_sensors`)."""
 
     interval_s: float = setting(
         60.0, "SENTINEL_HEALTH_INTERVAL_S", "Seconds between two health evaluations.", ge=0

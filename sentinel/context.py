@@ -20,8 +20,14 @@ import dagster as dg
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from brain.analyzers import analyze
-from brain.context import (
+from dagster_sentinel.alerts import AlertStore, as_signal
+from dagster_sentinel.errors import SentinelError
+from dagster_sentinel.incidents import Incident
+from dagster_sentinel.runbooks import RunbookIndex, evidence_query
+from dagster_sentinel.settings import SentinelSettings
+from dagster_sentinel.similar import SimilarIncidents
+from sentinel_brain.analyzers import analyze
+from sentinel_brain.context import (
     IncidentContext,
     RelatedSignal,
     correlate,
@@ -29,14 +35,8 @@ from brain.context import (
     signal_line,
     systems,
 )
-from brain.models import Evidence
-from brain.redact import redact, redact_data
-from sentinel.alerts import AlertStore, as_signal
-from sentinel.errors import SentinelError
-from sentinel.incidents import Incident
-from sentinel.runbooks import RunbookIndex, evidence_query
-from sentinel.settings import SentinelSettings
-from sentinel.similar import SimilarIncidents
+from sentinel_brain.models import Evidence
+from sentinel_brain.redact import redact, redact_data
 
 log = logging.getLogger("sentinel")
 
@@ -325,7 +325,7 @@ def context_blocks(
     context: IncidentContext | None, cited: list[str] | None = None
 ) -> list[dict[str, Any]]:
     """Slack sections for the context (escaped and redacted; links only from the index)."""
-    from sentinel.slack import MAX_SECTION, escape, truncate
+    from dagster_sentinel.slack import MAX_SECTION, escape, truncate
 
     if context is None or context.empty:
         return []
@@ -353,7 +353,7 @@ def with_context(
     message: dict[str, Any], context: IncidentContext | None, cited: list[str] | None = None
 ) -> dict[str, Any]:
     """The incident message with the context sections before its buttons and footer."""
-    from sentinel.slack import MAX_BLOCKS
+    from dagster_sentinel.slack import MAX_BLOCKS
 
     extra = context_blocks(context, cited)
     if not extra:

@@ -5,10 +5,10 @@ the sensor that polls Prometheus alerts (`SENTINEL_PROMETHEUS_ALERTS_URL` /
 
 import dagster as dg
 
-from sentinel.alerts import AlertError, sync_prometheus
-from sentinel.config import SentinelConfig
-from sentinel.resources import sentinel_for
-from sentinel.runbooks import RunbookIndex
+from dagster_sentinel.alerts import AlertError, sync_prometheus
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.resources import sentinel_for
+from dagster_sentinel.runbooks import RunbookIndex
 
 RUNBOOK_INDEX_KEY = dg.AssetKey(["sentinel", "runbook_index"])
 

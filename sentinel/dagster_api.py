@@ -16,7 +16,7 @@ from typing import Any, Literal
 import requests
 from pydantic import BaseModel, Field
 
-from sentinel.errors import SentinelError
+from dagster_sentinel.errors import SentinelError
 
 Strategy = Literal["FROM_FAILURE", "ALL_STEPS"]
 
@@ -121,7 +121,7 @@ def _run(data: dict[str, Any]) -> RunInfo:
     )
 
 
-# --- remediation operations (sentinel.actions, sentinel.selfheal) ---------------------------
+# --- remediation operations (dagster_sentinel.actions, dagster_sentinel.selfheal) ---------
 # Added for the remediation layer; like the ones above, fixed texts with typed variables.
 
 _RUN_ORIGIN = """
@@ -337,7 +337,7 @@ class DagsterClient:
                 out[entry["label"]] = entry["intValue"]
         return out
 
-    # -- remediation (sentinel.actions, sentinel.selfheal) --------------------------------
+    # -- remediation (dagster_sentinel.actions, dagster_sentinel.selfheal) --------------
     def run_origin(self, run_id: str) -> RunOrigin | None:
         """A run with its code location, repository and asset selection; None if unknown."""
         result = self._execute(_RUN_ORIGIN, {"runId": run_id})["runOrError"]

@@ -4,19 +4,19 @@ code location of the instance. Load it beside your own code locations (workspace
 
 import dagster as dg
 
-from sentinel.assets import (
+from dagster_sentinel.assets import (
     daily_digest,
     daily_digest_schedule,
     digest_job,
     incident_history,
     rca_report,
 )
-from sentinel.config import SentinelConfig
-from sentinel.context_assets import context_assets, context_jobs, context_sensors
-from sentinel.health_sensors import health_sensors
-from sentinel.rca import rca_job
-from sentinel.selfheal import sentinel_remediation_sensor
-from sentinel.sensors import (
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.context_assets import context_assets, context_jobs, context_sensors
+from dagster_sentinel.health_sensors import health_sensors
+from dagster_sentinel.rca import rca_job
+from dagster_sentinel.selfheal import sentinel_remediation_sensor
+from dagster_sentinel.sensors import (
     sentinel_failure_sweep_sensor,
     sentinel_outbox_sensor,
     sentinel_recovery_sensor,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from sentinel.incidents import Incident
+from dagster_sentinel.incidents import Incident
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,7 +54,7 @@ CHATOPS_COLUMNS = ["acked_by", "mtta_s", "resolution_note", "actions"]
 
 
 def with_chatops(frame: pd.DataFrame, extra: dict[str, dict[str, object]]) -> pd.DataFrame:
-    """The history with what people did from Slack (`sentinel.chatops.history_columns`)."""
+    """The history with what people did from Slack (`dagster_sentinel.chatops.history_columns`)."""
     out = frame.copy()
     for column in CHATOPS_COLUMNS:
         out[column] = [extra.get(i, {}).get(column) for i in out["incident_id"]]

@@ -26,17 +26,17 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRun, EventLogEntry
 from dagster_shared.error import SerializableErrorInfo
 from pydantic import BaseModel, Field
 
-from brain.evidence import (
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.incidents import Failure, FailureSource
+from sentinel_brain.evidence import (
     exceptions_from_live,
     failing_user_frame,
     parse_exceptions,
     source_context,
 )
-from brain.fingerprint import fingerprint
-from brain.models import Evidence, ExceptionInfo, UpstreamAsset
-from brain.paths import shorten_model_paths
-from sentinel.config import SentinelConfig
-from sentinel.incidents import Failure, FailureSource
+from sentinel_brain.fingerprint import fingerprint
+from sentinel_brain.models import Evidence, ExceptionInfo, UpstreamAsset
+from sentinel_brain.paths import shorten_model_paths
 
 LOG_TAIL_BYTES = 16_000
 MAX_EVENTS = 40
@@ -223,7 +223,7 @@ def add_log_templates(evidence: Evidence, at: float, state_dir: Path | None = No
     state = (state_dir or SentinelConfig.from_env().state_path) / "logs"
     if not (state / "buckets.csv").exists():
         return
-    from brain.logs.evidence import top_log_templates
+    from sentinel_brain.logs.evidence import top_log_templates
 
     start = datetime.fromtimestamp(at - LOG_WINDOW_S, tz=UTC)
     end = datetime.fromtimestamp(at + 60, tz=UTC)

@@ -1,12 +1,12 @@
 """Health findings: pure decisions over plain data (no Dagster instance in here).
 
-`sentinel.health_sensors` gathers facts from the instance (check evaluations, freshness
+`dagster_sentinel.health_sensors` gathers facts from the instance (check evaluations, freshness
 states, materialization timestamps, run records, outbox rows, sensor ticks) into the small
 models below and calls these functions; each returns `Finding`s, and each finding becomes at
 most one open incident.
 
 The first line of a finding (`Finding.summary`) is what the incident fingerprint is built
-from (see `sentinel.evidence.failure_of`), so it names the problem and never carries
+from (see `dagster_sentinel.evidence.failure_of`), so it names the problem and never carries
 varying numbers or units: those go in `details`.
 """
 
@@ -22,8 +22,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from brain.models import Evidence
-from brain.stats import is_regression
+from sentinel_brain.models import Evidence
+from sentinel_brain.stats import is_regression
 
 HealthKind = Literal[
     "stale_asset",
@@ -400,7 +400,7 @@ def duration_regression(
 ) -> Finding | None:
     """The latest successful run of a job took much longer than the previous ones.
 
-    A regression is robust (`brain.stats.is_regression`: above
+    A regression is robust (`sentinel_brain.stats.is_regression`: above
     max(median + k × 1.4826 × MAD, p95, 1.1 × median) of the previous successful durations,
     latest excluded, with at least `min_history` of them) and material (at least
     `min_increase_s` slower than the median).
@@ -563,7 +563,7 @@ def failing_sensors(
 
 
 def breaker_open(state: Mapping[str, Any] | None, now: float, cooldown_s: float) -> Finding | None:
-    """The Gemini circuit breaker (state file written by brain.gemini) is open."""
+    """The Gemini circuit breaker (state file written by sentinel_brain.gemini) is open."""
     if not state or state.get("opened_at") is None:
         return None
     try:

@@ -1,4 +1,4 @@
-"""Health sensors: gather facts from the instance → decide (`sentinel.health`) → incidents.
+"""Health sensors: gather facts from the instance → decide (`dagster_sentinel.health`) → incidents.
 
 Every sensor watches the whole instance (all code locations), opens at most one incident
 per problem (a problem still present on the next tick is not registered again) and
@@ -17,7 +17,7 @@ run, exactly like a failed run does; nothing remote happens inside a tick.
 - `sentinel_self_health_sensor`: Sentinel itself (outbox backlog, dead Slack messages,
   failing `sentinel_*` sensor ticks, Gemini circuit breaker open).
 
-Thresholds and intervals come from the environment at tick time (`sentinel.health.ENV`).
+Thresholds and intervals come from the environment at tick time (`dagster_sentinel.health.ENV`).
 """
 
 import json
@@ -32,15 +32,15 @@ import dagster as dg
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 from pydantic import BaseModel, Field
 
-from sentinel import health
-from sentinel.config import HealthConfig, SentinelConfig
-from sentinel.evidence import failure_of
-from sentinel.health import CheckEvaluation, Finding, RunInfo
-from sentinel.incidents import Incident
-from sentinel.rca import RCA_ASSET_KEY, RCA_JOB_NAME, rca_job
-from sentinel.reporting import Sentinel
-from sentinel.resources import sentinel_for
-from sentinel.triage import open_incident
+from dagster_sentinel import health
+from dagster_sentinel.config import HealthConfig, SentinelConfig
+from dagster_sentinel.evidence import failure_of
+from dagster_sentinel.health import CheckEvaluation, Finding, RunInfo
+from dagster_sentinel.incidents import Incident
+from dagster_sentinel.rca import RCA_ASSET_KEY, RCA_JOB_NAME, rca_job
+from dagster_sentinel.reporting import Sentinel
+from dagster_sentinel.resources import sentinel_for
+from dagster_sentinel.triage import open_incident
 
 FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
 ACTIVE = [

@@ -13,16 +13,16 @@ from collections.abc import Mapping
 
 import dagster as dg
 
-from brain.models import Evidence, Report
-from sentinel.config import SentinelConfig
-from sentinel.context import add_context, hook_asset_metadata
-from sentinel.evidence import failure_of, from_hook
-from sentinel.incidents import Incident, is_retried
-from sentinel.reporting import Sentinel, diagnose_within, last_resort
-from sentinel.resources import sentinel_for
-from sentinel.runpage import annotate_run, summary_line
-from sentinel.settings import SentinelSettings
-from sentinel.timeline import add_last_time
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.context import add_context, hook_asset_metadata
+from dagster_sentinel.evidence import failure_of, from_hook
+from dagster_sentinel.incidents import Incident, is_retried
+from dagster_sentinel.reporting import Sentinel, diagnose_within, last_resort
+from dagster_sentinel.resources import sentinel_for
+from dagster_sentinel.runpage import annotate_run, summary_line
+from dagster_sentinel.settings import SentinelSettings
+from dagster_sentinel.timeline import add_last_time
+from sentinel_brain.models import Evidence, Report
 
 log = logging.getLogger("sentinel")
 
@@ -56,8 +56,10 @@ def _self_heal(
     report: Report,
     evidence: Evidence,
 ) -> None:
-    """Schedule an automatic retry when the policy says so (sentinel.selfheal; never raises)."""
-    from sentinel.selfheal import after_report
+    """Schedule an automatic retry when the policy says so (`dagster_sentinel.selfheal`).
+
+    Never raises."""
+    from dagster_sentinel.selfheal import after_report
 
     after_report(
         sentinel, context.instance, incident, report, evidence, context.run_id, evidence.tags
@@ -97,7 +99,7 @@ def handle_failure(context: dg.HookContext, config: SentinelConfig | None = None
             return "repeat"
         incident = registration.incident
         evidence.recurrence = sentinel.store.earlier_incidents(incident.fingerprint, incident.id)
-        # sentinel.settings: the store may be the instance's PostgreSQL (not `settings`').
+        # dagster_sentinel.settings: the store may be the instance's PostgreSQL (not `settings`').
         add_context(
             sentinel.settings,
             incident,

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
-from sentinel.store import engine_for, incidents, lock, occurrences, transaction
+from dagster_sentinel.store import engine_for, incidents, lock, occurrences, transaction
 
 
 class Facts(BaseModel):

@@ -16,15 +16,15 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sentinel import chatops
-from sentinel.chatops import BadRequest
+from dagster_sentinel import chatops
+from dagster_sentinel.chatops import BadRequest
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sentinel.serve import ChatOps
+    from dagster_sentinel.serve import ChatOps
 
-log = logging.getLogger("sentinel.metrics_chart")
+log = logging.getLogger("dagster_sentinel.metrics_chart")
 
 SOURCE_ASSETS = ("metrics_csv", "metrics_exposition", "metrics_prometheus", "metrics_dagster")
 MAX_SERIES = 5
@@ -105,8 +105,8 @@ def post_chart(ops: ChatOps, args: list[str], channel: str, user: str) -> None:
     the user ephemerally."""
     from slack_sdk.errors import SlackApiError, SlackRequestError
 
-    from sentinel.config import dagster_home
-    from sentinel.dagster_api import DagsterApiError
+    from dagster_sentinel.config import dagster_home
+    from dagster_sentinel.dagster_api import DagsterApiError
 
     try:
         name = args[0]

@@ -31,9 +31,9 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
-from sentinel.errors import DeliveryError, RetryLater, StoreError
-from sentinel.slack import Message, SlackTransport
-from sentinel.store import channels, engine_for, outbox, pace, transaction
+from dagster_sentinel.errors import DeliveryError, RetryLater, StoreError
+from dagster_sentinel.slack import Message, SlackTransport
+from dagster_sentinel.store import channels, engine_for, outbox, pace, transaction
 
 log = logging.getLogger(__name__)
 

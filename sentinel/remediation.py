@@ -6,7 +6,7 @@ same code as Slack routing), only transient root causes diagnosed confidently en
 on top of Dagster's own run retries, at most `max_attempts` per incident and at most
 `budget` automatic launches per 10 minutes across the instance. The delay is exponential
 backoff with jitter, and a `Retry-After` or reset time found in the evidence wins when it is
-longer. Nothing here touches the network or the store: `sentinel.selfheal` feeds it.
+longer. Nothing here touches the network or the store: `dagster_sentinel.selfheal` feeds it.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from brain.models import Category
-from sentinel import slack
+from dagster_sentinel import slack
+from sentinel_brain.models import Category
 
 AUTO_RETRY_TAG = "sentinel/auto_retry"
 REMEDIATION_OF_TAG = "sentinel/remediation_of"
@@ -222,7 +222,7 @@ def decide_retry(
 ) -> RetryDecision:
     """Whether (and when) to re-execute a failed run automatically.
 
-    `dagster_will_retry` is `sentinel.hooks.will_be_retried` for the run (with the
+    `dagster_will_retry` is `dagster_sentinel.hooks.will_be_retried` for the run (with the
     instance's run-retry settings): then Dagster's own retry comes first, never both.
     """
     base = {"category": category, "confidence": confidence}

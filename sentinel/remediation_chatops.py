@@ -1,9 +1,9 @@
 """Remediation from Slack and the command line: the Cancel button of an automatic retry, the
 catalog's action buttons in the report, and `sentinel actions list|run INCIDENT [ACTION]`.
 
-`sentinel.serve.build_app` calls `register(app, ops)` once, so these listeners live in the
+`dagster_sentinel.serve.build_app` calls `register(app, ops)` once, so these listeners live in the
 ChatOps app (same verification, same approvers) without changing its own listeners. Every
-action goes through `sentinel.actions.ActionRunner` (GraphQL, timeline, idempotent).
+action goes through `dagster_sentinel.actions.ActionRunner` (GraphQL, timeline, idempotent).
 """
 
 from __future__ import annotations
@@ -14,10 +14,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from brain.models import Evidence
-from brain.redact import redact
-from sentinel import chatops, selfheal
-from sentinel.actions import (
+from dagster_sentinel import chatops, selfheal
+from dagster_sentinel.actions import (
     ACTION_ID,
     CATALOG,
     ActionContext,
@@ -31,20 +29,22 @@ from sentinel.actions import (
     offered,
     parse_action_value,
 )
-from sentinel.chatops import BadRequest
-from sentinel.dagster_api import DagsterClient
-from sentinel.errors import SentinelError
-from sentinel.incidents import Incident
-from sentinel.remediation_store import RemediationStore
-from sentinel.reporting import Sentinel
-from sentinel.timeline import TimelineStore
+from dagster_sentinel.chatops import BadRequest
+from dagster_sentinel.dagster_api import DagsterClient
+from dagster_sentinel.errors import SentinelError
+from dagster_sentinel.incidents import Incident
+from dagster_sentinel.remediation_store import RemediationStore
+from dagster_sentinel.reporting import Sentinel
+from dagster_sentinel.timeline import TimelineStore
+from sentinel_brain.models import Evidence
+from sentinel_brain.redact import redact
 
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from sentinel.serve import ChatOps
+    from dagster_sentinel.serve import ChatOps
 
-log = logging.getLogger("sentinel.remediation")
+log = logging.getLogger("dagster_sentinel.remediation")
 
 _RETRY_KEY = re.compile(r"^retry:[A-Za-z0-9-]{1,64}:\d{1,3}$")
 
@@ -95,7 +95,7 @@ def run_action(
 
 def offer_actions(ops: ChatOps, incident: Incident, message: dict[str, Any]) -> dict[str, Any]:
     """The ChatOps message with the catalog buttons that fit (resume once paused)."""
-    from sentinel.actions import with_actions
+    from dagster_sentinel.actions import with_actions
 
     runner = ActionRunner(ops.dagster, RemediationStore(ops.settings.database_url), ops.timeline)
     tags = run_tags(incident)
@@ -254,10 +254,10 @@ def cli(args: Any) -> int:
     """`sentinel actions list INCIDENT` | `sentinel actions run INCIDENT ACTION`."""
     import sys
 
-    from sentinel.config import SentinelConfig
-    from sentinel.errors import ConfigurationError
-    from sentinel.serve import _with_instance_store
-    from sentinel.settings import SentinelSettings
+    from dagster_sentinel.config import SentinelConfig
+    from dagster_sentinel.errors import ConfigurationError
+    from dagster_sentinel.serve import _with_instance_store
+    from dagster_sentinel.settings import SentinelSettings
 
     try:
         config = SentinelConfig.from_env()

@@ -1,6 +1,6 @@
 """Scheduled and running remediations, durable in the shared store.
 
-One table next to the incidents (same engine and metadata as `sentinel.store`, created the
+One table next to the incidents (same engine and metadata as `dagster_sentinel.store`, created the
 same way), one row per remediation ever decided: an automatic retry (`auto_retry`, keyed
 by the original failed run and the attempt number) or an action someone asked for (keyed by
 incident, action and run). The key is the primary key, so deciding twice (the hook racing
@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from sentinel.errors import StoreError
-from sentinel.store import engine_for, metadata, transaction
+from dagster_sentinel.errors import StoreError
+from dagster_sentinel.store import engine_for, metadata, transaction
 
 remediations = sa.Table(
     "sentinel_remediations",

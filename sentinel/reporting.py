@@ -16,19 +16,19 @@ from typing import Any
 import dagster as dg
 from pydantic import BaseModel
 
-from brain.analyzers import analyze
-from brain.diagnose import diagnose
-from brain.models import Evidence, Report
-from brain.redact import redact, redact_data
-from brain.render import to_markdown
-from sentinel import slack
-from sentinel.context import context_markdown, stored_context, with_context
-from sentinel.errors import SentinelError
-from sentinel.incidents import Incident, IncidentStore, Registration
-from sentinel.outbox import Outbox, OutboxItem
-from sentinel.rca import INCIDENT_PARTITIONS, RCA_ASSET_KEY
-from sentinel.settings import SentinelSettings
-from sentinel.slack import SlackTransport
+from dagster_sentinel import slack
+from dagster_sentinel.context import context_markdown, stored_context, with_context
+from dagster_sentinel.errors import SentinelError
+from dagster_sentinel.incidents import Incident, IncidentStore, Registration
+from dagster_sentinel.outbox import Outbox, OutboxItem
+from dagster_sentinel.rca import INCIDENT_PARTITIONS, RCA_ASSET_KEY
+from dagster_sentinel.settings import SentinelSettings
+from dagster_sentinel.slack import SlackTransport
+from sentinel_brain.analyzers import analyze
+from sentinel_brain.diagnose import diagnose
+from sentinel_brain.models import Evidence, Report
+from sentinel_brain.redact import redact, redact_data
+from sentinel_brain.render import to_markdown
 
 log = logging.getLogger("sentinel")
 
@@ -191,7 +191,9 @@ class Sentinel:
                 mention=slack.mentions(owners, self.settings.slack_mentions),
             )
         message = with_context(message, evidence.context, report.runbooks_cited)
-        from sentinel.actions import with_actions  # remediation buttons that fit the diagnosis
+        from dagster_sentinel.actions import (
+            with_actions,  # remediation buttons that fit the diagnosis
+        )
 
         message = with_actions(
             message, incident, evidence.tags, self.settings.remediation.policy_file
@@ -312,7 +314,7 @@ class Sentinel:
     def _muted(self, incident: Incident) -> bool:
         """A mute set from Slack (`sentinel serve`) holds repeats back; they are still counted
         on the incident, and the mute counts what it held back."""
-        from sentinel.timeline import TimelineStore, mute_keys
+        from dagster_sentinel.timeline import TimelineStore, mute_keys
 
         timeline = TimelineStore(self.settings.database_url)
         mute = timeline.active_mute(mute_keys(incident))
@@ -330,7 +332,7 @@ class Sentinel:
         note: str | None = None,
     ) -> Delivery:
         """Edit the original message to say resolved, with the time to recovery (or `note`,
-        e.g. "recovered automatically after 2 attempts, 4 min" from sentinel.selfheal)."""
+        e.g. "recovered automatically after 2 attempts, 4 min" from dagster_sentinel.selfheal)."""
         note = note or _resolved_note(incident, run_id)
         report = Report.model_validate_json(incident.report_json) if incident.report_json else None
         run_url = self.settings.run_url(run_id) if run_id else None

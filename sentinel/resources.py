@@ -1,6 +1,6 @@
 """One `Sentinel` (store, outbox, Slack client) per configuration and process.
 
-`SentinelConfig` (sentinel.config) is the resource Dagster gives to assets and sensors under
+`SentinelConfig` (dagster_sentinel.config) is the resource Dagster gives to assets and sensors under
 the key `sentinel`; `sentinel_for` turns it, resolved at run or tick time, into the objects
 that do the work, and reuses them across ticks.
 """
@@ -11,9 +11,9 @@ import threading
 
 import dagster as dg
 
-from sentinel.config import SentinelConfig
-from sentinel.reporting import Sentinel
-from sentinel.settings import SentinelSettings
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.reporting import Sentinel
+from dagster_sentinel.settings import SentinelSettings
 
 _CACHE: dict[str, Sentinel] = {}
 _CACHE_LOCK = threading.Lock()

@@ -30,10 +30,10 @@ from markdown_it import MarkdownIt
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Connection, Engine
 
-from brain.context import EXCERPT_CHARS, RunbookSection
-from brain.models import Category, Evidence, Report
-from brain.redact import redact
-from sentinel.store import engine_for, transaction
+from dagster_sentinel.store import engine_for, transaction
+from sentinel_brain.context import EXCERPT_CHARS, RunbookSection
+from sentinel_brain.models import Category, Evidence, Report
+from sentinel_brain.redact import redact
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 # A term found in more than this share of the sections does not distinguish any of them.

@@ -12,9 +12,9 @@ from urllib.parse import quote
 
 import dagster as dg
 
-from brain.models import Report
-from brain.redact import redact
-from sentinel.incidents import Incident
+from dagster_sentinel.incidents import Incident
+from sentinel_brain.models import Report
+from sentinel_brain.redact import redact
 
 log = logging.getLogger("sentinel")
 

@@ -2,15 +2,15 @@
 sensor through the webserver's GraphQL API, and follow them to recovery or escalation.
 
 - `after_report` is the one small call the reporting paths make (the failure hook, and the
-  RCA asset for runs the hook did not see): it applies `sentinel.remediation`'s policy and,
-  when a retry is due, stores it (`sentinel.remediation_store`) and says so in Slack.
+  RCA asset for runs the hook did not see): it applies `dagster_sentinel.remediation`'s policy and,
+  when a retry is due, stores it (`dagster_sentinel.remediation_store`) and says so in Slack.
 - `sentinel_remediation_sensor` launches due retries (and second stages of actions), first
   looking for a run that already carries the same `sentinel/remediation_of` and
   `sentinel/attempt` tags, so a daemon restart neither loses nor duplicates a launch; then
   follows launched runs: success resolves the incident ("recovered automatically after …"),
   failure is shown on the chain's message (the failed run's own report decides what next).
 
-Every step is written to the incident's timeline (`sentinel.timeline`).
+Every step is written to the incident's timeline (`dagster_sentinel.timeline`).
 """
 
 from __future__ import annotations
@@ -24,14 +24,13 @@ from typing import Any
 
 import dagster as dg
 
-from brain.models import Evidence, Report
-from sentinel import slack
-from sentinel.actions import ActionName, ActionRunner, approval_for, load_policy
-from sentinel.config import SentinelConfig
-from sentinel.dagster_api import DagsterApiError, DagsterClient, DagsterUnreachable
-from sentinel.errors import SentinelError
-from sentinel.incidents import Incident
-from sentinel.remediation import (
+from dagster_sentinel import slack
+from dagster_sentinel.actions import ActionName, ActionRunner, approval_for, load_policy
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.dagster_api import DagsterApiError, DagsterClient, DagsterUnreachable
+from dagster_sentinel.errors import SentinelError
+from dagster_sentinel.incidents import Incident
+from dagster_sentinel.remediation import (
     ATTEMPT_TAG,
     BUDGET_TEXT,
     BUDGET_WINDOW_S,
@@ -47,12 +46,13 @@ from sentinel.remediation import (
     scheduled_text,
     wait_hint_s,
 )
-from sentinel.remediation_store import Remediation, RemediationStore, retry_key
-from sentinel.reporting import Sentinel, post_key
-from sentinel.resources import sentinel_for
-from sentinel.timeline import TimelineStore
+from dagster_sentinel.remediation_store import Remediation, RemediationStore, retry_key
+from dagster_sentinel.reporting import Sentinel, post_key
+from dagster_sentinel.resources import sentinel_for
+from dagster_sentinel.timeline import TimelineStore
+from sentinel_brain.models import Evidence, Report
 
-log = logging.getLogger("sentinel.selfheal")
+log = logging.getLogger("dagster_sentinel.selfheal")
 
 CANCEL = "sentinel_autoretry_cancel"
 AUTO_ACTOR = "sentinel"
@@ -116,7 +116,7 @@ def _after_report(
     now: float | None,
     jitter: float | None,
 ) -> RetryDecision | None:
-    from sentinel.hooks import will_be_retried
+    from dagster_sentinel.hooks import will_be_retried
 
     cfg = sentinel.settings.remediation
     if incident.kind != "failure" or not run_id or report is None:

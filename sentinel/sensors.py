@@ -1,4 +1,4 @@
-"""Sentinel's sensors: thin wrappers around decisions in `sentinel.triage`.
+"""Sentinel's sensors: thin wrappers around decisions in `dagster_sentinel.triage`.
 
 - `sentinel_run_failure_sensor`: every failed run of every code location. Registers the
   incident and requests an `rca_report` run; no remote call inside the tick.
@@ -8,10 +8,10 @@
 
 import dagster as dg
 
-from sentinel import triage
-from sentinel.config import SentinelConfig
-from sentinel.rca import rca_job
-from sentinel.resources import sentinel_for
+from dagster_sentinel import triage
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.rca import rca_job
+from dagster_sentinel.resources import sentinel_for
 
 
 @dg.run_failure_sensor(

@@ -6,9 +6,9 @@ the signing secret by Bolt) and `GET /healthz`. With `SLACK_APP_TOKEN` set, Bolt
 Mode handler runs next to it with the same listeners. A watcher thread follows the runs it
 launched and posts their outcome.
 
-Dagster is reached only through `sentinel.dagster_api` (a fixed set of GraphQL operations at
+Dagster is reached only through `dagster_sentinel.dagster_api` (a fixed set of GraphQL operations at
 the configured URL); Slack only through the configured Web API. Decisions live in
-`sentinel.chatops`, state in `sentinel.timeline`.
+`dagster_sentinel.chatops`, state in `dagster_sentinel.timeline`.
 """
 
 from __future__ import annotations
@@ -32,21 +32,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from brain.models import Report
-from brain.redact import redact
-from sentinel import chatops, slack
-from sentinel.alerts import handle_alertmanager
-from sentinel.chatops import BadRequest
-from sentinel.config import SentinelConfig
-from sentinel.dagster_api import DagsterApiError, DagsterClient, DagsterUnreachable, RunInfo
-from sentinel.errors import ConfigurationError, SentinelError
-from sentinel.incidents import Incident
-from sentinel.reporting import Sentinel, post_key
-from sentinel.settings import SentinelSettings
-from sentinel.store import occurrences, outbox
-from sentinel.timeline import Approval, Reexecution, TimelineStore, mute_keys
+from dagster_sentinel import chatops, slack
+from dagster_sentinel.alerts import handle_alertmanager
+from dagster_sentinel.chatops import BadRequest
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.dagster_api import DagsterApiError, DagsterClient, DagsterUnreachable, RunInfo
+from dagster_sentinel.errors import ConfigurationError, SentinelError
+from dagster_sentinel.incidents import Incident
+from dagster_sentinel.reporting import Sentinel, post_key
+from dagster_sentinel.settings import SentinelSettings
+from dagster_sentinel.store import occurrences, outbox
+from dagster_sentinel.timeline import Approval, Reexecution, TimelineStore, mute_keys
+from sentinel_brain.models import Report
+from sentinel_brain.redact import redact
 
-log = logging.getLogger("sentinel.serve")
+log = logging.getLogger("dagster_sentinel.serve")
 
 GROUP_CACHE_S = 300.0
 
@@ -167,13 +167,13 @@ class ChatOps:
             time.time(),
         )
         message = chatops.decorate(message, lines)
-        from sentinel.remediation_chatops import offer_actions
+        from dagster_sentinel.remediation_chatops import offer_actions
 
         return offer_actions(self, incident, message)
 
     def _latest_reexecution(self, incident: Incident) -> Reexecution | None:
         with self.timeline.engine.connect() as conn:
-            from sentinel.timeline import reexecutions
+            from dagster_sentinel.timeline import reexecutions
 
             row = conn.execute(
                 sa.select(reexecutions)
@@ -535,7 +535,7 @@ def _with_instance_store(settings: SentinelSettings) -> SentinelSettings:
     """Use the instance's PostgreSQL, like every Dagster process does, when none is set."""
     if not settings.database_default:
         return settings
-    from sentinel.config import dagster_home
+    from dagster_sentinel.config import dagster_home
 
     yaml_path = dagster_home() / "dagster.yaml"
     try:
@@ -548,7 +548,7 @@ def _with_instance_store(settings: SentinelSettings) -> SentinelSettings:
     try:
         import dagster as dg
 
-        from sentinel.resources import instance_postgres_url
+        from dagster_sentinel.resources import instance_postgres_url
 
         with dg.DagsterInstance.get() as instance:
             return settings.with_instance_database(instance_postgres_url(instance))
@@ -680,7 +680,7 @@ def build_app(ops: ChatOps) -> App:
         try:
             if cmd.name == "metrics":
                 ack(text="Drawing the chart…")
-                from sentinel.metrics_chart import post_chart
+                from dagster_sentinel.metrics_chart import post_chart
 
                 post_chart(ops, cmd.args, str(command.get("channel_id") or ""), user)
                 return
@@ -690,7 +690,7 @@ def build_app(ops: ChatOps) -> App:
         except SentinelError as e:
             ack(text=f":warning: {redact(str(e))[:300]}")
 
-    from sentinel.remediation_chatops import register as register_remediation
+    from dagster_sentinel.remediation_chatops import register as register_remediation
 
     register_remediation(app, ops)  # Cancel of automatic retries, catalog action buttons
 
@@ -748,8 +748,8 @@ def run_command(ops: ChatOps, cmd: chatops.Command, user: str) -> str:
 
 def _diagnose_now(ops: ChatOps, incident: Incident) -> Report | None:
     """Diagnose on demand from the stored (redacted) evidence, and keep the report."""
-    from brain.models import Evidence
-    from sentinel.reporting import diagnose_within
+    from dagster_sentinel.reporting import diagnose_within
+    from sentinel_brain.models import Evidence
 
     evidence = Evidence.model_validate_json(incident.evidence_json or "{}")
     report = diagnose_within(evidence, ops.settings, ops.settings.hook_budget_s)
@@ -773,7 +773,7 @@ def answer_mention(ops: ChatOps, event: dict[str, Any]) -> None:
         text = "Mention me in the thread of one of my reports, or try `/sentinel help`."
         target_ts = str(event.get("ts") or "")
     else:
-        from sentinel.ask import answer
+        from dagster_sentinel.ask import answer
 
         text = answer(ops.settings, incident, question)
         target_ts = thread_ts

@@ -1,6 +1,7 @@
 """The runtime form of Sentinel's settings, built from a resolved `SentinelConfig`.
 
-`sentinel.config.SentinelConfig` declares every setting (type, default, environment variable)
+`dagster_sentinel.config.SentinelConfig` declares every setting (type, default, environment
+variable)
 and resolves it when a run or tick starts, never at import; this module turns the resolved
 configuration into the values the store, the outbox and Slack delivery work with, so a
 missing token means "Slack not configured" (reports go to the outbox), not "".
@@ -13,8 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr
 
-from brain.config import BrainSettings
-from sentinel.config import ContextConfig, RemediationConfig, SentinelConfig, parse_mapping
+from dagster_sentinel.config import ContextConfig, RemediationConfig, SentinelConfig, parse_mapping
+from sentinel_brain.config import BrainSettings
 
 __all__ = ["SentinelSettings", "parse_mapping"]
 

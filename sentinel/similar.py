@@ -23,12 +23,12 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
-from brain.context import SimilarIncident, systems
-from brain.fingerprint import message_template
-from brain.models import Evidence
-from brain.redact import redact
-from sentinel.incidents import Incident, IncidentStore
-from sentinel.store import engine_for, incidents, transaction
+from dagster_sentinel.incidents import Incident, IncidentStore
+from dagster_sentinel.store import engine_for, incidents, transaction
+from sentinel_brain.context import SimilarIncident, systems
+from sentinel_brain.fingerprint import message_template
+from sentinel_brain.models import Evidence
+from sentinel_brain.redact import redact
 
 _meta = sa.MetaData()
 

@@ -34,11 +34,11 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.webhook import WebhookClient
 
-from brain.models import Report
-from brain.redact import redact
-from sentinel.errors import DeliveryError, RetryLater
-from sentinel.incidents import Incident
-from sentinel.settings import SentinelSettings
+from dagster_sentinel.errors import DeliveryError, RetryLater
+from dagster_sentinel.incidents import Incident
+from dagster_sentinel.settings import SentinelSettings
+from sentinel_brain.models import Report
+from sentinel_brain.redact import redact
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -51,13 +51,13 @@ Message = dict[str, Any]
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from sentinel.digest import Digest
+    from dagster_sentinel.digest import Digest
 
 # --- text hygiene ----------------------------------------------------------------------
 
 _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
 # Bidirectional controls (embeddings, overrides, isolates, marks): stripped from untrusted
-# text. Done here because brain.redact has no sanitize step for them on this branch.
+# text. Done here because sentinel_brain.redact has no sanitize step for them on this branch.
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # Characters that belong to the one before them: never cut between them.
 _JOINERS = {"\u200d", "\u20e3"}

@@ -19,7 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from sentinel.errors import StoreError
+from dagster_sentinel.errors import StoreError
 
 metadata = sa.MetaData()
 

@@ -1,6 +1,6 @@
 """What people did about an incident: the timeline, acks, mutes, approvals, re-executions and
 resolution notes, in tables of their own next to the incidents (same engine and metadata as
-`sentinel.store`, so SQLite and PostgreSQL alike).
+`dagster_sentinel.store`, so SQLite and PostgreSQL alike).
 
 Every ChatOps action writes one timeline row (who, what, when, result). Re-executions are
 claimed per failed run in one transaction, so a double click, a Slack retry or a replayed
@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from sentinel.errors import StoreError
-from sentinel.incidents import Incident
-from sentinel.store import engine_for, incidents, metadata, transaction
+from dagster_sentinel.errors import StoreError
+from dagster_sentinel.incidents import Incident
+from dagster_sentinel.store import engine_for, incidents, metadata, transaction
 
 timeline = sa.Table(
     "sentinel_timeline",

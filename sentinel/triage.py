@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 import dagster as dg
 from pydantic import BaseModel
 
-from brain.models import Evidence, Report
-from brain.redact import redact_data
-from sentinel import slack
-from sentinel.evidence import failure_of, from_run
-from sentinel.incidents import FailureSource, Incident, is_retried
-from sentinel.rca import INCIDENT_PARTITIONS, RCA_JOB_NAME
-from sentinel.reporting import Sentinel
-from sentinel.timeline import add_last_time
+from dagster_sentinel import slack
+from dagster_sentinel.evidence import failure_of, from_run
+from dagster_sentinel.incidents import FailureSource, Incident, is_retried
+from dagster_sentinel.rca import INCIDENT_PARTITIONS, RCA_JOB_NAME
+from dagster_sentinel.reporting import Sentinel
+from dagster_sentinel.timeline import add_last_time
+from sentinel_brain.models import Evidence, Report
+from sentinel_brain.redact import redact_data
 
 
 class Decision(BaseModel):
@@ -85,10 +85,10 @@ def _self_heal(
     sentinel: Sentinel, instance: dg.DagsterInstance, incident: Incident, evidence: Evidence
 ) -> None:
     """A repeat of a diagnosed failure (e.g. a failed automatic retry of a job without the
-    hook): the known diagnosis decides the next automatic retry (sentinel.selfheal)."""
+    hook): the known diagnosis decides the next automatic retry (dagster_sentinel.selfheal)."""
     if not evidence.run_id or not incident.report_json:
         return
-    from sentinel.selfheal import after_report
+    from dagster_sentinel.selfheal import after_report
 
     report = Report.model_validate_json(incident.report_json)
     after_report(sentinel, instance, incident, report, evidence, evidence.run_id, evidence.tags)

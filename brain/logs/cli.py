@@ -16,10 +16,10 @@ import tempfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING, BinaryIO
 
-from brain.logs.formats import PRESETS, LogFormatError, LogInputError
+from sentinel_brain.logs.formats import PRESETS, LogFormatError, LogInputError
 
 if TYPE_CHECKING:
-    from brain.logs.parse import ParseStats
+    from sentinel_brain.logs.parse import ParseStats
 
 
 class _OutputError(Exception):
@@ -121,7 +121,7 @@ def _umask() -> int:
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    from brain.logs.parse import ParseSettings, parse_to_csv
+    from sentinel_brain.logs.parse import ParseSettings, parse_to_csv
 
     prog = "sentinel logs parse"
     try:

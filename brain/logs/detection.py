@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from brain.logs.formats import ERROR_LEVELS
+from sentinel_brain.logs.formats import ERROR_LEVELS
 
 TEMPLATE_COLUMNS = [
     "event_id",

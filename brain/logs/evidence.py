@@ -1,4 +1,5 @@
-"""Top log templates of a time window, as the brain's evidence (``brain.models.LogTemplate``).
+"""Top log templates of a time window, as the brain's evidence
+(``sentinel_brain.models.LogTemplate``).
 
 Pure function over the persisted state (``templates.csv`` and ``buckets.csv`` under the logs
 state dir), so the brain can call it for any failure without Dagster.
@@ -12,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from brain.logs.detection import load_buckets, load_templates
-from brain.logs.formats import ERROR_LEVELS
-from brain.models import LogTemplate
+from sentinel_brain.logs.detection import load_buckets, load_templates
+from sentinel_brain.logs.formats import ERROR_LEVELS
+from sentinel_brain.models import LogTemplate
 
 
 def _utc(ts: datetime | str | pd.Timestamp) -> pd.Timestamp:

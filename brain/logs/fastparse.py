@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from brain.logs.arrays import (
+from sentinel_brain.logs.arrays import (
     EMPTY,
     FALSE,
     bool_array,
@@ -24,7 +24,7 @@ from brain.logs.arrays import (
     str_scalar,
     string_array,
 )
-from brain.logs.formats import CONTENT, HeaderFormat, literal_regex
+from sentinel_brain.logs.formats import CONTENT, HeaderFormat, literal_regex
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from brain.logs.arrays import string_array
+from sentinel_brain.logs.arrays import string_array
 
 CONTENT = "Content"
 

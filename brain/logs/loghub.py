@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from brain.logs.miner import MinerConfig, TemplateEngine
-from brain.logs.parse import parse_to_csv
+from sentinel_brain.logs.miner import MinerConfig, TemplateEngine
+from sentinel_brain.logs.parse import parse_to_csv
 
 DATASETS = ("HDFS", "Hadoop", "Spark", "Zookeeper", "BGL", "Apache")
 DRAIN_PUBLISHED_GA = {

@@ -3,7 +3,7 @@
 Every mask replaces with a NAMED placeholder (``<:NUM:>``, ``<:IP:>``, ...), never the bare
 wildcard: drain3 treats a bare ``<*>`` token as a parameter when routing, so a mask that emits
 ``<*>`` makes it open new clusters without bound. One configuration for every log source: no
-per-dataset regexes. The masks themselves are the shared table in ``brain.masking``.
+per-dataset regexes. The masks themselves are the shared table in ``sentinel_brain.masking``.
 
 The masked text is also *tokenised*: punctuation that glues a key to its value (``=``, ``:``,
 ``,``, brackets) is split off with spaces, so ``size=42`` and ``size=43`` become the same
@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from brain.masking import apply_masks, select
+from sentinel_brain.masking import apply_masks, select
 
 MASK_PREFIX = "<:"
 MASK_SUFFIX = ":>"

@@ -4,7 +4,7 @@
   once by drain3 (``Drain.add_log_message``), and the result is joined back to every line.
 * After a batch, clusters whose templates differ only in variable-looking tokens are merged
   into one *event* (the lowest cluster id wins, so ids stay stable across runs).
-* State (the drain3 template tree as plain JSON, ``brain.logs.drain_state``, plus the merge
+* State (the drain3 template tree as plain JSON, ``sentinel_brain.logs.drain_state``, plus the merge
   map) lives in a directory, so templates keep their ids across runs. A legacy jsonpickle
   snapshot (drain3's own persistence) is never loaded: unpickling it could run code. It is
   ignored, and so is an invalid state file, with the reason in ``state_issues``.
@@ -23,8 +23,8 @@ from pathlib import Path
 from drain3 import TemplateMiner
 from drain3.template_miner_config import TemplateMinerConfig
 
-from brain.logs.drain_state import StateFormatError, dump_drain, load_drain
-from brain.logs.masking import (
+from sentinel_brain.logs.drain_state import StateFormatError, dump_drain, load_drain
+from sentinel_brain.logs.masking import (
     MASK_PREFIX,
     MASK_SUFFIX,
     WILDCARD,

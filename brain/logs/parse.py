@@ -24,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from brain.logs.formats import (
+from sentinel_brain.logs.formats import (
     CONTENT,
     LineParser,
     LogFormatError,
@@ -32,7 +32,7 @@ from brain.logs.formats import (
     detect_format,
     make_parser,
 )
-from brain.logs.miner import TemplateEngine
+from sentinel_brain.logs.miner import TemplateEngine
 
 CHUNK_LINES = 100_000
 _READ_BYTES = 8 * 1024 * 1024
@@ -278,8 +278,8 @@ def _arrow_parse_to_csv(
     import pyarrow.csv as pacsv
     import pyarrow.ipc as ipc
 
-    from brain.logs.arrays import EMPTY, int64_array, string_array
-    from brain.logs.fastparse import ArrowHeaderParser, lines_from_block
+    from sentinel_brain.logs.arrays import EMPTY, int64_array, string_array
+    from sentinel_brain.logs.fastparse import ArrowHeaderParser, lines_from_block
 
     fast = ArrowHeaderParser(parser.header) if parser.header is not None else None
     names = list(parser.fields)

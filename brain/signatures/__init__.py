@@ -12,7 +12,7 @@ message). `frames` is matched (case-sensitive) against the frames' file names, `
 against the source lines just above the failing line. `text` is a regex used on free text
 (logs, a pasted error line). `also` lists secondary categories that stay plausible when
 the entry matches; `surface` marks entries that name only a status or class (see
-`brain.analyzers.prefer_meaning`), `gate` lists lowercase literals one of which a line must
+`sentinel_brain.analyzers.prefer_meaning`), `gate` lists lowercase literals one of which a line must
 hold for `text` to be tried on it. Confidence is calibrated per entry: ~0.9 when the
 match alone pins the root cause, ~0.5 when it is a hint.
 """
@@ -27,8 +27,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from brain.errors import CatalogError
-from brain.models import Category, Severity
+from sentinel_brain.errors import CatalogError
+from sentinel_brain.models import Category, Severity
 
 _FLAGS = re.IGNORECASE
 # Load order: the order the categories are tried in when two entries score the same.
@@ -61,7 +61,7 @@ class Signature:
     # a wording of another category next to it says more and outranks it.
     surface: bool = False
     # Lowercase literals one of which a line must contain for `text` to be tried there
-    # (for patterns whose own literals cannot be derived; see brain.analyzers._gate).
+    # (for patterns whose own literals cannot be derived; see sentinel_brain.analyzers._gate).
     gate: tuple[str, ...] | None = None
     type_names: tuple[str, ...] = field(default=(), compare=False)
 

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
+from dagster_sentinel.hooks import sentinel_failure_hook
 from pipelines.demo.etl import DATA, DemoConfig, average_by_region, read_orders
-from sentinel.hooks import sentinel_failure_hook
 
 
 @dg.asset(group_name="demo", description="Orders of the day, as extracted.")

@@ -13,7 +13,7 @@ from urllib.request import urlopen
 import dagster as dg
 from pydantic import Field
 
-from sentinel.hooks import sentinel_failure_hook
+from dagster_sentinel.hooks import sentinel_failure_hook
 
 
 class DependencyConfig(dg.Config):

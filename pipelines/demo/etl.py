@@ -14,8 +14,8 @@ from urllib.request import urlopen
 import dagster as dg
 from pydantic import Field
 
-from sentinel.config import dagster_home
-from sentinel.hooks import sentinel_failure_hook
+from dagster_sentinel.config import dagster_home
+from dagster_sentinel.hooks import sentinel_failure_hook
 
 DATA = Path(__file__).parent / "data"
 

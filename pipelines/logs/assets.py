@@ -12,7 +12,10 @@ from typing import Any
 import pandas as pd
 from dagster import AssetExecutionContext, MetadataValue, Output, asset
 
-from brain.logs.detection import (
+from pipelines.logs.collect import RECORD_COLUMNS, Collected, collect_dagster_logs, collect_files
+from pipelines.logs.ingest import load_json, save_json, state_lock, write_quarantine
+from pipelines.logs.resources import LogSourcesResource, LogStateResource
+from sentinel_brain.logs.detection import (
     DetectionParams,
     detect,
     load_buckets,
@@ -21,11 +24,8 @@ from brain.logs.detection import (
     templates_frame,
     update_stats,
 )
-from brain.logs.miner import TemplateEngine
-from brain.redact import redact
-from pipelines.logs.collect import RECORD_COLUMNS, Collected, collect_dagster_logs, collect_files
-from pipelines.logs.ingest import load_json, save_json, state_lock, write_quarantine
-from pipelines.logs.resources import LogSourcesResource, LogStateResource
+from sentinel_brain.logs.miner import TemplateEngine
+from sentinel_brain.redact import redact
 
 GROUP = "sentinel_logs"
 LINE_COLUMNS = ["timestamp", "source", "level", "component", "template_id", "template", "content"]
@@ -123,7 +123,7 @@ def ingest_and_mine(
 
 
 def _redact_all(contents: list[str]) -> list[str]:
-    """``brain.redact.redact`` on each line, each distinct line once."""
+    """``sentinel_brain.redact.redact`` on each line, each distinct line once."""
     done: dict[str, str] = {}
     out = []
     for c in contents:

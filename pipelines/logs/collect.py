@@ -14,19 +14,19 @@ from typing import Any
 
 import pandas as pd
 
-from brain.logs.formats import (
+from pipelines.logs.ingest import (
+    DEFAULT_MAX_LINE_BYTES,
+    Quarantined,
+    expand_sources,
+    read_new_lines,
+)
+from sentinel_brain.logs.formats import (
     CONTENT,
     LineParser,
     LogFormatError,
     detect_format,
     make_parser,
     normalize_level,
-)
-from pipelines.logs.ingest import (
-    DEFAULT_MAX_LINE_BYTES,
-    Quarantined,
-    expand_sources,
-    read_new_lines,
 )
 
 RECORD_COLUMNS = ["timestamp", "source", "level", "component", "content"]

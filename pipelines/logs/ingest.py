@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from brain.redact import redact
+from sentinel_brain.redact import redact
 
 BLOCK = 4 * 1024 * 1024
 GZ_BLOCK = 64 * 1024  # small reads: a truncated gzip loses at most this much before the damage
@@ -35,7 +35,7 @@ SAMPLE_CHARS = 200
 
 @dataclass
 class Quarantined:
-    """A line or file that could not be ingested. ``sample`` is redacted (``brain.redact``)
+    """A line or file that could not be ingested. ``sample`` is redacted (``sentinel_brain.redact``)
     and cut to ``SAMPLE_CHARS`` on creation: quarantine files and metadata never hold a raw
     secret."""
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from sentinel.config import SentinelConfig
+from dagster_sentinel.config import SentinelConfig
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 

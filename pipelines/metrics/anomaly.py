@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from brain.stats import MAD_TO_SIGMA, RegressionResult, is_regression
+from sentinel_brain.stats import MAD_TO_SIGMA, RegressionResult, is_regression
 
 __all__ = [
     "AnomalyWindow",

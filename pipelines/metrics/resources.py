@@ -18,9 +18,9 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from dagster_sentinel.config import IngestionConfig, SentinelConfig
 from pipelines.metrics.anomaly import DetectionConfig
 from pipelines.metrics.sources import parse_queries
-from sentinel.config import IngestionConfig, SentinelConfig
 
 DEMO_CSV = Path(__file__).resolve().parent / "demo" / "demo_metrics.csv"
 

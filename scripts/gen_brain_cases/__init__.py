@@ -13,6 +13,6 @@ Optional libraries for some cases (duckdb, pyarrow, boto3, httpx): `pip install 
 cases whose library is missing are skipped.
 
 Layout: `harness` (registry, session, capture helpers), `loopback` (the HTTP server), and
-one module per `brain.models.Category` value holding that category's cases. Importing any
+one module per `sentinel_brain.models.Category` value holding that category's cases. Importing any
 of them starts nothing and writes nothing; `__main__.main()` opens the session.
 """

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from brain.models import Category
+from sentinel_brain.models import Category
 
 from . import loopback
 

@@ -9,10 +9,17 @@ import traceback
 
 import pytest
 
-from brain.analyzers import analyze
-from brain.evidence import exceptions_from_live, from_text
-from brain.models import Category, Evidence, ExceptionInfo, Frame, LogTemplate, UpstreamAsset
-from brain.signatures import SIGNATURES
+from sentinel_brain.analyzers import analyze
+from sentinel_brain.evidence import exceptions_from_live, from_text
+from sentinel_brain.models import (
+    Category,
+    Evidence,
+    ExceptionInfo,
+    Frame,
+    LogTemplate,
+    UpstreamAsset,
+)
+from sentinel_brain.signatures import SIGNATURES
 
 
 def _tb(fn: object) -> str:
@@ -293,7 +300,7 @@ def test_summary_is_a_sentence_about_the_cause() -> None:
 def test_literal_gates_never_hide_a_regex_match() -> None:
     """The literal prefilters must be implied by their regexes (checked on real messages)."""
     from bench.brain_eval import load_cases
-    from brain.analyzers import _MSG_GATES, _TEXT_GATES
+    from sentinel_brain.analyzers import _MSG_GATES, _TEXT_GATES
 
     samples: list[str] = []
     for _, text, _ in load_cases():

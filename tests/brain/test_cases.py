@@ -13,7 +13,7 @@ def test_cases_exist_for_every_category() -> None:
     counts: dict[str, int] = {}
     for r in res.results:
         counts[r.expected] = counts.get(r.expected, 0) + 1
-    from brain.models import Category
+    from sentinel_brain.models import Category
 
     missing = [c.value for c in Category if counts.get(c.value, 0) < 3]
     assert not missing, f"categories with fewer than 3 cases: {missing}"
@@ -34,8 +34,8 @@ def test_top1_accuracy_and_mentions() -> None:
 
 def test_case_evidence_is_verbatim() -> None:
     from bench.brain_eval import load_cases
-    from brain.analyzers import analyze
-    from brain.evidence import from_text
+    from sentinel_brain.analyzers import analyze
+    from sentinel_brain.evidence import from_text
 
     bad: list[str] = []
     for name, text, _ in load_cases(CASES_DIR):

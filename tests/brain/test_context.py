@@ -1,4 +1,4 @@
-"""brain.context: systems named in a failure, alert correlation, the Gemini context block
+"""sentinel_brain.context: systems named in a failure, alert correlation, the Gemini context block
 with citable runbook sections (validated like evidence quotes), and the post-step."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from brain.config import BrainSettings
-from brain.context import (
+from sentinel_brain.config import BrainSettings
+from sentinel_brain.context import (
     IncidentContext,
     RelatedSignal,
     RunbookSection,
@@ -23,10 +23,10 @@ from brain.context import (
     signal_line,
     systems,
 )
-from brain.diagnose import diagnose
-from brain.evidence import from_text
-from brain.gemini import RawAnswer, validate_answer
-from brain.models import Candidate, Category, Evidence, Report
+from sentinel_brain.diagnose import diagnose
+from sentinel_brain.evidence import from_text
+from sentinel_brain.gemini import RawAnswer, validate_answer
+from sentinel_brain.models import Candidate, Category, Evidence, Report
 from tests.fakes.gemini_server import FakeGemini, Reply, evidence_block
 
 REFUSED = """\

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-import brain.diagnose as diagnose_mod
-from brain.condense import condense, first_error_block, log_templates
-from brain.config import DEFAULT_GEMINI_MODEL, BrainSettings
-from brain.diagnose import diagnose
-from brain.evidence import from_text
-from brain.gemini import GeminiAnswer, Prompt, RawAnswer, build_prompt
-from brain.models import Candidate, Category, Evidence, ExceptionInfo, Frame, Report
+import sentinel_brain.diagnose as diagnose_mod
+from sentinel_brain.condense import condense, first_error_block, log_templates
+from sentinel_brain.config import DEFAULT_GEMINI_MODEL, BrainSettings
+from sentinel_brain.diagnose import diagnose
+from sentinel_brain.evidence import from_text
+from sentinel_brain.gemini import GeminiAnswer, Prompt, RawAnswer, build_prompt
+from sentinel_brain.models import Candidate, Category, Evidence, ExceptionInfo, Frame, Report
 from tests.brain.test_redact import CORPUS, SECRETS
 
 TRACEBACK = """\

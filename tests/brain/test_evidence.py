@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import traceback
 
-from brain.evidence import (
+from sentinel_brain.evidence import (
     exceptions_from_live,
     failing_user_frame,
     from_text,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from brain.analyzers import analyze
-from brain.diagnose import diagnose
-from brain.fingerprint import fingerprint
-from brain.models import Evidence, ExceptionInfo, Kind
+from sentinel_brain.analyzers import analyze
+from sentinel_brain.diagnose import diagnose
+from sentinel_brain.fingerprint import fingerprint
+from sentinel_brain.models import Evidence, ExceptionInfo, Kind
 
 
 def test_evidence_form_equals_the_parts_the_store_hashed() -> None:
@@ -30,7 +30,7 @@ def test_report_and_incident_share_the_fingerprint() -> None:
         text='Traceback (most recent call last):\n  File "/app/a.py", line 1, in f\n'
         "    x()\nValueError: password=hunter2 rejected by run 1234",
     )
-    from brain.evidence import from_text
+    from sentinel_brain.evidence import from_text
 
     parsed = from_text(ev.text).model_copy(update={"job": "etl", "step": "load"})
     assert analyze(parsed).fingerprint == fingerprint(parsed)

@@ -11,17 +11,17 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from brain.config import BrainSettings
-from brain.diagnose import diagnose
-from brain.errors import (
+from sentinel_brain.config import BrainSettings
+from sentinel_brain.diagnose import diagnose
+from sentinel_brain.errors import (
     BrainError,
     CircuitOpen,
     GeminiError,
     GeminiInvalidAnswer,
     GeminiUnavailable,
 )
-from brain.evidence import from_text
-from brain.gemini import (
+from sentinel_brain.evidence import from_text
+from sentinel_brain.gemini import (
     CircuitBreaker,
     GeminiAnswer,
     LLMDiagnoser,
@@ -29,7 +29,7 @@ from brain.gemini import (
     RawAnswer,
     sanitize_model_text,
 )
-from brain.models import Category, Evidence
+from sentinel_brain.models import Category, Evidence
 from tests.brain.test_redact import CORPUS, SECRETS
 from tests.fakes.gemini_server import FakeGemini, Reply, evidence_block, valid_answer_for
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from brain.analyzers import analyze
-from brain.health import DEFAULTS, facts_of, health_hypotheses
-from brain.models import Category, Evidence, Kind
+from sentinel_brain.analyzers import analyze
+from sentinel_brain.health import DEFAULTS, facts_of, health_hypotheses
+from sentinel_brain.models import Category, Evidence, Kind
 
 STALE = Evidence(
     kind=Kind.STALE_ASSET,
@@ -108,7 +108,7 @@ def test_unknown_kind_is_a_clear_validation_error() -> None:
 
 
 def test_secrets_in_facts_never_reach_the_report() -> None:
-    from brain.diagnose import diagnose
+    from sentinel_brain.diagnose import diagnose
 
     ev = Evidence(
         kind=Kind.SENTINEL_HEALTH,

@@ -8,7 +8,9 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("module", ["brain.diagnose", "brain.gemini", "brain.condense"])
+@pytest.mark.parametrize(
+    "module", ["sentinel_brain.diagnose", "sentinel_brain.gemini", "sentinel_brain.condense"]
+)
 def test_hook_path_does_not_import_heavy_libraries(module: str) -> None:
     code = (
         f"import sys, {module}\n"
@@ -22,7 +24,7 @@ def test_hook_path_does_not_import_heavy_libraries(module: str) -> None:
 
 
 def test_condense_still_mines_templates_when_asked() -> None:
-    from brain.condense import log_templates
+    from sentinel_brain.condense import log_templates
 
     lines = [f"worker {i} started in {i}.5 s" for i in range(50)]
     templates = log_templates(lines)

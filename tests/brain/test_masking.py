@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from brain.fingerprint import message_template
-from brain.logs.masking import mask
-from brain.masking import MASKS, apply_masks, select
+from sentinel_brain.fingerprint import message_template
+from sentinel_brain.logs.masking import mask
+from sentinel_brain.masking import MASKS, apply_masks, select
 
 
 def _render(name: str) -> str:

@@ -1,11 +1,11 @@
-"""brain.paths: relative paths for the reader."""
+"""sentinel_brain.paths: relative paths for the reader."""
 
 from __future__ import annotations
 
 import time
 
-from brain.evidence import from_text
-from brain.paths import shorten_model_paths, shorten_paths
+from sentinel_brain.evidence import from_text
+from sentinel_brain.paths import shorten_model_paths, shorten_paths
 
 TB = """Traceback (most recent call last):
   File "/opt/dagster/app/pipelines/etl.py", line 12, in transform

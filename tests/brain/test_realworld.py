@@ -22,7 +22,7 @@ from bench.brain_realworld import (
     evaluate_split,
     load_split,
 )
-from brain.models import Category
+from sentinel_brain.models import Category
 
 REQUIRED = {"category", "system", "source", "why", "has_traceback"}
 ALLOWED = REQUIRED | {"also"}

@@ -10,8 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from brain.models import Candidate, Category, Evidence, ExceptionInfo, Frame, Report, UpstreamAsset
-from brain.redact import is_secret_key, is_secret_value, redact, redact_data, sanitize
+from sentinel_brain.models import (
+    Candidate,
+    Category,
+    Evidence,
+    ExceptionInfo,
+    Frame,
+    Report,
+    UpstreamAsset,
+)
+from sentinel_brain.redact import is_secret_key, is_secret_value, redact, redact_data, sanitize
 
 # (secret value that must disappear, text that embeds it)
 AWS_ID = "AKIAIOSFODNN7EXAMPLE"

@@ -11,9 +11,9 @@ import os
 import dagster as dg
 import pytest
 
-from brain.analyzers import analyze
-from brain.evidence import from_text
-from brain.models import Category
+from sentinel_brain.analyzers import analyze
+from sentinel_brain.evidence import from_text
+from sentinel_brain.models import Category
 
 _VAR = "SENTINEL_TEST_SURELY_UNSET_TOKEN"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from brain.errors import CatalogError
-from brain.models import Category
-from brain.signatures import CATEGORY_FILES, SIGNATURES, WRAPPER_TYPES, load_catalog
+from sentinel_brain.errors import CatalogError
+from sentinel_brain.models import Category
+from sentinel_brain.signatures import CATEGORY_FILES, SIGNATURES, WRAPPER_TYPES, load_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +30,7 @@ def test_catalog_files_ship_as_package_data() -> None:
     patterns = pyproject["tool"]["setuptools"]["package-data"]["*"]
     assert "*.yaml" in patterns
     assert (ROOT / "brain" / "signatures" / "__init__.py").is_file()  # a package: data ships
-    files = {p.name for p in resources.files("brain.signatures").iterdir()}
+    files = {p.name for p in resources.files("sentinel_brain.signatures").iterdir()}
     assert {f"{c.value}.yaml" for c in CATEGORY_FILES} | {"wrappers.yaml"} <= files
 
 

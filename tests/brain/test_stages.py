@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from brain.analyzers import (
+from sentinel_brain.analyzers import (
     _Hit,
     add_alternatives,
     apply_root_cause_rules,
@@ -14,9 +14,9 @@ from brain.analyzers import (
     match_text,
     rank,
 )
-from brain.fingerprint import fingerprint
-from brain.models import Category, Evidence, ExceptionInfo, Frame, Kind
-from brain.signatures import SIGNATURES
+from sentinel_brain.fingerprint import fingerprint
+from sentinel_brain.models import Category, Evidence, ExceptionInfo, Frame, Kind
+from sentinel_brain.signatures import SIGNATURES
 
 ENV_TB = """\
 Traceback (most recent call last):

@@ -6,10 +6,16 @@ import time
 
 import pytest
 
-from brain.analyzers import analyze
-from brain.evidence import from_text
-from brain.models import Category
-from brain.textscan import Level, failure_lines, is_failure_line, jvm_root_cause, line_level
+from sentinel_brain.analyzers import analyze
+from sentinel_brain.evidence import from_text
+from sentinel_brain.models import Category
+from sentinel_brain.textscan import (
+    Level,
+    failure_lines,
+    is_failure_line,
+    jvm_root_cause,
+    line_level,
+)
 
 
 @pytest.mark.parametrize(

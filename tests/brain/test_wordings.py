@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from brain.analyzers import analyze
-from brain.evidence import from_text
-from brain.models import Category as C
+from sentinel_brain.analyzers import analyze
+from sentinel_brain.evidence import from_text
+from sentinel_brain.models import Category as C
 
 CASES: list[tuple[str, C]] = [
     # databases

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from sentinel.config import SentinelConfig
-from sentinel.dagster_api import DagsterClient
-from sentinel.serve import ChatOps
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.dagster_api import DagsterClient
+from dagster_sentinel.serve import ChatOps
 from tests.fakes.dagster_dev import Deployment, dagster_dev
 from tests.fakes.rates_service import RatesService
 from tests.fakes.slack_app import SIGNING_SECRET, SlackSigner, block_action, running_server

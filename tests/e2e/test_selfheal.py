@@ -19,18 +19,18 @@ from pathlib import Path
 
 import pytest
 
-from brain.models import Evidence
-from sentinel.actions import ActionContext, ActionName, PolicyFile, action_key, offered
-from sentinel.config import SentinelConfig
-from sentinel.dagster_api import DagsterClient, RunInfo
-from sentinel.incidents import Failure, Incident, IncidentStore
-from sentinel.outbox import Outbox
-from sentinel.remediation_chatops import run_action
-from sentinel.remediation_store import RemediationStore, remediations
-from sentinel.reporting import Sentinel
-from sentinel.settings import SentinelSettings
-from sentinel.store import transaction
-from sentinel.timeline import TimelineStore
+from dagster_sentinel.actions import ActionContext, ActionName, PolicyFile, action_key, offered
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.dagster_api import DagsterClient, RunInfo
+from dagster_sentinel.incidents import Failure, Incident, IncidentStore
+from dagster_sentinel.outbox import Outbox
+from dagster_sentinel.remediation_chatops import run_action
+from dagster_sentinel.remediation_store import RemediationStore, remediations
+from dagster_sentinel.reporting import Sentinel
+from dagster_sentinel.settings import SentinelSettings
+from dagster_sentinel.store import transaction
+from dagster_sentinel.timeline import TimelineStore
+from sentinel_brain.models import Evidence
 from tests.fakes.dagster_split import Split, split_deployment
 from tests.fakes.rates_service import RatesService
 

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 import requests
 import uvicorn
 
-from sentinel.serve import ChatOps, asgi_app, build_app
+from dagster_sentinel.serve import ChatOps, asgi_app, build_app
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 

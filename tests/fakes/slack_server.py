@@ -198,6 +198,7 @@ class FakeSlack:
             "has_more": more,
             "response_metadata": {"next_cursor": str(start + size) if more else ""},
         }
+
     def _chatops_answer(self, method: str, body: dict[str, Any]) -> dict[str, Any] | None:
         """Answers for the Web API methods Sentinel's Slack app calls, shaped like Slack's."""
         if method == "auth.test":

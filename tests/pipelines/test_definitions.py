@@ -2,9 +2,9 @@
 
 import dagster as dg
 
+import dagster_sentinel.definitions as sentinel_location
 import pipelines.definitions as ingestion
 import pipelines.demo.definitions as demo
-import sentinel.definitions as sentinel_location
 
 
 def test_every_location_resolves_by_name() -> None:

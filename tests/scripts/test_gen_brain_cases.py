@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from brain.models import Category
 from scripts.gen_brain_cases import harness, loopback
 from scripts.gen_brain_cases.__main__ import main
+from sentinel_brain.models import Category
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "tests" / "brain" / "cases"

@@ -67,7 +67,7 @@ def fresh_postgres_database() -> Iterator[str]:
     try:
         yield f"postgresql://postgres@127.0.0.1:5432/{name}"
     finally:
-        from sentinel.store import dispose_engines
+        from dagster_sentinel.store import dispose_engines
 
         dispose_engines()
         with admin.cursor() as cur:

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from sentinel.alerts import AlertError, AlertStore, handle_alertmanager, sync_prometheus
-from sentinel.config import ContextConfig, SentinelConfig
-from sentinel.settings import SentinelSettings
+from dagster_sentinel.alerts import AlertError, AlertStore, handle_alertmanager, sync_prometheus
+from dagster_sentinel.config import ContextConfig, SentinelConfig
+from dagster_sentinel.settings import SentinelSettings
 
 TOKEN = "am-secret-token"
 

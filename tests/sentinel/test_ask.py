@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from brain.diagnose import diagnose
-from brain.evidence import from_text
-from sentinel.ask import answer
-from sentinel.incidents import Failure, Incident, IncidentStore
-from sentinel.settings import SentinelSettings
+from dagster_sentinel.ask import answer
+from dagster_sentinel.incidents import Failure, Incident, IncidentStore
+from dagster_sentinel.settings import SentinelSettings
+from sentinel_brain.diagnose import diagnose
+from sentinel_brain.evidence import from_text
 from tests.fakes.gemini_server import FakeGemini
 
 TRACEBACK = """Traceback (most recent call last):

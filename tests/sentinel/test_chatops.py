@@ -8,14 +8,14 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from sentinel import chatops
-from sentinel.assets import incident_history
-from sentinel.chatops import BadRequest
-from sentinel.config import SentinelConfig
-from sentinel.dagster_api import DagsterClient, DagsterUnreachable
-from sentinel.incidents import Failure, Incident, IncidentStore
-from sentinel.resources import sentinel_for
-from sentinel.timeline import Reexecution, TimelineStore, add_last_time
+from dagster_sentinel import chatops
+from dagster_sentinel.assets import incident_history
+from dagster_sentinel.chatops import BadRequest
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.dagster_api import DagsterClient, DagsterUnreachable
+from dagster_sentinel.incidents import Failure, Incident, IncidentStore
+from dagster_sentinel.resources import sentinel_for
+from dagster_sentinel.timeline import Reexecution, TimelineStore, add_last_time
 from tests.fakes.slack_app import free_port
 
 INCIDENT_ID = "20261204-031200-abcdef12-0a1b"
@@ -127,7 +127,7 @@ def test_command_parsing() -> None:
 
 
 def test_status_lines_and_decorated_message() -> None:
-    from sentinel.timeline import IncidentState, Mute
+    from dagster_sentinel.timeline import IncidentState, Mute
 
     state = IncidentState(
         incident_id=INCIDENT_ID,

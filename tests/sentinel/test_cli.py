@@ -32,7 +32,7 @@ KeyError: "['customer_id'] not in index"
 def command() -> list[str]:
     if SCRIPT.exists():
         return [str(SCRIPT)]
-    return [sys.executable, "-m", "sentinel.cli"]  # pragma: no cover
+    return [sys.executable, "-m", "dagster_sentinel.cli"]  # pragma: no cover
 
 
 def run_cli(

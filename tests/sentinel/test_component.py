@@ -9,10 +9,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from sentinel.config import SentinelConfig
+from dagster_sentinel.config import SentinelConfig
 
 DEFS_YAML = """
-type: sentinel.component.SentinelComponent
+type: dagster_sentinel.component.SentinelComponent
 attributes:
   ui_url: https://dagster.example.com
   slack:

@@ -8,8 +8,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from sentinel.cli import main
-from sentinel.config import (
+from dagster_sentinel.cli import main
+from dagster_sentinel.config import (
     BrainConfig,
     SentinelConfig,
     SlackConfig,
@@ -17,8 +17,8 @@ from sentinel.config import (
     iter_settings,
     markdown_table,
 )
-from sentinel.errors import ConfigurationError
-from sentinel.settings import SentinelSettings
+from dagster_sentinel.errors import ConfigurationError
+from dagster_sentinel.settings import SentinelSettings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -11,23 +11,23 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from brain.context import IncidentContext, RelatedSignal, RunbookSection
-from brain.evidence import from_text
-from pipelines.demo.etl import demo_etl
-from sentinel.assets import rca_report
-from sentinel.component import SentinelComponent
-from sentinel.config import SentinelConfig
-from sentinel.context import (
+from dagster_sentinel.assets import rca_report
+from dagster_sentinel.component import SentinelComponent
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.context import (
     METRIC_ANOMALIES_KEY,
     context_blocks,
     context_markdown,
     gather,
     with_context,
 )
-from sentinel.hooks import sentinel_failure_hook
-from sentinel.incidents import Incident
-from sentinel.reporting import RCA_ASSET_KEY
-from sentinel.resources import sentinel_for
+from dagster_sentinel.hooks import sentinel_failure_hook
+from dagster_sentinel.incidents import Incident
+from dagster_sentinel.reporting import RCA_ASSET_KEY
+from dagster_sentinel.resources import sentinel_for
+from pipelines.demo.etl import demo_etl
+from sentinel_brain.context import IncidentContext, RelatedSignal, RunbookSection
+from sentinel_brain.evidence import from_text
 from tests.fakes.slack_server import FakeSlack
 
 CORPUS = Path(__file__).parent / "runbooks"

@@ -10,12 +10,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from dagster_sentinel.alerts import handle_alertmanager
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.reporting import RCA_ASSET_KEY
+from dagster_sentinel.resources import sentinel_for
+from dagster_sentinel.similar import resolve_with_note
 from pipelines.demo.etl import demo_etl
-from sentinel.alerts import handle_alertmanager
-from sentinel.config import SentinelConfig
-from sentinel.reporting import RCA_ASSET_KEY
-from sentinel.resources import sentinel_for
-from sentinel.similar import resolve_with_note
 from tests.fakes.slack_server import FakeSlack
 
 CORPUS = Path(__file__).parent / "runbooks"

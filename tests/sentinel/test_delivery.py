@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from sentinel.outbox import Outbox, lease_s
-from sentinel.settings import SentinelSettings
-from sentinel.slack import Message, SlackTransport
-from sentinel.store import pace, transaction
+from dagster_sentinel.outbox import Outbox, lease_s
+from dagster_sentinel.settings import SentinelSettings
+from dagster_sentinel.slack import Message, SlackTransport
+from dagster_sentinel.store import pace, transaction
 from tests.fakes.slack_server import FakeSlack, Scripted
 from tests.sentinel.conftest import fresh_postgres_database
 
@@ -362,7 +362,7 @@ def test_a_channel_lookup_that_fails_for_now_waits_instead_of_resending(
 
 
 def _drain_in_child(env: dict[str, str], barrier) -> None:  # type: ignore[no-untyped-def]
-    from sentinel.store import dispose_engines
+    from dagster_sentinel.store import dispose_engines
 
     dispose_engines()
     settings = SentinelSettings.resolve(env=env)

@@ -4,10 +4,10 @@ import json
 
 import dagster as dg
 
-from sentinel.assets import daily_digest, incident_history
-from sentinel.config import SentinelConfig
-from sentinel.digest import summarize
-from sentinel.incidents import Incident
+from dagster_sentinel.assets import daily_digest, incident_history
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.digest import summarize
+from dagster_sentinel.incidents import Incident
 from tests.fakes.failing_jobs import run_failures
 from tests.fakes.slack_server import FakeSlack
 
@@ -44,7 +44,7 @@ def test_summary_counts_window_categories_and_repeaters() -> None:
 def test_history_asset_and_digest_from_real_incidents(
     instance: dg.DagsterInstance, slack_env: FakeSlack
 ) -> None:
-    from sentinel.sensors import sentinel_failure_sweep_sensor
+    from dagster_sentinel.sensors import sentinel_failure_sweep_sensor
 
     run_failures(instance, 6)
     sentinel_failure_sweep_sensor(

@@ -21,12 +21,12 @@ from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._core.workspace.load_target import ModuleTarget
 from dagster._grpc.impl import core_execute_run
 
-from brain.diagnose import diagnose
-from brain.models import Category, Evidence, Report
-from sentinel.config import SentinelConfig
-from sentinel.evidence import MAX_EVENTS, failure_of, from_run, strip_dagster_records
-from sentinel.hooks import sentinel_failure_hook
-from sentinel.resources import sentinel_for
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.evidence import MAX_EVENTS, failure_of, from_run, strip_dagster_records
+from dagster_sentinel.hooks import sentinel_failure_hook
+from dagster_sentinel.resources import sentinel_for
+from sentinel_brain.diagnose import diagnose
+from sentinel_brain.models import Category, Evidence, Report
 from tests.fakes import failing_jobs as jobs
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from brain.models import Category, Evidence, Report
-from sentinel import slack
-from sentinel.incidents import Failure, Incident
-from sentinel.outbox import lease_s
-from sentinel.reporting import Sentinel, post_key
+from dagster_sentinel import slack
+from dagster_sentinel.incidents import Failure, Incident
+from dagster_sentinel.outbox import lease_s
+from dagster_sentinel.reporting import Sentinel, post_key
+from sentinel_brain.models import Category, Evidence, Report
 from tests.fakes.slack_server import FakeSlack, Scripted
 from tests.sentinel.conftest import fresh_postgres_database
 from tests.sentinel.test_delivery import Clock, drain_until_empty, settings_for

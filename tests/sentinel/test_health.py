@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from brain.fingerprint import message_template
-from sentinel import health
-from sentinel.config import HealthConfig, SentinelConfig
-from sentinel.errors import ConfigurationError
-from sentinel.evidence import failure_of
-from sentinel.health import CheckEvaluation, OutboxRow, RunInfo, TickInfo
+from dagster_sentinel import health
+from dagster_sentinel.config import HealthConfig, SentinelConfig
+from dagster_sentinel.errors import ConfigurationError
+from dagster_sentinel.evidence import failure_of
+from dagster_sentinel.health import CheckEvaluation, OutboxRow, RunInfo, TickInfo
+from sentinel_brain.fingerprint import message_template
 
 NOW = 1_800_000_000.0
 HOUR = 3600.0

@@ -35,12 +35,12 @@ from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._daemon.freshness import FreshnessDaemon
 from dagster._utils.error import SerializableErrorInfo
 
-from sentinel import health_sensors as hs
-from sentinel import slack
-from sentinel.assets import rca_report
-from sentinel.config import SentinelConfig
-from sentinel.incidents import Incident
-from sentinel.resources import sentinel_for
+from dagster_sentinel import health_sensors as hs
+from dagster_sentinel import slack
+from dagster_sentinel.assets import rca_report
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.incidents import Incident
+from dagster_sentinel.resources import sentinel_for
 from tests.fakes.slack_server import FakeSlack, Scripted
 
 HOUR = 3600.0
@@ -459,7 +459,7 @@ def test_sentinel_health_problems_each_open_one_incident(
         "old:post", channel="#data-alerts", message=message, now=time.time() - 2 * HOUR
     )
     # A message Slack refuses for good.
-    monkeypatch.setattr("sentinel.outbox.MAX_ATTEMPTS", 1)
+    monkeypatch.setattr("dagster_sentinel.outbox.MAX_ATTEMPTS", 1)
     s.outbox.enqueue("bad:post", channel="#nowhere", message=message)
     slack_env.fail_next(Scripted(error="channel_not_found"))
     assert s.outbox.deliver("bad:post", s.transport).status == "dead"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dagster as dg
 
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.rca import RCA_ASSET_KEY
+from dagster_sentinel.resources import sentinel_for
 from pipelines.demo.etl import demo_etl
-from sentinel.config import SentinelConfig
-from sentinel.rca import RCA_ASSET_KEY
-from sentinel.resources import sentinel_for
 from tests.fakes.slack_server import FakeSlack
 
 

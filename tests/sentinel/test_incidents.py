@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sentinel.incidents import Failure, IncidentStore, is_retried, still_open
+from dagster_sentinel.incidents import Failure, IncidentStore, is_retried, still_open
 from tests.sentinel.conftest import fresh_postgres_database
 
 
@@ -60,7 +60,7 @@ def test_success_resolves_with_mttr(store_url: str) -> None:
 
 
 def _register_many(url: str, run_ids: list[str], barrier, out) -> None:  # runs in a child process
-    from sentinel.store import dispose_engines
+    from dagster_sentinel.store import dispose_engines
 
     dispose_engines()
     store = IncidentStore(url)
@@ -96,7 +96,7 @@ def test_concurrent_writers_open_exactly_one_incident(store_url: str) -> None:
 def _waiting_on_locks(url: str) -> int:
     import sqlalchemy as sa
 
-    from sentinel.store import engine_for
+    from dagster_sentinel.store import engine_for
 
     with engine_for(url).connect() as conn:
         return int(
@@ -129,7 +129,7 @@ def test_a_failure_landing_during_a_resolve_opens_a_new_incident() -> None:
 
     import sqlalchemy as sa
 
-    from sentinel.store import incidents
+    from dagster_sentinel.store import incidents
 
     with fresh_postgres_database() as url:
         store = IncidentStore(url)

@@ -25,7 +25,7 @@ HEAVY = [
 def test_importing_the_hook_stays_lean() -> None:
     code = (
         "import json, sys\n"
-        "import sentinel.hooks\n"
+        "import dagster_sentinel.hooks\n"
         f"heavy = {HEAVY!r}\n"
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(heavy))))\n"
     )

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from brain.models import Evidence
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.hooks import sentinel_failure_hook
+from dagster_sentinel.rca import RCA_ASSET_KEY
+from dagster_sentinel.resources import sentinel_for
 from pipelines.logs.definitions import defs as logs_defs
-from sentinel.config import SentinelConfig
-from sentinel.hooks import sentinel_failure_hook
-from sentinel.rca import RCA_ASSET_KEY
-from sentinel.resources import sentinel_for
+from sentinel_brain.models import Evidence
 from tests.fakes.slack_server import FakeSlack
 
 

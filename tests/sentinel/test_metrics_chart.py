@@ -11,12 +11,12 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from dagster_sentinel.chatops import BadRequest
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.metrics_chart import load_series, render_png, windows_for
+from dagster_sentinel.serve import ChatOps
 from pipelines.metrics.assets import metrics_csv
 from pipelines.metrics.resources import MetricsCsvResource
-from sentinel.chatops import BadRequest
-from sentinel.config import SentinelConfig
-from sentinel.metrics_chart import load_series, render_png, windows_for
-from sentinel.serve import ChatOps
 from tests.fakes.slack_app import SIGNING_SECRET, SlackSigner, free_port, running_server
 from tests.fakes.slack_server import FakeSlack
 

@@ -7,9 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from brain.models import Category
-from sentinel.config import SentinelConfig
-from sentinel.remediation import (
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.remediation import (
     TRANSIENT,
     RetryChain,
     RetryPolicy,
@@ -22,6 +21,7 @@ from sentinel.remediation import (
     scheduled_text,
     wait_hint_s,
 )
+from sentinel_brain.models import Category
 
 NOW = 1_800_000_000.0
 POLICY = RetryPolicy(min_confidence=0.6, delay_s=30, max_delay_s=3600, max_attempts=3, budget=20)
@@ -187,7 +187,7 @@ def test_slack_texts() -> None:
 
 
 def test_the_component_takes_a_remediation_section() -> None:
-    from sentinel.component import SentinelComponent
+    from dagster_sentinel.component import SentinelComponent
 
     component = SentinelComponent(
         remediation={"auto_retry": {"job:nightly": "true"}, "max_attempts": 2}

@@ -8,15 +8,15 @@ import json
 
 import pytest
 
-from brain.models import Evidence, Report
-from sentinel import selfheal
-from sentinel.actions import ACTION_ID
-from sentinel.cli import main
-from sentinel.incidents import Incident
-from sentinel.remediation_chatops import APPROVE_ACTION
-from sentinel.remediation_store import RemediationStore
-from sentinel.serve import ChatOps
-from sentinel.timeline import TimelineStore
+from dagster_sentinel import selfheal
+from dagster_sentinel.actions import ACTION_ID
+from dagster_sentinel.cli import main
+from dagster_sentinel.incidents import Incident
+from dagster_sentinel.remediation_chatops import APPROVE_ACTION
+from dagster_sentinel.remediation_store import RemediationStore
+from dagster_sentinel.serve import ChatOps
+from dagster_sentinel.timeline import TimelineStore
+from sentinel_brain.models import Evidence, Report
 from tests.fakes.slack_app import SlackSigner, block_action
 from tests.fakes.slack_server import FakeSlack
 from tests.sentinel.test_serve import (  # noqa: F401 - fixtures

@@ -5,9 +5,9 @@ import json
 import dagster as dg
 import pytest
 
-from sentinel.hooks import sentinel_failure_hook
-from sentinel.settings import SentinelSettings, parse_mapping
-from sentinel.slack import mentions, route
+from dagster_sentinel.hooks import sentinel_failure_hook
+from dagster_sentinel.settings import SentinelSettings, parse_mapping
+from dagster_sentinel.slack import mentions, route
 from tests.fakes.slack_server import FakeSlack
 
 ROUTES = {
@@ -73,9 +73,9 @@ def test_asset_failure_is_routed_and_mentions_owners(
     body = json.dumps(top[0].body)
     assert "<@U0ALICE01>" in body
     assert "<!channel>" not in body
-    from brain.models import Evidence
-    from sentinel.config import SentinelConfig
-    from sentinel.resources import sentinel_for
+    from dagster_sentinel.config import SentinelConfig
+    from dagster_sentinel.resources import sentinel_for
+    from sentinel_brain.models import Evidence
 
     incident = sentinel_for(SentinelConfig(), instance).store.all()[0]
     evidence = Evidence.model_validate_json(incident.evidence_json)

@@ -11,13 +11,13 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from sentinel.config import ContextConfig, SentinelConfig
-from sentinel.context_assets import (
+from dagster_sentinel.config import ContextConfig, SentinelConfig
+from dagster_sentinel.context_assets import (
     RUNBOOK_INDEX_KEY,
     runbook_index,
     sentinel_runbook_index_sensor,
 )
-from sentinel.runbooks import RunbookIndex, incident_query, split_markdown
+from dagster_sentinel.runbooks import RunbookIndex, incident_query, split_markdown
 from tests.sentinel.conftest import fresh_postgres_database
 
 CORPUS = Path(__file__).parent / "runbooks"

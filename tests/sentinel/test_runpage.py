@@ -5,12 +5,12 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
+from dagster_sentinel.assets import rca_report
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.hooks import sentinel_failure_hook_with_resource
+from dagster_sentinel.runpage import TAG_CATEGORY, TAG_CONFIDENCE, TAG_INCIDENT, report_url
+from dagster_sentinel.sensors import sentinel_run_failure_sensor
 from pipelines.demo.etl import demo_etl
-from sentinel.assets import rca_report
-from sentinel.config import SentinelConfig
-from sentinel.hooks import sentinel_failure_hook_with_resource
-from sentinel.runpage import TAG_CATEGORY, TAG_CONFIDENCE, TAG_INCIDENT, report_url
-from sentinel.sensors import sentinel_run_failure_sensor
 from tests.sentinel.test_sensors import _failure_context, unhooked_job
 
 

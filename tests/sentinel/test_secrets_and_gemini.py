@@ -6,10 +6,10 @@ import json
 import dagster as dg
 import pytest
 
-from sentinel.config import SentinelConfig
-from sentinel.hooks import sentinel_failure_hook
-from sentinel.rca import RCA_ASSET_KEY
-from sentinel.resources import sentinel_for
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.hooks import sentinel_failure_hook
+from dagster_sentinel.rca import RCA_ASSET_KEY
+from dagster_sentinel.resources import sentinel_for
 from tests.fakes.gemini_server import FakeGemini, Reply
 from tests.fakes.slack_server import FakeSlack
 

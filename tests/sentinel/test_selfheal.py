@@ -12,10 +12,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.demo.dependency import demo_dependency
-from pipelines.demo.etl import demo_etl
-from sentinel import selfheal
-from sentinel.actions import (
+from dagster_sentinel import selfheal
+from dagster_sentinel.actions import (
     ActionContext,
     ActionName,
     ActionRunner,
@@ -25,13 +23,15 @@ from sentinel.actions import (
     load_policy,
     offered,
 )
-from sentinel.config import SentinelConfig
-from sentinel.dagster_api import DagsterClient
-from sentinel.errors import ConfigurationError
-from sentinel.incidents import Incident
-from sentinel.remediation_store import RemediationStore
-from sentinel.resources import sentinel_for
-from sentinel.timeline import TimelineStore
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.dagster_api import DagsterClient
+from dagster_sentinel.errors import ConfigurationError
+from dagster_sentinel.incidents import Incident
+from dagster_sentinel.remediation_store import RemediationStore
+from dagster_sentinel.resources import sentinel_for
+from dagster_sentinel.timeline import TimelineStore
+from pipelines.demo.dependency import demo_dependency
+from pipelines.demo.etl import demo_etl
 from tests.fakes.slack_server import FakeSlack
 
 
@@ -98,7 +98,7 @@ def test_deciding_twice_stores_one_retry(instance: dg.DagsterInstance, opted: Fa
     )
     s = sentinel_for(SentinelConfig(), instance)
     incident = s.store.all()[0]
-    from brain.models import Evidence, Report
+    from sentinel_brain.models import Evidence, Report
 
     report = Report.model_validate_json(incident.report_json or "")
     evidence = Evidence.model_validate_json(incident.evidence_json or "")
@@ -339,7 +339,7 @@ def test_exhaustion_escalates_with_here_when_configured(
 
 
 def test_the_chain_message_shows_each_attempt_and_cancel_only_while_waiting() -> None:
-    from sentinel.remediation_store import Remediation
+    from dagster_sentinel.remediation_store import Remediation
 
     def row(attempt: int, status: str, **kw: object) -> Remediation:
         base: dict[str, object] = {
@@ -387,8 +387,8 @@ def unhooked_partner_job() -> None:  # no Sentinel hook: the sensor and the RCA 
 def test_the_rca_path_schedules_for_jobs_without_the_hook(
     instance: dg.DagsterInstance, opted: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sentinel.assets import rca_report
-    from sentinel.sensors import sentinel_run_failure_sensor
+    from dagster_sentinel.assets import rca_report
+    from dagster_sentinel.sensors import sentinel_run_failure_sensor
 
     monkeypatch.setenv("SENTINEL_AUTO_RETRY", "job:unhooked_partner_job")
     result = unhooked_partner_job.execute_in_process(instance=instance, raise_on_error=False)

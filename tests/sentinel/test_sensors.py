@@ -6,11 +6,11 @@ import json
 
 import dagster as dg
 
-from sentinel.assets import rca_report
-from sentinel.config import SentinelConfig
-from sentinel.rca import RCA_ASSET_KEY
-from sentinel.resources import sentinel_for
-from sentinel.sensors import sentinel_recovery_sensor, sentinel_run_failure_sensor
+from dagster_sentinel.assets import rca_report
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.rca import RCA_ASSET_KEY
+from dagster_sentinel.resources import sentinel_for
+from dagster_sentinel.sensors import sentinel_recovery_sensor, sentinel_run_failure_sensor
 from tests.fakes.slack_server import FakeSlack
 
 

@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-from brain.diagnose import diagnose
-from brain.evidence import from_text
-from sentinel.chatops import ACK, MUTE, REEXECUTE, RESOLVE
-from sentinel.config import SentinelConfig
-from sentinel.incidents import Failure, Incident
-from sentinel.reporting import post_key
-from sentinel.serve import ChatOps
-from sentinel.timeline import TimelineStore
+from dagster_sentinel.chatops import ACK, MUTE, REEXECUTE, RESOLVE
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.incidents import Failure, Incident
+from dagster_sentinel.reporting import post_key
+from dagster_sentinel.serve import ChatOps
+from dagster_sentinel.timeline import TimelineStore
+from sentinel_brain.diagnose import diagnose
+from sentinel_brain.evidence import from_text
 from tests.fakes.slack_app import (
     SIGNING_SECRET,
     SlackSigner,
@@ -368,7 +368,7 @@ def test_alertmanager_route_stores_alerts_behind_its_token(
 ) -> None:
     import requests
 
-    from sentinel.alerts import AlertStore
+    from dagster_sentinel.alerts import AlertStore
 
     monkeypatch.setenv("SENTINEL_ALERTMANAGER_TOKEN", "am-secret")
     chat = ChatOps(SentinelConfig.from_env(), watch_interval_s=0.2)

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from brain.evidence import from_text
-from brain.models import Evidence, UpstreamAsset
-from sentinel.cli import main
-from sentinel.incidents import Failure, Incident, IncidentStore
-from sentinel.settings import SentinelSettings
-from sentinel.similar import NoteStore, SimilarIncidents, incident_keys, template_key
+from dagster_sentinel.cli import main
+from dagster_sentinel.incidents import Failure, Incident, IncidentStore
+from dagster_sentinel.settings import SentinelSettings
+from dagster_sentinel.similar import NoteStore, SimilarIncidents, incident_keys, template_key
+from sentinel_brain.evidence import from_text
+from sentinel_brain.models import Evidence, UpstreamAsset
 
 REFUSED = """\
 Traceback (most recent call last):

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from brain.models import Candidate, Category, Report
-from sentinel.errors import DeliveryError, RetryLater
-from sentinel.incidents import Incident
-from sentinel.outbox import Outbox, lease_s
-from sentinel.settings import SentinelSettings
-from sentinel.slack import (
+from dagster_sentinel.errors import DeliveryError, RetryLater
+from dagster_sentinel.incidents import Incident
+from dagster_sentinel.outbox import Outbox, lease_s
+from dagster_sentinel.settings import SentinelSettings
+from dagster_sentinel.slack import (
     MAX_FALLBACK,
     MAX_HEADER,
     MAX_SECTION,
@@ -27,6 +26,7 @@ from sentinel.slack import (
     slack_len,
     truncate,
 )
+from sentinel_brain.models import Candidate, Category, Report
 from tests.fakes.slack_server import FakeSlack, Scripted
 
 HOSTILE = "boom <!channel> <@U123ABC> <http://evil.example|click me> & more"
@@ -246,9 +246,9 @@ def test_a_sender_killed_mid_send_never_causes_a_duplicate(
         )
     fake_slack.fail_next(Scripted(), Scripted(delay_s=30))  # the second send hangs after acceptance
     script = textwrap.dedent(f"""
-        from sentinel.outbox import Outbox, lease_s
-        from sentinel.settings import SentinelSettings
-        from sentinel.slack import SlackTransport
+        from dagster_sentinel.outbox import Outbox, lease_s
+        from dagster_sentinel.settings import SentinelSettings
+        from dagster_sentinel.slack import SlackTransport
         s = SentinelSettings.resolve(env={{"DAGSTER_HOME": {str(tmp_path)!r},
             "SLACK_BOT_TOKEN": {fake_slack.token!r}, "SLACK_API_URL": {fake_slack.url!r}}})
         Outbox(s.database_url).drain(SlackTransport(s, timeout_s=60), per_channel_interval_s=0)

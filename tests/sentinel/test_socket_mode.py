@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from sentinel.config import SentinelConfig
-from sentinel.incidents import Failure
-from sentinel.serve import ChatOps, build_app, start_socket_mode
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.incidents import Failure
+from dagster_sentinel.serve import ChatOps, build_app, start_socket_mode
 from tests.fakes.slack_app import SIGNING_SECRET, block_action, free_port
 from tests.fakes.slack_server import FakeSlack
 from tests.fakes.socket_mode_server import FakeSocketMode

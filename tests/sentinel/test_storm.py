@@ -5,9 +5,9 @@ import json
 import dagster as dg
 import pytest
 
-from sentinel.config import SentinelConfig
-from sentinel.hooks import sentinel_failure_hook
-from sentinel.resources import sentinel_for
+from dagster_sentinel.config import SentinelConfig
+from dagster_sentinel.hooks import sentinel_failure_hook
+from dagster_sentinel.resources import sentinel_for
 from tests.fakes.slack_server import FakeSlack
 
 ERRORS = ["ValueError", "KeyError", "TypeError", "LookupError", "RuntimeError", "OSError"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from brain.logs.loghub import loghub_dir
+from sentinel_brain.logs.loghub import loghub_dir
 
 
 @pytest.fixture

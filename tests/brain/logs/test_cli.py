@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from brain.logs.loghub import DATASETS
+from sentinel_brain.logs.loghub import DATASETS
 
 SENTINEL = str(Path(sys.executable).with_name("sentinel"))
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from brain.logs.drain_state import StateFormatError, dump_drain, load_drain
-from brain.logs.miner import TemplateEngine
+from sentinel_brain.logs.drain_state import StateFormatError, dump_drain, load_drain
+from sentinel_brain.logs.miner import TemplateEngine
 
 MESSAGES = ["disk /dev/sda1 is 91% full", "cache miss for key 17", "user bob logged in"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from brain.logs.formats import (
+from sentinel_brain.logs.formats import (
     LogFormatError,
     compile_header_format,
     detect_format,
@@ -14,7 +14,7 @@ from brain.logs.formats import (
     parse_json_line,
     parse_logfmt_line,
 )
-from brain.logs.loghub import DATASETS
+from sentinel_brain.logs.loghub import DATASETS
 
 
 def test_header_format_fields_and_parse():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from brain.logs.loghub import DRAIN_PUBLISHED_GA, evaluate, grouping_accuracy
+from sentinel_brain.logs.loghub import DRAIN_PUBLISHED_GA, evaluate, grouping_accuracy
 
 FLOORS = {
     "HDFS": 0.995,

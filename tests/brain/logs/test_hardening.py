@@ -15,14 +15,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from brain.logs.formats import (
+from sentinel_brain.logs.formats import (
     LogInputError,
     detect_format,
     make_parser,
     parse_json_line,
     parse_logfmt_line,
 )
-from brain.logs.parse import ParseSettings, parse_to_csv
+from sentinel_brain.logs.parse import ParseSettings, parse_to_csv
 
 SENTINEL = str(Path(sys.executable).with_name("sentinel"))
 

@@ -1,4 +1,5 @@
-"""brain.logs is plain Python: importing it pulls in no Dagster, sentinel or pipelines code."""
+"""sentinel_brain.logs is plain Python: importing it pulls in no Dagster, Sentinel or pipelines
+code."""
 
 from __future__ import annotations
 
@@ -6,17 +7,17 @@ import subprocess
 import sys
 
 MODULES = [
-    "brain.logs.cli",
-    "brain.logs.detection",
-    "brain.logs.drain_state",
-    "brain.logs.evidence",
-    "brain.logs.fastparse",
-    "brain.logs.formats",
-    "brain.logs.loghub",
-    "brain.logs.masking",
-    "brain.logs.miner",
-    "brain.logs.parse",
-    "brain.masking",
+    "sentinel_brain.logs.cli",
+    "sentinel_brain.logs.detection",
+    "sentinel_brain.logs.drain_state",
+    "sentinel_brain.logs.evidence",
+    "sentinel_brain.logs.fastparse",
+    "sentinel_brain.logs.formats",
+    "sentinel_brain.logs.loghub",
+    "sentinel_brain.logs.masking",
+    "sentinel_brain.logs.miner",
+    "sentinel_brain.logs.parse",
+    "sentinel_brain.masking",
 ]
 
 
@@ -25,7 +26,7 @@ def test_brain_logs_imports_no_dagster_sentinel_or_pipelines() -> None:
         "import sys\n"
         + "".join(f"import {m}\n" for m in MODULES)
         + "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('dagster', 'sentinel', 'pipelines'))\n"
+        "('dagster', 'dagster_sentinel', 'sentinel', 'pipelines'))\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run(
@@ -38,7 +39,7 @@ def test_the_cli_does_not_import_pandas() -> None:
     """`sentinel logs parse` starts fast: pandas (~0.3 s) is never imported on that path."""
     code = (
         "import sys, io, tempfile, os\n"
-        "from brain.logs.parse import parse_to_csv\n"
+        "from sentinel_brain.logs.parse import parse_to_csv\n"
         "d = tempfile.mkdtemp(); p = os.path.join(d, 'a.log')\n"
         "open(p, 'w').write('2024-01-02 10:00:00 INFO app: hello 1\\n')\n"
         "parse_to_csv(p, None, io.BytesIO())\n"

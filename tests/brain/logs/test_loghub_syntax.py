@@ -15,8 +15,8 @@ import re
 import pandas as pd
 import pytest
 
-from brain.logs.formats import compile_header_format, make_parser
-from brain.logs.parse import ParseSettings, parse_to_csv
+from sentinel_brain.logs.formats import compile_header_format, make_parser
+from sentinel_brain.logs.parse import ParseSettings, parse_to_csv
 
 FORMATS: dict[str, tuple[str, list[str]]] = {
     "Linux": (
@@ -165,7 +165,7 @@ def test_field_names_are_free_in_an_explicit_format() -> None:
 
 
 def test_regex_syntax_errors_are_format_errors() -> None:
-    from brain.logs.formats import LogFormatError
+    from sentinel_brain.logs.formats import LogFormatError
 
     with pytest.raises(LogFormatError):
         make_parser(r"<Date> (unclosed <Content>")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from brain.logs.masking import WILDCARD, display_template, mask
-from brain.logs.miner import TemplateEngine
+from sentinel_brain.logs.masking import WILDCARD, display_template, mask
+from sentinel_brain.logs.miner import TemplateEngine
 
 
 def test_named_masks():

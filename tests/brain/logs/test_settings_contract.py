@@ -5,8 +5,8 @@ declared and documented."""
 
 from __future__ import annotations
 
-from brain.logs.parse import ParseSettings
-from sentinel.config import IngestionConfig, SentinelConfig
+from dagster_sentinel.config import IngestionConfig, SentinelConfig
+from sentinel_brain.logs.parse import ParseSettings
 
 PAIRS = {
     "logs_threads": "threads",

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from brain.logs.loghub import loghub_dir
 from pipelines.logs.resources import LogSourcesResource, LogStateResource
+from sentinel_brain.logs.loghub import loghub_dir
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from brain.logs.evidence import top_log_templates
-from brain.models import LogTemplate
 from pipelines.logs.definitions import LOG_ASSETS, LOG_CHECKS, defs
 from pipelines.logs.resources import DEMO_DIR, LogSourcesResource
+from sentinel_brain.logs.evidence import top_log_templates
+from sentinel_brain.models import LogTemplate
 
 
 def _run(resources, instance=None):

@@ -1,0 +1,1246 @@
+"""Offline analyzers: match the evidence against the signature catalog and rank causes.
+
+The root cause decides: every exception of the chain is matched (wrappers such as
+Dagster's DagsterExecutionStepExecutionError are skipped), earlier links of the chain
+weigh more than the surface, and the failing user line's code separates look-alike
+errors (`os.environ["X"]` vs `df["col"]`). Free text (logs, events, a pasted error line)
+is matched by the text patterns, bounded so a 1 MB input stays fast.
+
+`analyze` runs named stages, each a function tested on its own:
+
+1. `locate_error`: the exception chain (parsed, read from log lines, or a JVM `Caused by:`
+   chain, deepest first) and the bounded window of lines to scan, failure lines from the
+   middle of long logs included (`sentinel_brain.textscan`);
+2. `match_exceptions` / `match_text`: the catalog against each exception and each line,
+   a wording weighed by the line it is on (error line, routine INFO line, plain output);
+3. `prefer_meaning`, `apply_root_cause_rules`, `add_alternatives`, `kind_hits`: the
+   message's meaning over its surface, an empty upstream behind a generic code error,
+   the secondary categories, and a health finding's default diagnosis (`sentinel_brain.health`);
+4. `rank`: the best hit per category with a small bonus for corroboration;
+5. `build_candidates`: the top five, or an honest `unknown` saying what was examined;
+6. `build_report`: identity, location, fix at the failing line, summary, fingerprint.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sentinel_brain.evidence import failing_user_frame, parse_exceptions
+from sentinel_brain.fingerprint import fingerprint
+from sentinel_brain.health import DEFAULTS, health_hypotheses
+from sentinel_brain.models import (
+    Candidate,
+    Category,
+    Evidence,
+    ExceptionInfo,
+    Frame,
+    Kind,
+    Location,
+    Report,
+    Severity,
+)
+from sentinel_brain.signatures import SIGNATURES, WRAPPER_TYPES, Signature
+from sentinel_brain.textscan import failure_lines, is_failure_line, line_weight
+
+log = logging.getLogger(__name__)
+
+_MAX_MSG = 2000
+_MAX_LINE = 500
+_TEXT_HEAD_LINES = 40
+_TEXT_TAIL_LINES = 250
+_MAX_PARSE = 64_000
+_WINDOW_CHARS = 16_000  # per blob (text, logs): bounds regex work on huge inputs
+_MAX_PSEUDO = 8
+_MAX_FAILURE_LINES = 40
+_NEAR_TAIL = 300_000
+_UNKNOWN_BELOW = 0.34
+_NO_FAILURE_CAP = 0.3
+_SPECIFIC = 0.8  # a signature this confident names a failure by its wording alone
+_NEAR_LINES = 12
+_SURFACE_FACTOR = 0.7
+_WRAPPERS = frozenset(WRAPPER_TYPES)
+
+_BY_TYPE: dict[str, list[Signature]] = {}
+_UNTYPED: list[Signature] = []
+for _s in SIGNATURES:
+    if not (_s.types or _s.message or _s.code or _s.frames):
+        continue  # text-only signature
+    if _s.type_names:
+        for _t in _s.type_names:
+            _BY_TYPE.setdefault(_t, []).append(_s)
+        if _s.either and _s.message is not None:
+            _UNTYPED.append(_s)
+    else:
+        _UNTYPED.append(_s)
+_TEXT_SIGS = [s for s in SIGNATURES if s.text is not None]
+
+
+def _branches(pattern: str) -> list[str]:
+    """Split a regex on its top-level `|`."""
+    out: list[str] = []
+    depth = 0
+    cur: list[str] = []
+    i = 0
+    in_class = False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            cur.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append("".join(cur))
+            cur = []
+            i += 1
+            continue
+        cur.append(ch)
+        i += 1
+    out.append("".join(cur))
+    return out
+
+
+def _branch_literal(branch: str) -> str:
+    """The longest literal run a match of this branch must contain (lowercased)."""
+    runs: list[str] = []
+    run: list[str] = []
+    depth = 0
+    in_class = False
+    i = 0
+    escapable = set(".-'\"/:()[]{}*+?|$^ _=<>#@!,;&%")
+
+    def end() -> None:
+        if run:
+            runs.append("".join(run))
+            run.clear()
+
+    while i < len(branch):
+        ch = branch[i]
+        if in_class:
+            if ch == "\\":
+                i += 2
+                continue
+            in_class = ch != "]"
+            i += 1
+            continue
+        if ch == "\\" and i + 1 < len(branch):
+            nxt = branch[i + 1]
+            if depth == 0 and nxt in escapable:
+                run.append(nxt)
+            else:
+                end()
+            i += 2
+            continue
+        if ch == "(":
+            depth += 1
+            end()
+        elif ch == ")":
+            depth -= 1
+            end()
+            if i + 1 < len(branch) and branch[i + 1] in "?*{":
+                pass
+        elif ch == "[":
+            in_class = True
+            end()
+        elif ch in "?*{":
+            if run:
+                run.pop()
+            end()
+            if ch == "{":
+                j = branch.find("}", i)
+                i = j if j > i else i
+        elif ch in "+.^$|":
+            end()
+        elif depth == 0:
+            run.append(ch)
+        i += 1
+    end()
+    return max(runs, key=len, default="").lower()
+
+
+def _gate(rx: re.Pattern[str] | None) -> tuple[str, ...] | None:
+    """Literals of which one must occur for `rx` to match; None when no safe gate exists."""
+    if rx is None:
+        return None
+    lits: list[str] = []
+    for branch in _branches(rx.pattern):
+        lit = _branch_literal(branch)
+        if len(lit) < 3:
+            return None
+        lits.append(lit)
+    return tuple(lits)
+
+
+_MSG_GATES: dict[str, tuple[str, ...] | None] = {
+    s.id: _gate(s.message) for s in SIGNATURES if s.message is not None
+}
+_TEXT_GATES: dict[str, tuple[str, ...] | None] = {s.id: s.gate or _gate(s.text) for s in _TEXT_SIGS}
+
+_QUOTED = re.compile(r"""['"]([^'"\n]{1,80})['"]""")
+_PAREN_TYPE = re.compile(r"^\(([\w.]+)\)")
+_PAREN_TYPE_PREFIX = re.compile(r"^\s*\([\w.]+\)\s*")
+_AWS_CODE = re.compile(r"An error occurred \((\w+)\)")
+_INLINE_EXC = re.compile(
+    r"(?:^|[\s:\[(])((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Timeout|"
+    r"Failure|Denied|NotFound|Killed|Unavailable|Violation|Exceeded|Expired)|KeyError|"
+    r"MemoryError|Exception|socket\.timeout|socket\.gaierror)(?::\s+(.*))?$"
+)
+_ROW_COUNT_KEYS = ("row_count", "dagster/row_count", "num_rows", "rows", "n_rows", "record_count")
+_COLUMN_KEYS = ("columns", "column_names", "schema", "dagster/column_schema", "fields")
+_EMPTY_HINT = re.compile(
+    r"\b(0 rows|0 records|no rows|no records|no data|empty (file|result|response|dataframe|input|"
+    r"table|partition|dataset)|returned 0\b|row_count\W{0,3}0\b|rows\W{0,3}0\b|0 files)",
+    re.IGNORECASE,
+)
+# Keyword signatures read free-form messages; builtin programming errors are not theirs.
+_KEYWORD_SIGS = frozenset(
+    {"dq_keywords", "config_generic", "schema_msg", "auth_msg", "permission_msg"}
+)
+_CODE_TYPES = frozenset(
+    {
+        "IndexError",
+        "AttributeError",
+        "NameError",
+        "UnboundLocalError",
+        "RecursionError",
+        "SyntaxError",
+        "IndentationError",
+        "ImportError",
+        "ModuleNotFoundError",
+        "ZeroDivisionError",
+    }
+)
+_WEAK_CODE_SIGS = frozenset(
+    {
+        "none_attribute",
+        "index_error",
+        "zero_division",
+        "keyerror_plain",
+        "type_error_plain",
+        "type_error",
+        "attribute_error",
+        "empty_index",
+        "value_error_plain",
+        "runtime_error_plain",
+    }
+)
+
+_SEVERITY: dict[Category, Severity] = {
+    Category.CODE_ERROR: Severity.HIGH,
+    Category.SCHEMA_MISMATCH: Severity.HIGH,
+    Category.DATA_QUALITY: Severity.HIGH,
+    Category.MISSING_INPUT: Severity.HIGH,
+    Category.DEPENDENCY_UNAVAILABLE: Severity.HIGH,
+    Category.TIMEOUT: Severity.MEDIUM,
+    Category.RATE_LIMITED: Severity.MEDIUM,
+    Category.AUTH_FAILURE: Severity.HIGH,
+    Category.PERMISSION_DENIED: Severity.HIGH,
+    Category.RESOURCE_EXHAUSTION: Severity.HIGH,
+    Category.CONFIG_ERROR: Severity.HIGH,
+    Category.ENVIRONMENT: Severity.HIGH,
+    Category.CONCURRENCY: Severity.MEDIUM,
+    Category.INFRASTRUCTURE: Severity.HIGH,
+    Category.UNKNOWN: Severity.MEDIUM,
+}
+
+_DEFAULT_FIX: dict[Category, str] = {
+    Category.CODE_ERROR: "fix the logic at this line",
+    Category.SCHEMA_MISMATCH: "align the column/field names with the actual input schema "
+    "(check the upstream's current columns) and validate required columns up front",
+    Category.DATA_QUALITY: "validate/clean the offending values before this line (coerce, "
+    "filter or quarantine bad rows) and fix them at the source",
+    Category.MISSING_INPUT: "check the input exists and is non-empty before using it, and make "
+    "the upstream that produces it a declared dependency",
+    Category.DEPENDENCY_UNAVAILABLE: "wrap this call in a retry with backoff and make the "
+    "endpoint configurable; the service itself must be brought back",
+    Category.TIMEOUT: "set an explicit timeout and retry policy for this call, or reduce the "
+    "work it does per call",
+    Category.RATE_LIMITED: "add backoff honouring Retry-After around this call and lower the "
+    "request rate",
+    Category.AUTH_FAILURE: "load fresh credentials for this call from the secret store; rotate "
+    "the expired/invalid secret",
+    Category.PERMISSION_DENIED: "grant the running identity access to the target, or point this "
+    "line at a location it may use",
+    Category.RESOURCE_EXHAUSTION: "process the data in chunks/streams here instead of all at "
+    "once, and release resources (context managers)",
+    Category.CONFIG_ERROR: "read and validate this setting at startup with a clear error, and "
+    "set it in the deployment",
+    Category.ENVIRONMENT: "install/pin the required package or binary in the runtime image",
+    Category.CONCURRENCY: "retry the transaction on conflict and serialise overlapping writers",
+    Category.INFRASTRUCTURE: "nothing at this line is wrong; make the step idempotent and "
+    "retryable",
+    Category.UNKNOWN: "inspect this line with the full logs",
+}
+
+
+@dataclass
+class _Hit:
+    sig: Signature | None
+    category: Category
+    score: float
+    cause: str
+    evidence: list[str] = field(default_factory=list)
+    remediation: tuple[str, ...] = ()
+    exc: ExceptionInfo | None = None
+    strength: str = "exception"  # exception | text | upstream | kind | also
+    # Names only the surface (a status, or an exception class matched by its type alone).
+    surface: bool = False
+
+
+def _short(s: str, n: int = 200) -> str:
+    s = s.strip().splitlines()[0] if s.strip() else ""
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _is_wrapper(info: ExceptionInfo) -> bool:
+    return info.type.rsplit(".", 1)[-1] in _WRAPPERS
+
+
+def _type_keys(info: ExceptionInfo) -> list[str]:
+    keys = [info.type.rsplit(".", 1)[-1]]
+    msg = info.message[:300]
+    m = _PAREN_TYPE.match(msg)
+    if m:
+        keys.append(m.group(1).rsplit(".", 1)[-1])
+    m = _AWS_CODE.search(msg)
+    if m:
+        keys.append(m.group(1))
+    return keys
+
+
+def _frame_code(info: ExceptionInfo, source_line: str | None) -> str:
+    codes: list[str] = []
+    user = [f for f in info.frames if f.is_user]
+    if user and user[-1].code:
+        codes.append(user[-1].code)
+    if info.frames and info.frames[-1].code:
+        codes.append(info.frames[-1].code or "")
+    elif info.frames:
+        # The last frame is a frozen/stdlib one printed without code (`<frozen os>`): the
+        # line that called into it says what was done (e.g. `os.environ["X"]` in a library
+        # or an installed project, not marked as user code).
+        caller = next((f.code for f in reversed(info.frames[-4:-1]) if f.code), None)
+        if caller:
+            codes.append(caller)
+    if source_line and not codes:
+        codes.append(source_line)
+    return "\n".join(codes)[:1000]
+
+
+def _match_exception(
+    sig: Signature,
+    info: ExceptionInfo,
+    msg: str,
+    code: str,
+    files: str,
+    type_ok: bool,
+    context: str = "",
+    msg_lower: str = "",
+) -> bool:
+    if sig.context is not None and not sig.context.search(context):
+        return False
+    if sig.types and not type_ok and not sig.either:
+        return False
+    if sig.message is not None and not (sig.either and type_ok):
+        gate = _MSG_GATES.get(sig.id)
+        if gate is not None and not any(g in msg_lower for g in gate):
+            return False
+        if not sig.message.search(msg):
+            return False
+    if sig.code is not None and not sig.code.search(code):
+        return False
+    return not (sig.frames is not None and not sig.frames.search(files))
+
+
+def _window(evidence: Evidence) -> list[str]:
+    """A bounded list of lines to scan: head and tail of text and logs, events, templates."""
+    out: list[str] = []
+    for blob in (evidence.text, evidence.logs):
+        if not blob:
+            continue
+        whole = blob
+        if len(blob) > 400_000:
+            blob = blob[:40_000] + "\n" + blob[-200_000:]
+        lines = blob.splitlines()
+        total = len(lines) + (1 if blob is not whole else 0)
+        if len(lines) > _TEXT_HEAD_LINES + _TEXT_TAIL_LINES:
+            lines = lines[:_TEXT_HEAD_LINES] + lines[-_TEXT_TAIL_LINES:]
+        # Stack frames and the source lines under them describe code, not what happened.
+        skip_code = False
+        budget = _WINDOW_CHARS
+        kept: list[str] = []
+        for line in reversed(lines):
+            budget -= min(len(line), _MAX_LINE) + 1
+            if budget < 0:
+                break
+            kept.append(line)
+        if len(kept) < len(lines):
+            lines = lines[: min(_TEXT_HEAD_LINES, len(lines) - len(kept))][:10] + kept[::-1]
+        if len(lines) < total:
+            # The failure may sit in the part cut out (healthy output after it): keep the
+            # failure lines found anywhere in the blob, in order, between head and tail.
+            # When the kept lines already show a failure, only the stretch just before them is
+            # read (speed); otherwise the whole (bounded) blob is.
+            scan = whole[-_NEAR_TAIL:] if any(is_failure_line(ln) for ln in lines) else whole
+            have = set(lines)
+            middle = [ln for _, ln in failure_lines(scan, _MAX_FAILURE_LINES) if ln not in have]
+            head = min(_TEXT_HEAD_LINES, 10)
+            lines = lines[:head] + list(dict.fromkeys(middle)) + lines[head:]
+        for line in lines:
+            stripped = line.lstrip()
+            if stripped.startswith('File "') and ", line " in stripped:
+                skip_code = True
+                continue
+            if skip_code and line[:1] in (" ", "\t"):
+                continue
+            skip_code = False
+            out.append(line[:_MAX_LINE])
+    out.extend(e[:_MAX_LINE] for e in evidence.events[-200:])
+    for t in evidence.log_templates[:200]:
+        if t.is_new or (t.level or "").upper() in ("ERROR", "CRITICAL", "FATAL", "WARNING"):
+            out.append(t.template[:_MAX_LINE])
+    return out
+
+
+def _gated_lines(joined: str, lowered: str, gate: tuple[str, ...]) -> list[str]:
+    """The lines of `joined` that contain one of the gate literals, in input order."""
+    spans: set[tuple[int, int]] = set()
+    for g in gate:
+        pos = 0
+        while len(spans) < 200:
+            i = lowered.find(g, pos)
+            if i < 0:
+                break
+            ls = lowered.rfind("\n", 0, i) + 1
+            le = lowered.find("\n", i)
+            le = len(lowered) if le < 0 else le
+            spans.add((ls, le))
+            pos = le + 1
+    return [joined[a:b] for a, b in sorted(spans)]
+
+
+def _haystacks(evidence: Evidence, window: list[str]) -> list[str]:
+    """Where quotes are looked up: the scanned window first, then bounded tails of the input.
+
+    Every returned string is a verbatim slice of the input, so any line found in it is an
+    exact substring of the evidence.
+    """
+    hs = ["\n".join(window)]
+    for blob in (evidence.text, evidence.logs):
+        if blob:
+            hs.append(blob[-_MAX_PARSE:] if len(blob) > _MAX_PARSE else blob)
+    hs.extend(evidence.events[-200:])
+    hs.extend(t.template for t in evidence.log_templates[:200])
+    return [h for h in hs if h]
+
+
+def _quote(needle: str, evidence: Evidence, hay: list[str]) -> str | None:
+    """A verbatim line of the input containing `needle` (or the needle itself if it is one)."""
+    needle = needle.strip()
+    if not needle:
+        return None
+    for h in hay:
+        idx = h.find(needle)
+        if idx >= 0:
+            start = h.rfind("\n", 0, idx) + 1
+            end = h.find("\n", idx)
+            line = h[start : end if end >= 0 else len(h)].strip()
+            if len(line) > 500:
+                return needle[:500]
+            return line
+    return None
+
+
+def _exception_quotes(info: ExceptionInfo, evidence: Evidence, hay: list[str]) -> list[str]:
+    quotes: list[str] = []
+    first = _short(info.message, 400)
+    line = None
+    if first:
+        line = _quote(f"{info.type}: {first}", evidence, hay) or _quote(first, evidence, hay)
+        if line is None:
+            line = first  # verbatim part of the exception rendering
+    else:
+        line = _quote(info.type, evidence, hay) or info.type
+    quotes.append(line)
+    user = [f for f in info.frames if f.is_user and f.code]
+    if user:
+        code = user[-1].code or ""
+        if any(code in h for h in hay) or not hay:
+            quotes.append(code)
+    return quotes
+
+
+_ENV_NAME = re.compile(r"""(?:environ(?:\.get)?|getenv|EnvVar)\s*[\[(]\s*['"](\w+)['"]""")
+
+
+def _format_cause(
+    template: str, info: ExceptionInfo | None, text_line: str | None, code: str = ""
+) -> str:
+    if "{env}" in template:
+        em = _ENV_NAME.search(code)
+        template = template.replace("{env}", f"'{em.group(1)}'" if em else "")
+    q = ""
+    src = info.message if info is not None else (text_line or "")
+    m = _QUOTED.search(src[:500])
+    if m:
+        q = m.group(1)
+    elif info is not None and info.type.endswith("KeyError") and info.message.strip():
+        q = info.message.strip()[:80]
+    out = template.replace("{q}", f"'{q}'" if q else "")
+    return re.sub(r"\s{2,}", " ", out).strip()
+
+
+_CAUSED_BY = re.compile(r"^\s*Caused by:\s+([\w$.]{1,200})(?::\s?(.*))?$")
+
+
+def _jvm_causes(lines: list[str]) -> list[ExceptionInfo]:
+    """The `Caused by: Type: message` lines of JVM traces, deepest (last printed) first."""
+    out: list[ExceptionInfo] = []
+    for line in lines:
+        m = _CAUSED_BY.match(line)
+        if m and ("." in m.group(1) or m.group(1)[:1].isupper()):
+            out.append(
+                ExceptionInfo(type=m.group(1), message=(m.group(2) or "").strip(), link="cause")
+            )
+    out.reverse()
+    return out[:_MAX_PSEUDO]
+
+
+def _pseudo_exceptions(lines: list[str]) -> list[ExceptionInfo]:
+    """`Type: message` found inside log lines, when no traceback could be parsed."""
+    found: list[ExceptionInfo] = []
+    seen: set[str] = set()
+    for line in reversed(lines):
+        if len(found) >= _MAX_PSEUDO:
+            break
+        m = _INLINE_EXC.search(line.rstrip())
+        if not m:
+            continue
+        key = f"{m.group(1)}|{m.group(2) or ''}"
+        if key in seen:
+            continue
+        seen.add(key)
+        found.append(ExceptionInfo(type=m.group(1), message=(m.group(2) or "").strip()))
+    found.reverse()
+    return found
+
+
+def _as_number(v: Any) -> float | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, dict):
+        for k in ("value", "raw_value", "int", "float"):
+            if k in v:
+                return _as_number(v[k])
+    if isinstance(v, str) and v.strip().isdigit():
+        return float(v.strip())
+    return None
+
+
+def _column_names(v: Any) -> set[str] | None:
+    if isinstance(v, (list, tuple)):
+        names: set[str] = set()
+        for item in v:
+            if isinstance(item, str):
+                names.add(item)
+            elif isinstance(item, dict) and "name" in item:
+                names.add(str(item["name"]))
+        return names or None
+    if isinstance(v, dict):
+        if "columns" in v:
+            return _column_names(v["columns"])
+        return {str(k) for k in v} or None
+    if isinstance(v, str) and v.strip():
+        return {p.strip() for p in re.split(r"[,\s]+", v) if p.strip()}
+    return None
+
+
+def _upstream_hits(evidence: Evidence, judged: list[ExceptionInfo]) -> list[_Hit]:
+    hits: list[_Hit] = []
+    for up in evidence.upstream[:50]:
+        md = up.metadata or {}
+        for key in _ROW_COUNT_KEYS:
+            if key in md:
+                n = _as_number(md[key])
+                if n is not None and n == 0:
+                    hits.append(
+                        _Hit(
+                            None,
+                            Category.MISSING_INPUT,
+                            0.8,
+                            f"Upstream asset {up.asset_key} materialized 0 rows, so this step got "
+                            "no input data",
+                            [],
+                            (
+                                f"Check why {up.asset_key} produced no rows (source empty, filter, "
+                                "partition key) and rematerialize it.",
+                                "Guard the empty case explicitly in this step.",
+                            ),
+                            strength="upstream",
+                        )
+                    )
+                break
+        for key in _COLUMN_KEYS:
+            cols = _column_names(md.get(key)) if key in md else None
+            if not cols:
+                continue
+            for info in judged:
+                if not info.type.endswith(("KeyError", "ColumnNotFoundError")) and not re.search(
+                    r"not in index|column", info.message[:300], re.I
+                ):
+                    continue
+                m = _QUOTED.search(info.message[:300]) or re.match(r"\s*(\S+)", info.message)
+                missing = m.group(1) if m else None
+                if missing and missing not in cols:
+                    hits.append(
+                        _Hit(
+                            None,
+                            Category.SCHEMA_MISMATCH,
+                            0.9,
+                            f"Upstream asset {up.asset_key} has no column '{missing}' "
+                            f"(it has: {', '.join(sorted(cols)[:12])})",
+                            [],
+                            (
+                                f"Use the column name {up.asset_key} now provides, or restore "
+                                f"'{missing}' in the upstream.",
+                                "Add a schema check between the assets.",
+                            ),
+                            exc=info,
+                            strength="upstream",
+                        )
+                    )
+                    break
+    return hits
+
+
+@dataclass
+class Located:
+    """Stage 1's output: where the failure is in the evidence."""
+
+    window: list[str]
+    hay: list[str]
+    exceptions: list[ExceptionInfo]
+    judged: list[ExceptionInfo]
+    pseudo: bool
+    user_frame: Frame | None
+    source_line: str | None
+    context: str
+    failure_lines: int = 0  # lines of the window that read as a failure (textscan)
+
+    @property
+    def root(self) -> ExceptionInfo | None:
+        return self.judged[0] if self.judged else None
+
+
+@dataclass
+class Ranked:
+    """Stage 4's output: the best hit per category with its corroborated score."""
+
+    score: float
+    category: Category
+    best: _Hit
+    hits: list[_Hit]
+
+
+def locate_error(evidence: Evidence) -> Located:
+    """Stage 1: the exception chain (parsed from text, or read from log lines) and the
+    bounded window of text lines the later stages scan."""
+    exceptions = list(evidence.exceptions)
+    window = _window(evidence)
+    hay = _haystacks(evidence, window)
+    if not exceptions and evidence.text:
+        text = evidence.text
+        if len(text) > _MAX_PARSE:
+            text = text[-_MAX_PARSE:]
+        if "Traceback" in text or "Error" in text or "Exception" in text:
+            exceptions = parse_exceptions(text)
+    pseudo = False
+    if not exceptions and window:
+        exceptions = _pseudo_exceptions(window)
+        pseudo = bool(exceptions)
+    causes = _jvm_causes(window)
+    if causes:
+        # A JVM trace prints the surface first and its causes below it, the deepest last:
+        # the chain here is root first, so the deepest `Caused by:` leads.
+        known = {(e.type, e.message) for e in exceptions}
+        exceptions = [c for c in causes if (c.type, c.message) not in known] + exceptions
+    # Warnings printed in logs are not failures; wrappers are judged by what they wrap.
+    exceptions = [e for e in exceptions if not e.type.endswith("Warning")]
+    if len(exceptions) > 16:  # bound the work on pathological chains
+        exceptions = exceptions[:10] + exceptions[-6:]
+    judged = [e for e in exceptions if not _is_wrapper(e)] or list(exceptions)
+    user_frame = failing_user_frame(judged) or failing_user_frame(exceptions)
+    source_line: str | None = None
+    ctx = ""
+    if evidence.source is not None:
+        src = evidence.source
+        source_line = src.lines.get(src.line)
+        ctx = "\n".join(src.lines[n] for n in sorted(src.lines) if src.line - 4 <= n < src.line)
+        ctx = ctx[:2000]
+    nfail = sum(1 for ln in window if is_failure_line(ln))
+    return Located(window, hay, exceptions, judged, pseudo, user_frame, source_line, ctx, nfail)
+
+
+def match_exceptions(loc: Located, evidence: Evidence) -> list[_Hit]:
+    """Stage 2a: every judged exception of the chain against the catalog, root first."""
+    hits: list[_Hit] = []
+    root = loc.root
+    position = {id(e): i for i, e in enumerate(loc.exceptions)}
+    n = len(loc.judged)
+    for idx, info in enumerate(loc.judged):
+        weight = 1.0 - 0.03 * idx
+        nxt_pos = position.get(id(info), -2) + 1
+        if 0 < nxt_pos < len(loc.exceptions) and loc.exceptions[nxt_pos].link == "context":
+            weight *= 0.93
+        if loc.pseudo:
+            weight *= 0.93
+        msg = _PAREN_TYPE_PREFIX.sub("", info.message[:_MAX_MSG], count=1)
+        msg_lower = msg.lower()
+        short_type = info.type.rsplit(".", 1)[-1]
+        code = _frame_code(info, loc.source_line if info is root else None)
+        files = "\n".join(f.file for f in info.frames[-30:])
+        cands: list[tuple[Signature, bool]] = []
+        for key in _type_keys(info):
+            cands.extend((sg, True) for sg in _BY_TYPE.get(key, ()))
+        cands.extend((sg, False) for sg in _UNTYPED)
+        seen_ids: set[str] = set()
+        ctx = loc.context if info is root else ""
+        for sig, type_ok in cands:
+            if sig.id in seen_ids:
+                continue
+            seen_ids.add(sig.id)
+            if sig.id in _KEYWORD_SIGS and short_type in _CODE_TYPES:
+                continue
+            if not _match_exception(sig, info, msg, code, files, type_ok, ctx, msg_lower):
+                continue
+            score = sig.confidence * weight
+            if sig.generic and n > 1:
+                score *= 0.8
+            type_only = type_ok and not (sig.message or sig.code or sig.frames or sig.context)
+            hits.append(
+                _Hit(
+                    sig,
+                    sig.category,
+                    score,
+                    _format_cause(sig.cause, info, None, code),
+                    _exception_quotes(info, evidence, loc.hay),
+                    sig.remediation,
+                    exc=info,
+                    surface=sig.surface or type_only,
+                )
+            )
+    return hits
+
+
+def _matching_lines(
+    rx: re.Pattern[str], joined: str, gate: tuple[str, ...] | None, cap: int = 12
+) -> list[str]:
+    """The lines of `joined` that `rx` matches (at most `cap`), scanning gated lines only."""
+    lowered = joined.lower()
+    scope = joined
+    if gate is not None and len(lowered) == len(joined):
+        glines = _gated_lines(joined, lowered, gate)
+        if len(glines) <= 6:
+            return [c.strip() for c in glines if rx.search(c)]
+        scope = "\n".join(glines)
+    out: list[str] = []
+    pos = 0
+    while len(out) < cap:
+        m = rx.search(scope, pos)
+        if not m:
+            break
+        start = scope.rfind("\n", 0, m.start()) + 1
+        end = scope.find("\n", m.end())
+        end = len(scope) if end < 0 else end
+        out.append(scope[start:end].strip())
+        pos = end + 1
+        if pos >= len(scope):
+            break
+    return out
+
+
+def match_text(loc: Located, evidence: Evidence) -> list[_Hit]:
+    """Stage 2b: the text signatures against the window (logs, events, rendered text).
+
+    Each wording is weighed by the line it is found on
+    (`sentinel_brain.textscan.line_weight`): on an
+    error line it counts fully, on a routine INFO line it is a hint, and in a text with no
+    failure anywhere a plain line is a hint too, so healthy output is not diagnosed.
+    """
+    hits: list[_Hit] = []
+    text_factor = 0.9 if loc.judged and not loc.pseudo else 1.0
+    joined = "\n".join(loc.window)
+    if not joined:
+        return hits
+    has_failure = bool(loc.judged) or loc.failure_lines > 0
+    lowered = joined.lower()
+    for sig in _TEXT_SIGS:
+        assert sig.text is not None
+        gate = _TEXT_GATES.get(sig.id)
+        if gate is not None and not any(g in lowered for g in gate):
+            continue
+        lines = _matching_lines(sig.text, joined, gate)
+        if not lines:
+            continue
+        # A specific wording is itself the statement of a failure; a hint is not.
+        specific = sig.confidence >= _SPECIFIC
+        weights = [line_weight(ln, has_failure or specific, specific) for ln in lines]
+        best = max(range(len(lines)), key=lambda i: (weights[i], -i))
+        line = lines[best]
+        quote = _quote(line, evidence, loc.hay)
+        score = sig.confidence * text_factor * weights[best]
+        if not has_failure and not specific:
+            # Nothing in the text reads as a failure: a wording is a hint, never a verdict.
+            score = min(score, _NO_FAILURE_CAP)
+        hits.append(
+            _Hit(
+                sig,
+                sig.category,
+                score,
+                _format_cause(sig.cause, None, line),
+                [quote] if quote else [],
+                sig.remediation,
+                strength="text",
+            )
+        )
+    return hits
+
+
+def apply_root_cause_rules(
+    hits: list[_Hit], up_hits: list[_Hit], loc: Located, evidence: Evidence
+) -> list[_Hit]:
+    """Stage 3: a generic code error on an empty upstream is a missing input."""
+    hits = list(hits)
+    empty_hint = any(
+        h.category is Category.MISSING_INPUT and h.strength == "upstream" for h in hits
+    )
+    empty_line: str | None = None
+    if not empty_hint:
+        for line in loc.window[-300:]:
+            if _EMPTY_HINT.search(line):
+                empty_hint = True
+                empty_line = line.strip()
+                break
+    best_exc = max(
+        (h for h in hits if h.strength == "exception"), key=lambda h: h.score, default=None
+    )
+    if best_exc is None or best_exc.sig is None or best_exc.sig.id not in _WEAK_CODE_SIGS:
+        return hits
+    up_empty = [h for h in up_hits if h.category is Category.MISSING_INPUT]
+    if up_empty:
+        for h in up_empty:
+            h.score = max(h.score, min(0.9, best_exc.score + 0.06))
+            h.evidence = h.evidence or best_exc.evidence[:2]
+    elif empty_hint:
+        ev = [empty_line] if empty_line and _quote(empty_line, evidence, loc.hay) else []
+        ev += best_exc.evidence[:2]
+        hits.append(
+            _Hit(
+                None,
+                Category.MISSING_INPUT,
+                min(0.9, best_exc.score + 0.06),
+                "The upstream input was empty"
+                + (f' ("{_short(empty_line, 120)}")' if empty_line else "")
+                + ", so the code received None/empty data and failed with "
+                + (best_exc.exc.type if best_exc.exc else "an error"),
+                ev,
+                (
+                    "Find why the upstream produced no data for this run/partition and "
+                    "rematerialize it.",
+                    "Handle the empty input explicitly (skip, or fail with a clear message).",
+                ),
+                exc=best_exc.exc,
+                strength="upstream",
+            )
+        )
+    return hits
+
+
+def add_alternatives(hits: list[_Hit]) -> list[_Hit]:
+    """Stage 3b: the secondary categories each matched signature keeps plausible."""
+    out = list(hits)
+    for h in hits:
+        if h.sig is None:
+            continue
+        for cat, conf in h.sig.also:
+            out.append(
+                _Hit(
+                    None,
+                    cat,
+                    min(conf, h.score * 0.9),
+                    f"Alternative: {cat.value.replace('_', ' ')} behind "
+                    f"{h.exc.type if h.exc else 'the matched text'}",
+                    h.evidence[:2],
+                    (_DEFAULT_FIX[cat][:1].upper() + _DEFAULT_FIX[cat][1:] + ".",),
+                    exc=h.exc,
+                    strength="also",
+                )
+            )
+    return out
+
+
+def _line_index(window: list[str]) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for i, line in enumerate(window):
+        index.setdefault(line.strip(), i)
+    return index
+
+
+def _position(hit: _Hit, index: dict[str, int], window: list[str]) -> int | None:
+    for quote in hit.evidence[:1]:
+        if quote in index:
+            return index[quote]
+        return next((i for i, ln in enumerate(window) if quote and quote in ln), None)
+    return None
+
+
+def prefer_meaning(hits: list[_Hit], loc: Located) -> list[_Hit]:
+    """Stage 3a: the message's meaning outranks its surface.
+
+    A hit from a `surface` signature (an HTTP status, an error class or code) is lowered
+    when a wording of another category is found on the same or a nearby line: a 403 whose
+    body says the rate limit was exceeded is rate limiting, an AccessDenied next to "does
+    not exist" is a missing input.
+    """
+    surface = [h for h in hits if h.surface or (h.sig is not None and h.sig.surface)]
+    if not surface:
+        return hits
+    index = _line_index(loc.window)
+    meanings = [
+        (h, _position(h, index, loc.window))
+        for h in hits
+        if h.sig is not None
+        and not (h.surface or h.sig.surface)
+        and h.strength in ("text", "exception")
+        and h.score >= 0.6
+    ]
+    for h in surface:
+        pos = _position(h, index, loc.window)
+        for m, mpos in meanings:
+            if m.category is h.category:
+                continue
+            same_exc = h.exc is not None and h.exc is m.exc
+            near = pos is not None and mpos is not None and abs(pos - mpos) <= _NEAR_LINES
+            if same_exc or near:
+                h.score *= _SURFACE_FACTOR
+                break
+    return hits
+
+
+def rank(hits: list[_Hit]) -> list[Ranked]:
+    """Stage 4: best hit per category, small bonus for independent corroboration."""
+    by_cat: dict[Category, list[_Hit]] = {}
+    for h in hits:
+        by_cat.setdefault(h.category, []).append(h)
+    ranked: list[Ranked] = []
+    for cat, hs in by_cat.items():
+        hs.sort(key=lambda h: h.score, reverse=True)
+        best = hs[0]
+        distinct = {
+            h.sig.id if h.sig else h.cause
+            for h in hs
+            if h.strength != "also"
+            and not (h.sig is not None and (h.sig.generic or h.sig.id.endswith("_plain")))
+        }
+        bonus = min(0.04, 0.02 * max(0, len(distinct) - 1)) if best.strength != "also" else 0.0
+        ranked.append(Ranked(min(0.97, best.score + bonus), cat, best, hs))
+    ranked.sort(key=lambda r: (-r.score, r.category.value))
+    return ranked
+
+
+def build_candidates(ranked: list[Ranked], loc: Located, evidence: Evidence) -> list[Candidate]:
+    """Stage 5: the top five categories as candidates; `unknown` first when nothing is
+    convincing, quoting what was examined."""
+    candidates: list[Candidate] = []
+    for r in ranked[:5]:
+        pool = list(r.best.evidence)
+        for other in r.hits:
+            if other is not r.best and other.strength != "also":
+                pool.extend(other.evidence)
+        evid = [e for e in dict.fromkeys(x for x in pool if x)][:4]
+        candidates.append(
+            Candidate(
+                category=r.category,
+                cause=r.best.cause,
+                confidence=round(max(0.01, min(0.99, r.score)), 3),
+                evidence=evid,
+                remediation=list(r.best.remediation),
+                signature=r.best.sig.id if r.best.sig else None,
+            )
+        )
+    if candidates and candidates[0].confidence >= _UNKNOWN_BELOW:
+        return candidates
+    root = loc.root
+    unknown_ev: list[str] = []
+    if root is not None:
+        unknown_ev = _exception_quotes(root, evidence, loc.hay)[:2]
+    else:
+        tail = next((ln.strip() for ln in reversed(loc.window) if ln.strip()), None)
+        if tail:
+            unknown_ev = [tail]
+    if root is None and loc.failure_lines == 0:
+        cause = (
+            f"No failure found: none of the {len(loc.window)} lines examined has an exception, "
+            "an error level or marker, or the wording of a failure"
+        )
+    elif root is None:
+        cause = (
+            f"{loc.failure_lines} line(s) read as a failure, but none matches a known failure "
+            "wording"
+        )
+        unknown_ev = [ln.strip() for ln in loc.window if is_failure_line(ln)][-2:] or unknown_ev
+    else:
+        cause = "No known failure signature matches the evidence"
+    unk = Candidate(
+        category=Category.UNKNOWN,
+        cause=cause,
+        confidence=0.35 if root is not None else 0.15,
+        evidence=unknown_ev,
+        remediation=[
+            "Read the full step logs around the failure time; the error may have been "
+            "swallowed or printed outside the captured output.",
+            "Re-run the step with debug logging to capture a traceback.",
+        ],
+    )
+    return [unk] + [c for c in candidates if c.category is not Category.UNKNOWN]
+
+
+def _notes(evidence: Evidence, loc: Located, kind: Kind) -> list[str]:
+    notes: list[str] = []
+    if evidence.recurrence > 0:
+        notes.append(
+            f"Recurrence: the same fingerprint was seen {evidence.recurrence} time(s) before; "
+            "a retry alone is unlikely to fix it."
+            if evidence.recurrence > 1
+            else "Recurrence: seen once before."
+        )
+    if evidence.previous_success:
+        ps = evidence.previous_success
+        when = ps.get("timestamp") or ps.get("time") or ps.get("run_id") or "a previous run"
+        notes.append(
+            f"Last success: {when}; compare what changed since (code version, config, data)."
+        )
+    if evidence.blast_radius:
+        notes.append(
+            f"Blast radius: {len(evidence.blast_radius)} downstream asset(s) affected "
+            f"({', '.join(evidence.blast_radius[:5])})."
+        )
+    if loc.pseudo:
+        notes.append("No Python traceback found; the error type was read from log lines.")
+    if loc.root is None and kind.is_failure:
+        notes.append("No exception in the input; diagnosis relies on text patterns only.")
+    return notes
+
+
+def examined_of(evidence: Evidence, loc: Located) -> list[str]:
+    """What the analyzers looked at, for the report (and for an honest `unknown`)."""
+    examined: list[str] = []
+    exceptions = loc.exceptions
+    if exceptions:
+        chain = " <- ".join(e.type.rsplit(".", 1)[-1] for e in reversed(exceptions[:8]))
+        nframes = sum(len(e.frames) for e in exceptions)
+        nuser = sum(1 for e in exceptions for f in e.frames if f.is_user)
+        examined.append(f"exception chain ({len(exceptions)}): {chain}")
+        examined.append(f"{nframes} stack frames ({nuser} in user code)")
+    if evidence.source is not None:
+        examined.append(f"source context {evidence.source.file}:{evidence.source.line}")
+    if evidence.text:
+        examined.append(f"failure text ({len(evidence.text)} chars)")
+    if evidence.logs:
+        examined.append(f"captured logs ({evidence.logs.count(chr(10)) + 1} lines)")
+    if evidence.events:
+        examined.append(f"{len(evidence.events)} run events")
+    if evidence.upstream:
+        examined.append(
+            "upstream metadata: " + ", ".join(u.asset_key for u in evidence.upstream[:8])
+        )
+    if evidence.log_templates:
+        examined.append(f"{len(evidence.log_templates)} log templates")
+    if evidence.previous_success:
+        examined.append("previous successful run")
+    if evidence.run_config:
+        examined.append("run config")
+    examined.append(f"{len(SIGNATURES)} failure signatures")
+    return examined
+
+
+def build_report(
+    evidence: Evidence,
+    loc: Located,
+    ranked: list[Ranked],
+    candidates: list[Candidate],
+    kind: Kind,
+    kind_examined: list[str],
+) -> Report:
+    """Stage 6: the report around the top candidate: identity, location, fix (remediation
+    at the failing line), summary, notes, what was examined, fingerprint."""
+    root = loc.root
+    top = candidates[0]
+    top_hit = ranked[0].best if ranked and ranked[0].category is top.category else None
+    # Error identity: root user-facing error (not the wrapper).
+    err_info = root
+    if top_hit is not None and top_hit.exc is not None:
+        err_info = top_hit.exc if root is None else root
+    error_type = err_info.type if err_info else None
+    error_message = _short(err_info.message, 2000) if err_info and err_info.message else None
+    if err_info is not None and err_info.message and "\n" in err_info.message.strip():
+        error_message = err_info.message.strip()[:2000]
+    failing_location = None
+    fix = None
+    user_frame = loc.user_frame
+    if user_frame is not None:
+        failing_location = Location(
+            file=user_frame.file, line=user_frame.line, function=user_frame.function
+        )
+        fix = _fix_text(user_frame, top, top_hit, loc.source_line)
+    summary_exc = top_hit.exc if top_hit is not None and top_hit.exc is not None else err_info
+    summary = _summary(top, summary_exc, user_frame, kind, loc.window)
+    if evidence.recurrence > 0:
+        summary += f" This failure has recurred {evidence.recurrence} time(s) before."
+    return Report(
+        category=top.category,
+        summary=summary,
+        severity=_severity(top.category, evidence, kind),
+        candidates=candidates,
+        failing_location=failing_location,
+        fix_suggestion=fix,
+        fingerprint=fingerprint(evidence),
+        error_type=error_type,
+        error_message=error_message,
+        examined=kind_examined + examined_of(evidence, loc),
+        notes=_notes(evidence, loc, kind),
+    )
+
+
+def kind_hits(evidence: Evidence, hits: list[_Hit]) -> list[_Hit]:
+    """Stage 3c: the default hypotheses of a health-check finding, from its facts.
+
+    A specific signature in the finding's text that points elsewhere outranks the kind's
+    generic guess; one that agrees with it lifts the kind's hypothesis, which names the
+    asset/check/job and quotes the facts.
+    """
+    specific = [h for h in hits if h.score >= 0.6 and h.strength in ("text", "exception")]
+    out: list[_Hit] = []
+    for h in health_hypotheses(evidence):
+        agree = max((x.score for x in specific if x.category is h.category), default=0.0)
+        if agree:
+            score = min(0.97, max(h.confidence, agree + 0.01))
+        else:
+            score = h.confidence * (0.85 if specific else 1.0)
+        out.append(
+            _Hit(None, h.category, score, h.cause, list(h.evidence), h.remediation, strength="kind")
+        )
+    return out
+
+
+def _safe_report(evidence: Evidence) -> Report:
+    loc = locate_error(evidence)
+    hits = match_exceptions(loc, evidence) + match_text(loc, evidence)
+    up_hits = _upstream_hits(evidence, loc.judged)
+    hits = prefer_meaning(hits, loc)
+    hits = apply_root_cause_rules(hits + up_hits, up_hits, loc, evidence)
+    hits = add_alternatives(hits)
+    kind = evidence.kind
+    extra = kind_hits(evidence, hits)
+    kind_examined = [f"health-check incident of kind {kind.value}"] if extra else []
+    ranked = rank(hits + extra)
+    candidates = build_candidates(ranked, loc, evidence)
+    return build_report(evidence, loc, ranked, candidates, kind, kind_examined)
+
+
+def _severity(cat: Category, evidence: Evidence, kind: Kind) -> Severity:
+    sev = _SEVERITY.get(cat, Severity.MEDIUM)
+    if kind in (Kind.LOG_ANOMALY, Kind.DURATION_REGRESSION, Kind.METRIC_ANOMALY):
+        sev = Severity.MEDIUM if cat is not Category.UNKNOWN else Severity.LOW
+    if kind is Kind.STALE_ASSET:
+        sev = Severity.MEDIUM
+    if evidence.recurrence >= 5 or len(evidence.blast_radius) >= 10:
+        sev = Severity.CRITICAL
+    return sev
+
+
+def _fix_text(frame: Frame, top: Candidate, hit: _Hit | None, source_line: str | None) -> str:
+    where = f"{frame.file}:{frame.line}" if frame.line else frame.file
+    if frame.function:
+        where += f" in {frame.function}()"
+    code = frame.code or source_line
+    what = None
+    if hit is not None and hit.sig is not None and hit.sig.fix:
+        what = hit.sig.fix
+    if what is None:
+        what = _DEFAULT_FIX.get(top.category, "fix the logic at this line")
+    code_part = f": `{code.strip()}`" if code else ""
+    return f"At {where}{code_part} — {what}."
+
+
+def _summary(
+    top: Candidate, info: ExceptionInfo | None, frame: Frame | None, kind: Kind, window: list[str]
+) -> str:
+    cause = top.cause.rstrip(".")
+    if top.category is Category.UNKNOWN:
+        if info is not None:
+            base = f"Unclassified failure: {info.type}: {_short(info.message, 220)}".rstrip(": ")
+        else:
+            base = f"The failure cause cannot be determined: {cause[:1].lower()}{cause[1:]}"
+    elif info is not None:
+        detail = f"{info.type.rsplit('.', 1)[-1]}: {_short(info.message, 220)}".rstrip(": ")
+        if not info.message.strip():
+            extra = next((e for e in top.evidence if info.type not in e and len(e) > 8), None)
+            if extra:
+                detail += f'; "{_short(extra, 160)}"'
+        base = f"{cause} ({detail})"
+    elif kind in DEFAULTS and top.signature is None:
+        base = cause  # a health finding's cause already quotes its facts
+    else:
+        line = top.evidence[0] if top.evidence else ""
+        base = f"{cause}" + (f' ("{_short(line, 160)}")' if line else "")
+    if frame is not None and frame.line and top.category is not Category.UNKNOWN:
+        base += f" at {frame.file.rsplit('/', 1)[-1]}:{frame.line}"
+    if kind in DEFAULTS:
+        base = f"[{kind.value}] {base}"
+    return base.rstrip(". ") + "."
+
+
+def analyze(evidence: Evidence) -> Report:
+    """Rank root-cause hypotheses for the evidence.
+
+    Never raises: if the analyzers themselves crash, the report is `degraded`, `unknown`,
+    and names the error (it is also logged with its traceback), so a crash is never
+    mistaken for an honest "cannot tell".
+    """
+    try:
+        return _safe_report(evidence)
+    except Exception as exc:  # noqa: BLE001 - the brain must always answer; logged below
+        log.exception("offline analyzers crashed")
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        try:
+            fp = fingerprint(evidence)
+        except Exception:  # noqa: BLE001 - the evidence itself may be what is broken
+            fp = fingerprint(target=None, step=None, error_type="analyzer_crash", message=None)
+        return Report(
+            category=Category.UNKNOWN,
+            summary=f"The offline analyzers crashed on this input ({error}).",
+            severity=Severity.MEDIUM,
+            candidates=[
+                Candidate(
+                    category=Category.UNKNOWN,
+                    cause=f"Analyzer error while reading the evidence: {error}",
+                    confidence=0.1,
+                )
+            ],
+            notes=[f"analyzer error: {error}"],
+            degraded=True,
+            fingerprint=fp,
+        )
