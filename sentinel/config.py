@@ -544,8 +544,11 @@ class SentinelConfig(dg.ConfigurableResource):  # type: ignore[type-arg]
         )
     """
 
-    ui_url: str = setting(
-        "http://127.0.0.1:3000", "SENTINEL_UI_URL", "Base URL for links to runs in reports."
+    ui_url: str | None = setting(
+        None,
+        "SENTINEL_UI_URL",
+        "Base URL of the Dagster UI, for links to runs and reports.",
+        shown_default="`http://127.0.0.1:${DAGSTER_PORT:-3000}`",
     )
     state_dir: str | None = setting(
         None,
@@ -587,6 +590,8 @@ class SentinelConfig(dg.ConfigurableResource):  # type: ignore[type-arg]
         try:
             values = _overlay(self, env, origins)
             values["state_dir"] = str(_state_dir(values.get("state_dir"), env))
+            # Unset: the UI that `make run` serves, on DAGSTER_PORT.
+            values["ui_url"] = values.get("ui_url") or _local_ui(env)
             return type(self).model_validate(values)
         except ValidationError as e:
             problems = []
@@ -619,6 +624,11 @@ class SentinelConfig(dg.ConfigurableResource):  # type: ignore[type-arg]
             breaker_cooldown_s=b.breaker_cooldown_s,
             cache_enabled=b.cache,
         )
+
+
+def _local_ui(env: Mapping[str, str]) -> str:
+    port = env.get("DAGSTER_PORT", "").strip() or "3000"
+    return f"http://127.0.0.1:{port}"
 
 
 def dagster_home(env: Mapping[str, str] | None = None) -> Path:

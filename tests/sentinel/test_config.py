@@ -112,3 +112,10 @@ def test_cli_config_hides_secrets(
     assert "slack.bot_token = (set)" in out and "xoxb-very-secret" not in out
     assert main(["config", "--markdown"]) == 0
     assert capsys.readouterr().out == markdown_table()
+
+
+def test_ui_url_follows_the_port_make_run_serves_on() -> None:
+    assert SentinelConfig.from_env({}).ui_url == "http://127.0.0.1:3000"
+    assert SentinelConfig.from_env({"DAGSTER_PORT": "3300"}).ui_url == "http://127.0.0.1:3300"
+    explicit = {"DAGSTER_PORT": "3300", "SENTINEL_UI_URL": "https://dagster.example.com"}
+    assert SentinelConfig.from_env(explicit).ui_url == "https://dagster.example.com"
