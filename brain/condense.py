@@ -15,21 +15,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from sentinel_brain.logs.masking import mask
+
 if TYPE_CHECKING:  # drain3 is imported on first use: the failure hook only imports this module
     from drain3 import TemplateMiner
 
-# Masks are *named*: a mask that replaces with a bare `<*>` collides with drain's own
-# wildcard and makes drain create clusters without bound.
-_B = r"((?<=[^A-Za-z0-9])|^)"
-_E = r"((?=[^A-Za-z0-9])|$)"
-_MASKS: list[tuple[str, str]] = [
-    (_B + r"([0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})" + _E, "UUID"),
-    (r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?", "TS"),
-    (_B + r"(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(:\d+)?" + _E, "IP"),
-    (_B + r"(0x[a-fA-F0-9]+)" + _E, "HEX"),
-    (_B + r"([0-9a-fA-F]{12,})" + _E, "HEX"),
-    (_B + r"([\-+]?\d+(?:\.\d+)?)" + _E, "NUM"),
-]
+# Lines are masked with the one named-mask table (sentinel_brain.masking, through the log
+# engine's `<:NAME:>` rendering) before drain3 sees them. Masks are *named*: a bare `<*>`
+# would collide with drain's own wildcard and make drain create clusters without bound.
 _MAX_CLUSTERS = 1000
 _MAX_MINED_LINES = 200_000
 
@@ -42,7 +35,6 @@ _EXC_LINE_RE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Fa
 
 def _miner() -> TemplateMiner:
     from drain3 import TemplateMiner
-    from drain3.masking import MaskingInstruction
     from drain3.template_miner_config import TemplateMinerConfig
 
     config = TemplateMinerConfig()
@@ -50,7 +42,7 @@ def _miner() -> TemplateMiner:
     config.mask_prefix = "<:"
     config.mask_suffix = ":>"
     config.drain_max_clusters = _MAX_CLUSTERS
-    config.masking_instructions = [MaskingInstruction(p, name) for p, name in _MASKS]
+    config.masking_instructions = []  # already masked by `mask` (one table for everything)
     return TemplateMiner(persistence_handler=None, config=config)
 
 
@@ -60,7 +52,7 @@ def log_templates(lines: list[str], limit: int = 50) -> list[tuple[int, str]]:
     for line in lines[:_MAX_MINED_LINES]:
         stripped = line.strip()
         if stripped:
-            miner.add_log_message(stripped[:2000])
+            miner.add_log_message(mask(stripped[:2000]))
     clusters = sorted(miner.drain.clusters, key=lambda c: -int(c.size))
     return [(int(c.size), str(c.get_template())) for c in clusters[:limit]]
 

@@ -41,6 +41,7 @@ from pydantic import BaseModel, ValidationError
 from sentinel_brain.condense import condense
 from sentinel_brain.config import BrainSettings
 from sentinel_brain.context import context_block, number_runbooks
+from sentinel_brain.deadline import run_within
 from sentinel_brain.errors import CircuitOpen, GeminiError, GeminiInvalidAnswer, GeminiUnavailable
 from sentinel_brain.models import Candidate, Category, Evidence, Report
 from sentinel_brain.redact import redact
@@ -344,28 +345,15 @@ def call_with_deadline(
     `on_timeout` runs when the deadline passes (e.g. closing the HTTP client so the
     abandoned call does not keep retrying in the background).
     """
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as e:  # noqa: BLE001 - handed over to the caller's thread
-            box["error"] = e
-
-    worker = threading.Thread(target=run, name="sentinel-gemini", daemon=True)
-    worker.start()
-    worker.join(timeout_s)
-    if worker.is_alive():
-        if on_timeout is not None:
-            with contextlib.suppress(Exception):
-                on_timeout()
+    outcome = run_within(fn, timeout_s, name="sentinel-gemini", on_timeout=on_timeout)
+    if outcome.timed_out:
         raise GeminiUnavailable(f"Gemini did not answer within the {timeout_s:g}s deadline")
-    if "error" in box:
-        err = box["error"]
+    err = outcome.error
+    if err is not None:
         if isinstance(err, GeminiError):
             raise err
         raise GeminiUnavailable(f"Gemini call failed: {type(err).__name__}") from err
-    value: RawAnswer = box["value"]
+    value: RawAnswer = outcome.value  # type: ignore[assignment]
     return value
 
 
@@ -459,6 +447,16 @@ class CircuitBreaker:
                     _atomic_write_json(self.path, state)
                 except OSError as e:
                     log.warning("cannot write the circuit breaker state: %s", e)
+
+    def snapshot(self) -> dict[str, Any] | None:
+        """The breaker's shared state as last written (`failures`, `opened_at`), read only;
+        None when no process has written it (Sentinel's own health check reads it)."""
+        if self.path is None:
+            with _MEMORY_LOCK:
+                state = _MEMORY_STATE.get("breaker")
+                return dict(state) if isinstance(state, dict) else None
+        raw = _read_json(self.path)
+        return raw if isinstance(raw, dict) else None
 
     def check(self) -> None:
         """Raise CircuitOpen while the breaker is open and cooling down."""

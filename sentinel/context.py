@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -35,6 +34,7 @@ from sentinel_brain.context import (
     signal_line,
     systems,
 )
+from sentinel_brain.deadline import run_within
 from sentinel_brain.models import Evidence
 from sentinel_brain.redact import redact, redact_data
 
@@ -206,26 +206,18 @@ def add_context(
     With `budget_s` (the hook, inside the failing process), the report does not wait longer
     than that for the context: past it, the report goes without.
     """
-    box: dict[str, IncidentContext] = {}
 
-    def work() -> None:
-        try:
-            box["ctx"] = gather(
-                settings, incident, evidence, instance, asset_metadata=asset_metadata
-            )
-        except Exception:  # noqa: BLE001 - the diagnosis must go out even if context breaks
-            log.exception("gathering the incident context failed")
+    def work() -> IncidentContext:
+        return gather(settings, incident, evidence, instance, asset_metadata=asset_metadata)
 
-    if budget_s is None:
-        work()
+    # Without a budget (an RCA run) wait as long as it takes; in the hook, at most the budget.
+    outcome = run_within(work, budget_s if budget_s is not None else 1e9, name="sentinel-context")
+    if outcome.timed_out:
+        log.warning("incident context not ready within %.1f s; reporting without", budget_s)
+    elif outcome.error is not None:  # the diagnosis must go out even if the context breaks
+        log.error("gathering the incident context failed", exc_info=outcome.error)
     else:
-        worker = threading.Thread(target=work, name="sentinel-context", daemon=True)
-        worker.start()
-        worker.join(budget_s)
-        if worker.is_alive():
-            log.warning("incident context not ready within %.1f s; reporting without", budget_s)
-    if "ctx" in box:
-        evidence.context = box["ctx"]
+        evidence.context = outcome.value
     return evidence
 
 

@@ -41,6 +41,7 @@ from dagster_sentinel.rca import RCA_ASSET_KEY, RCA_JOB_NAME, rca_job
 from dagster_sentinel.reporting import Sentinel
 from dagster_sentinel.resources import sentinel_for
 from dagster_sentinel.triage import open_incident
+from sentinel_brain.gemini import CircuitBreaker
 
 FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
 ACTIVE = [
@@ -465,13 +466,10 @@ def sensor_ticks(instance: DagsterInstance, limit: int) -> dict[str, list[health
 
 
 def breaker_state(sentinel: Sentinel) -> dict[str, Any] | None:
-    state_dir: Path = sentinel.settings.brain.state_dir or sentinel.settings.state_dir
-    path = state_dir / "gemini-breaker.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    """The Gemini circuit breaker's shared state, read through the breaker itself."""
+    brain = sentinel.settings.brain
+    state_dir: Path = brain.state_dir or sentinel.settings.state_dir
+    return CircuitBreaker(state_dir, brain.breaker_threshold, brain.breaker_cooldown_s).snapshot()
 
 
 def self_health_findings(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from dagster_sentinel.rca import INCIDENT_PARTITIONS, RCA_ASSET_KEY
 from dagster_sentinel.settings import SentinelSettings
 from dagster_sentinel.slack import SlackTransport
 from sentinel_brain.analyzers import analyze
+from sentinel_brain.deadline import run_within
 from sentinel_brain.diagnose import diagnose
 from sentinel_brain.models import Evidence, Report
 from sentinel_brain.redact import redact, redact_data
@@ -48,16 +48,9 @@ def diagnose_within(evidence: Evidence, settings: SentinelSettings, budget_s: fl
     brain = settings.brain.model_copy(
         update={"gemini_timeout_s": min(settings.brain.gemini_timeout_s, max(budget_s - 1.0, 1.0))}
     )
-    box: dict[str, Report] = {}
-
-    def work() -> None:
-        box["report"] = diagnose(evidence, brain)
-
-    worker = threading.Thread(target=work, name="sentinel-diagnose", daemon=True)
-    worker.start()
-    worker.join(budget_s)
-    if "report" in box:
-        return box["report"]
+    outcome = run_within(lambda: diagnose(evidence, brain), budget_s, name="sentinel-diagnose")
+    if outcome.value is not None:
+        return outcome.value
     report = analyze(redact_data(evidence))
     report.notes.append(
         f"The full diagnosis did not finish within {budget_s:.0f} s; offline analyzers only."
