@@ -6,7 +6,10 @@ STAMP := $(VENV)/.installed
 DAGSTER_PORT ?= 3000
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run test lint bench clean readme
+# `make run-prod`: its own instance directory (PostgreSQL-backed, deploy/dagster-prod.yaml).
+PROD_HOME ?= $(CURDIR)/.dagster_home_prod
+
+.PHONY: install run run-prod test lint bench clean readme
 
 install: $(STAMP)
 
@@ -22,6 +25,11 @@ $(DAGSTER_HOME)/dagster.yaml:
 
 run: install $(DAGSTER_HOME)/dagster.yaml
 	$(PY) scripts/run.py --port $(DAGSTER_PORT)
+
+# PostgreSQL storage, one `dagster code-server` per location, webserver, daemon, Celery workers
+# (RabbitMQ on 127.0.0.1:5672) and sentinel serve; one Ctrl-C stops all of it.
+run-prod: install
+	DAGSTER_HOME=$(PROD_HOME) $(PY) scripts/run_prod.py --port $(DAGSTER_PORT)
 
 test: lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
@@ -41,6 +49,7 @@ bench: install
 	$(PY) -m bench.nab_eval
 	$(PY) -m bench.burst
 	$(PY) -m bench.launch_latency
+	$(PY) -m bench.sensor_latency
 	$(PY) -m bench.chatops_latency
 
 clean:

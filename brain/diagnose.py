@@ -24,7 +24,7 @@ from sentinel_brain.context import apply_context
 from sentinel_brain.errors import CircuitOpen, GeminiError, GeminiInvalidAnswer, GeminiUnavailable
 from sentinel_brain.fingerprint import fingerprint
 from sentinel_brain.gemini import Clock, LLMDiagnoser, gemini_report
-from sentinel_brain.models import Candidate, Category, Evidence, Report
+from sentinel_brain.models import Candidate, Category, Evidence, GeminiOutcome, Report
 from sentinel_brain.redact import redact_data
 
 log = logging.getLogger(__name__)
@@ -99,20 +99,26 @@ def _maybe_gemini(
     clock: Clock,
 ) -> Report:
     if llm is None and settings.gemini_api_key is None:
-        return _note(report, "Gemini requested but no API key is set (GEMINI_API_KEY); rules only")
+        return _note(
+            report,
+            "Gemini requested but no API key is set (GEMINI_API_KEY); rules only",
+            "no_key",
+        )
     try:
         return gemini_report(evidence, report, settings, llm=llm, clock=clock)
     except CircuitOpen as e:
-        return _note(report, f"Gemini skipped: {e}")
+        return _note(report, f"Gemini skipped: {e}", "breaker_open")
     except GeminiUnavailable as e:
-        return _note(report, f"Gemini unavailable, rules report used: {e}")
+        return _note(report, f"Gemini unavailable, rules report used: {e}", "unavailable")
     except GeminiInvalidAnswer as e:
-        return _note(report, f"Gemini answer rejected, rules report used: {e}")
+        return _note(report, f"Gemini answer rejected, rules report used: {e}", "rejected")
     except GeminiError as e:  # pragma: no cover - all subclasses handled above
-        return _note(report, f"Gemini failed, rules report used: {e}")
+        return _note(report, f"Gemini failed, rules report used: {e}", "unavailable")
     except Exception as e:  # noqa: BLE001 - a Gemini bug must not cost the rules report
         log.exception("unexpected error in the Gemini stage")
-        return _note(report, f"Gemini stage crashed ({type(e).__name__}); rules report used")
+        return _note(
+            report, f"Gemini stage crashed ({type(e).__name__}); rules report used", "crashed"
+        )
 
 
 def _with_context(report: Report, evidence: Evidence) -> Report:
@@ -124,5 +130,8 @@ def _with_context(report: Report, evidence: Evidence) -> Report:
         return _note(report, "context (runbooks, similar incidents, alerts) could not be applied")
 
 
-def _note(report: Report, note: str) -> Report:
-    return report.model_copy(update={"brain": "rules", "notes": [*report.notes, note]})
+def _note(report: Report, note: str, outcome: GeminiOutcome | None = None) -> Report:
+    update: dict[str, object] = {"brain": "rules", "notes": [*report.notes, note]}
+    if outcome is not None:
+        update["gemini_outcome"] = outcome
+    return report.model_copy(update=update)

@@ -76,6 +76,8 @@ class RawAnswer:
     finish_reason: str | None
     text: str | None
     parsed: GeminiAnswer | None
+    # Tokens billed for the call (prompt + output), when the API says.
+    tokens: int | None = None
 
 
 @dataclass
@@ -315,7 +317,14 @@ class GenAIDiagnoser:
         if cand is not None and cand.content is not None and cand.content.parts:
             text = "".join(p.text for p in cand.content.parts if p.text and not p.thought) or None
         parsed = response.parsed if isinstance(response.parsed, GeminiAnswer) else None
-        return RawAnswer(finish_reason=finish_name, text=text, parsed=parsed)
+        usage = getattr(response, "usage_metadata", None)
+        total = getattr(usage, "total_token_count", None)
+        return RawAnswer(
+            finish_reason=finish_name,
+            text=text,
+            parsed=parsed,
+            tokens=total if isinstance(total, int) else None,
+        )
 
     def cancel(self) -> None:
         """Close in-flight clients (after the deadline) so an abandoned call stops retrying."""
@@ -676,7 +685,8 @@ def gemini_report(
             # A cached citation named a section of an earlier search: R1 then may not be R1
             # now, so a cached answer cites no runbook section.
             hit = hit.model_copy(update={"evidence": kept, "runbook_refs": []})
-            return merge(report, hit, model, cached=True)
+            merged = merge(report, hit, model, cached=True)
+            return merged.model_copy(update={"gemini_outcome": "cached"})
 
     breaker = CircuitBreaker(
         state_dir, settings.breaker_threshold, settings.breaker_cooldown_s, clock
@@ -700,4 +710,6 @@ def gemini_report(
     answer = validate_answer(raw, prompt.evidence, prompt.runbook_refs)
     if settings.cache_enabled and report.fingerprint:
         cache.put(report.fingerprint, model, answer)
-    return merge(report, answer, model)
+    return merge(report, answer, model).model_copy(
+        update={"gemini_outcome": "ok", "gemini_tokens": raw.tokens}
+    )

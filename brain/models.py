@@ -182,6 +182,11 @@ class Candidate(BaseModel):
     signature: str | None = None
 
 
+GeminiOutcome = Literal[
+    "ok", "cached", "no_key", "breaker_open", "unavailable", "rejected", "crashed"
+]
+
+
 class Report(BaseModel):
     """A root-cause-analysis report. `candidates` are ranked, best first."""
 
@@ -199,6 +204,9 @@ class Report(BaseModel):
     examined: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     degraded: bool = False
+    # What Gemini did for this report (None: not asked) and the tokens it billed: telemetry.
+    gemini_outcome: GeminiOutcome | None = None
+    gemini_tokens: int | None = None
     # Runbook sections (refs of `Evidence.context.runbooks`) the diagnosis cites.
     runbooks_cited: list[str] = Field(default_factory=list)
 

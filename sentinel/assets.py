@@ -51,7 +51,9 @@ def rca_report(
                 )
             evidence = from_run(context.instance, run, s.settings.state_dir)
         add_context(s.settings, incident, evidence, context.instance)
+        started = time.perf_counter()
         report = diagnose(evidence, s.settings.brain)
+        s.observe_diagnosis(report, time.perf_counter() - started, "rca")
         metadata = s.record(
             None, incident, evidence, report, runless=False, rediagnosis_of=context.run_id
         )

@@ -119,7 +119,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             config = config.model_copy(
                 update={"serve": config.serve.model_copy(update={"port": args.port})}
             )
-        serve(config)
+        serve(config, host=args.host)
     except ConfigurationError as e:
         print(f"sentinel serve: {e}", file=sys.stderr)
         return 2
@@ -156,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.set_defaults(func=_cmd_incidents_resolve)
     srv = sub.add_parser("serve", help="run the Slack app (buttons, /sentinel, mentions)")
     srv.add_argument("--port", type=int, default=None, help="overrides SENTINEL_SERVE_PORT")
+    srv.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (0.0.0.0 inside a container)"
+    )
     srv.set_defaults(func=_cmd_serve)
 
     acts = sub.add_parser("actions", help="remediation actions of an incident (list, run)")

@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster import DagsterEventType, DagsterInstance, DagsterRun, EventLogEntry
+from dagster import (
+    DagsterEventType,
+    DagsterInstance,
+    DagsterInvariantViolationError,
+    DagsterRun,
+    EventLogEntry,
+)
 from dagster_shared.error import SerializableErrorInfo
 from pydantic import BaseModel, Field
 
@@ -245,12 +251,26 @@ def _finish(
 
 
 def working_directory(run: DagsterRun) -> list[str]:
-    """The run's code location working directory, when its origin records one."""
+    """The run's code location working directory, when its origin records one.
+
+    A location served by its own gRPC server (production) does not know its loadable target
+    (Dagster raises rather than return None); the run's code pointer still records where the
+    code server loaded it from.
+    """
+    candidates: list[object] = []
+    code_origin = run.job_code_origin
+    if code_origin is not None:
+        candidates.append(
+            getattr(code_origin.repository_origin.code_pointer, "working_directory", None)
+        )
     origin = run.remote_job_origin
-    location = origin.repository_origin.code_location_origin if origin is not None else None
-    target = getattr(location, "loadable_target_origin", None)
-    directory = getattr(target, "working_directory", None)
-    return [directory] if isinstance(directory, str) and directory else []
+    if origin is not None:
+        try:
+            target = origin.repository_origin.code_location_origin.loadable_target_origin
+        except (DagsterInvariantViolationError, AttributeError):
+            target = None
+        candidates.append(getattr(target, "working_directory", None))
+    return next(([d] for d in candidates if isinstance(d, str) and d), [])
 
 
 def _asset_facts(context: dg.HookContext, evidence: Evidence) -> None:

@@ -9,6 +9,7 @@ instead. The run gets tags with the diagnosis and one event-log line linking the
 """
 
 import logging
+import time
 from collections.abc import Mapping
 
 import dagster as dg
@@ -110,7 +111,9 @@ def handle_failure(context: dg.HookContext, config: SentinelConfig | None = None
         )
         # A resolution note left from Slack the last time ("last time: …") reaches the brain.
         add_last_time(sentinel.settings.database_url, incident, evidence.events)
+        started = time.perf_counter()
         report = diagnose_within(evidence, settings, settings.hook_budget_s)
+        sentinel.observe_diagnosis(report, time.perf_counter() - started, "hook")
         sentinel.record(instance, registration.incident, evidence, report, runless=True)
         _show(context, incident, report, settings)
         _self_heal(sentinel, context, incident, report, evidence)

@@ -23,6 +23,7 @@ from dagster_sentinel.outbox import Outbox, OutboxItem
 from dagster_sentinel.rca import INCIDENT_PARTITIONS, RCA_ASSET_KEY
 from dagster_sentinel.settings import SentinelSettings
 from dagster_sentinel.slack import SlackTransport
+from dagster_sentinel.telemetry import Telemetry, record_diagnosis
 from sentinel_brain.analyzers import analyze
 from sentinel_brain.deadline import run_within
 from sentinel_brain.diagnose import diagnose
@@ -95,6 +96,18 @@ class Sentinel:
         self.store = IncidentStore(settings.database_url)
         self.outbox = Outbox(settings.database_url)
         self.transport = SlackTransport(settings)
+        self.telemetry = Telemetry(settings.database_url)
+
+    def observe_diagnosis(self, report: Report, seconds: float, path: str) -> None:
+        """Sentinel's own metrics: diagnosis latency by brain, Gemini calls and tokens."""
+        record_diagnosis(
+            self.telemetry,
+            brain=report.brain,
+            path=path,
+            seconds=seconds,
+            gemini_outcome=report.gemini_outcome,
+            gemini_tokens=report.gemini_tokens,
+        )
 
     # -- delivery ------------------------------------------------------------------
     def _delivery(self, item: OutboxItem | None) -> Delivery:
@@ -145,11 +158,15 @@ class Sentinel:
         *,
         runless: bool,
         rediagnosis_of: str | None = None,
+        deliver: bool = True,
+        deliver_thread: bool | None = None,
     ) -> dict[str, Any]:
         """Store the report, deliver it once, and (hook path) materialize it runlessly.
 
-        Returns the materialization metadata.
+        `deliver=False` only queues (the drain sends); `deliver_thread` does the same for the
+        thread reply alone (default: as `deliver`). Returns the materialization metadata.
         """
+        thread_now = deliver if deliver_thread is None else deliver_thread
         evidence = redact_data(evidence)
         report = redact_data(report)
         report.fingerprint = incident.fingerprint
@@ -194,10 +211,14 @@ class Sentinel:
         storm = self._storm(incident)
         thread_key: str | None = None
         if self.outbox.get(parent) is None and storm is not None:
-            delivery = self._join_storm(incident, storm)
+            delivery = self._join_storm(incident, storm, deliver=deliver)
         elif self.outbox.get(parent) is None:
             delivery = self.send(
-                parent, message, incident_id=incident.id, channel=self.channel_for(incident)
+                parent,
+                message,
+                incident_id=incident.id,
+                channel=self.channel_for(incident),
+                deliver=deliver,
             )
             thread_key = f"{incident.id}:report"
         else:
@@ -210,6 +231,7 @@ class Sentinel:
                 incident_id=incident.id,
                 kind="update",
                 parent_key=parent,
+                deliver=deliver,
             )
             thread_key = f"{incident.id}:rediagnosis:{tag}:reply"
         if thread_key is not None and self.transport.threads:
@@ -219,6 +241,7 @@ class Sentinel:
                 incident_id=incident.id,
                 kind="reply",
                 parent_key=parent,
+                deliver=thread_now,
             )
         metadata = report_metadata(incident, report, markdown, run_url, delivery)
         if runless and instance is not None:
@@ -257,7 +280,9 @@ class Sentinel:
             return None
         return ranked[self.settings.storm_threshold :]
 
-    def _join_storm(self, incident: Incident, members: list[Incident]) -> Delivery:
+    def _join_storm(
+        self, incident: Incident, members: list[Incident], *, deliver: bool = True
+    ) -> Delivery:
         window = self.settings.storm_window_s
         digest = f"storm:{int(incident.first_seen // window)}"
         channel = self.settings.slack_channel
@@ -268,9 +293,17 @@ class Sentinel:
         version = len(members)  # the member list only grows within a window
         created = self.outbox.enqueue(digest, channel=channel, message=message, seq=version)
         if created or self.outbox.replace_payload(digest, message, seq=version):
+            if not deliver:
+                return self._delivery(self.outbox.get(digest))
             return self._delivery(self.outbox.deliver(digest, self.transport))
         # The digest is out, or on its way as it was: an update (sent after it) says more.
-        return self.send(f"{digest}:update:{version}", message, kind="update", parent_key=digest)
+        return self.send(
+            f"{digest}:update:{version}",
+            message,
+            kind="update",
+            parent_key=digest,
+            deliver=deliver,
+        )
 
     def notify_repeat(self, registration: Registration) -> Delivery:
         """Queue a threaded "seen again"; repeats coalesce into the reply still pending.

@@ -1,7 +1,8 @@
 """Sentinel's sensors: thin wrappers around decisions in `dagster_sentinel.triage`.
 
 - `sentinel_run_failure_sensor`: every failed run of every code location. Registers the
-  incident and requests an `rca_report` run; no remote call inside the tick.
+  incident, posts its offline report at once (one bounded Slack call) and requests an
+  `rca_report` run that enriches the same message (Gemini, re-diagnosis).
 - `sentinel_recovery_sensor`: the next success of a job resolves its open incidents.
 - `sentinel_outbox_sensor`: drains the Slack outbox (bounded per tick).
 """
@@ -25,9 +26,9 @@ from dagster_sentinel.resources import sentinel_for
 def sentinel_run_failure_sensor(
     context: dg.RunFailureSensorContext, sentinel: SentinelConfig
 ) -> dg.RunRequest | dg.SkipReason:
-    decision = triage.on_failed_run(
-        sentinel_for(sentinel, context.instance), context.instance, context.dagster_run
-    )
+    s = sentinel_for(sentinel, context.instance)
+    with s.telemetry.tick("sentinel_run_failure_sensor"):
+        decision = triage.on_failed_run(s, context.instance, context.dagster_run)
     if decision.partition_key is None:
         return dg.SkipReason(decision.reason)
     return dg.RunRequest(
@@ -48,9 +49,9 @@ def sentinel_run_failure_sensor(
 def sentinel_recovery_sensor(
     context: dg.RunStatusSensorContext, sentinel: SentinelConfig
 ) -> dg.SkipReason:
-    resolved = triage.on_successful_run(
-        sentinel_for(sentinel, context.instance), context.dagster_run
-    )
+    s = sentinel_for(sentinel, context.instance)
+    with s.telemetry.tick("sentinel_recovery_sensor"):
+        resolved = triage.on_successful_run(s, context.dagster_run)
     return dg.SkipReason(f"resolved {resolved} incident(s)")
 
 
@@ -64,7 +65,8 @@ def sentinel_outbox_sensor(
     context: dg.SensorEvaluationContext, sentinel: SentinelConfig
 ) -> dg.SkipReason:
     s = sentinel_for(sentinel, context.instance)
-    result = s.outbox.drain(s.transport, deadline_s=30.0)
+    with s.telemetry.tick("sentinel_outbox_sensor"):
+        result = s.outbox.drain(s.transport, deadline_s=30.0)
     return dg.SkipReason(
         f"sent {result.sent}, failed {result.failed}, waiting {result.waiting}"
         + (f"; last error: {result.errors[-1]}" if result.errors else "")
@@ -82,9 +84,9 @@ def sentinel_outbox_sensor(
 def sentinel_failure_sweep_sensor(
     context: dg.SensorEvaluationContext, sentinel: SentinelConfig
 ) -> dg.SensorResult:
-    sweep = triage.sweep_failed_runs(
-        sentinel_for(sentinel, context.instance), context.instance, context.cursor
-    )
+    s = sentinel_for(sentinel, context.instance)
+    with s.telemetry.tick("sentinel_failure_sweep_sensor"):
+        sweep = triage.sweep_failed_runs(s, context.instance, context.cursor)
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(run_key=f"rca:{key}", partition_key=key) for key in sweep.partition_keys

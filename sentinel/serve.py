@@ -807,6 +807,15 @@ def asgi_app(ops: ChatOps, bolt: App) -> Starlette:
     async def healthz(_: Request) -> Response:
         return JSONResponse({"ok": True, "service": "sentinel serve"})
 
+    async def metrics(_: Request) -> Response:
+        # The whole deployment's numbers, read from the shared store (dagster_sentinel.telemetry).
+        from prometheus_client import CONTENT_TYPE_LATEST
+
+        from dagster_sentinel.telemetry import exposition
+
+        body = await run_in_threadpool(exposition, ops.settings.database_url)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
     async def alertmanager(request: Request) -> Response:
         # Alertmanager's webhook (v4): authenticated by bearer token before anything is read
         # further; a body too large for any real notification is refused unread.
@@ -825,6 +834,7 @@ def asgi_app(ops: ChatOps, bolt: App) -> Starlette:
         routes=[
             Route("/slack/events", events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
             Route("/alertmanager", alertmanager, methods=["POST"]),
         ]
     )

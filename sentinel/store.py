@@ -106,6 +106,17 @@ pace = sa.Table(
     sa.Column("next_at", sa.Float, nullable=False),
 )
 
+# Sentinel's own metrics (dagster_sentinel.telemetry): counters every process adds to, so the
+# numbers of hooks in run workers and sensors in the daemon reach `/metrics` on any host.
+counters = sa.Table(
+    "sentinel_counters",
+    metadata,
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("labels", sa.String(512), primary_key=True),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
 # Slack channel ids learnt from chat.postMessage (whose `channel` answer is the id), so
 # crash recovery can read history: conversations.history takes ids, never names.
 channels = sa.Table(

@@ -14,6 +14,7 @@ from dagster_sentinel.incidents import FailureSource, Incident, is_retried
 from dagster_sentinel.rca import INCIDENT_PARTITIONS, RCA_JOB_NAME
 from dagster_sentinel.reporting import Sentinel
 from dagster_sentinel.timeline import add_last_time
+from sentinel_brain.diagnose import diagnose
 from sentinel_brain.models import Evidence, Report
 from sentinel_brain.redact import redact_data
 
@@ -23,8 +24,15 @@ class Decision(BaseModel):
     partition_key: str | None = None
 
 
-def on_failed_run(sentinel: Sentinel, instance: dg.DagsterInstance, run: dg.DagsterRun) -> Decision:
-    """Register a failed run; request an RCA run only for a new incident."""
+def on_failed_run(
+    sentinel: Sentinel,
+    instance: dg.DagsterInstance,
+    run: dg.DagsterRun,
+    *,
+    deliver_first: bool = True,
+) -> Decision:
+    """Register a failed run; post a new incident's offline report (sent now unless
+    `deliver_first` is False) and request an RCA run to enrich it."""
     if run.job_name == RCA_JOB_NAME:
         incident_id = run.tags.get("dagster/partition", "?")
         # The asset already queued a degraded report under this key when it could.
@@ -46,17 +54,28 @@ def on_failed_run(sentinel: Sentinel, instance: dg.DagsterInstance, run: dg.Dags
     if sentinel.store.run_registered(run.run_id):
         return Decision(reason=f"run {run.run_id} already reported by the failure hook")
     return open_incident(
-        sentinel, instance, from_run(instance, run, sentinel.settings.state_dir), "sensor"
+        sentinel,
+        instance,
+        from_run(instance, run, sentinel.settings.state_dir),
+        "sensor",
+        deliver_first=deliver_first,
     )
 
 
 def open_incident(
-    sentinel: Sentinel, instance: dg.DagsterInstance, evidence: Evidence, source: FailureSource
+    sentinel: Sentinel,
+    instance: dg.DagsterInstance,
+    evidence: Evidence,
+    source: FailureSource,
+    *,
+    deliver_first: bool = True,
 ) -> Decision:
     """Register a finding (failed run or health check) from a sensor tick.
 
     A new incident gets its stored evidence and a partition, and the caller requests an
-    RCA run for it; a repeat queues a threaded "seen again"; nothing remote happens here.
+    RCA run for it; a repeat queues a threaded "seen again". A failed run's new incident also
+    gets its offline report posted at once (`first_report`): the only remote call here, one
+    bounded Slack post.
     """
     registration = sentinel.store.register(
         failure_of(evidence, source), window_s=sentinel.settings.incident_window_h * 3600
@@ -78,7 +97,33 @@ def open_incident(
     add_last_time(sentinel.settings.database_url, incident, evidence.events)
     sentinel.store.save_evidence(incident.id, redact_data(evidence).model_dump_json())
     instance.add_dynamic_partitions(INCIDENT_PARTITIONS, [incident.id])
+    if source == "sensor":
+        first_report(sentinel, incident, evidence, deliver=deliver_first)
     return Decision(reason=f"{what}: new incident {incident.id}", partition_key=incident.id)
+
+
+# In a sweep (hundreds of runs a tick), first reports are posted from the tick only during
+# its first seconds; the rest wait in the outbox for the drain. Each post is itself bounded
+# by the outbox's pacing wait (3 s) and the Slack client's timeout (10 s).
+FIRST_REPORT_BUDGET_S = 10.0
+
+
+def first_report(
+    sentinel: Sentinel, incident: Incident, evidence: Evidence, *, deliver: bool
+) -> None:
+    """Post the offline diagnosis at once; the RCA run only enriches it.
+
+    The analyzers need no network (no Gemini here), so a failure without the hook reaches
+    Slack within one sensor tick instead of after a whole RCA run, which then updates the
+    same message (Gemini, re-diagnosis). The thread reply waits for the drain so that the
+    channel's pacing goes to first reports.
+    """
+    started = time.perf_counter()
+    report = diagnose(evidence)  # settings=None: the offline analyzers only, no network
+    sentinel.observe_diagnosis(report, time.perf_counter() - started, "sensor")
+    sentinel.record(
+        None, incident, evidence, report, runless=False, deliver=deliver, deliver_thread=False
+    )
 
 
 def _self_heal(
@@ -147,7 +192,12 @@ def sweep_failed_runs(
             break
         run = record.dagster_run
         if not sentinel.store.run_registered(run.run_id):
-            decision = on_failed_run(sentinel, instance, run)
+            decision = on_failed_run(
+                sentinel,
+                instance,
+                run,
+                deliver_first=time.time() - started < FIRST_REPORT_BUDGET_S,
+            )
             if decision.partition_key is not None:
                 keys.append(decision.partition_key)
         handled += 1

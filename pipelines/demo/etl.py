@@ -6,6 +6,7 @@ divides by zero. `scenario` selects other faults real pipelines hit.
 """
 
 import csv
+import os
 import sqlite3
 from pathlib import Path
 from typing import Literal
@@ -86,9 +87,32 @@ def load_data(context: dg.OpExecutionContext, averages: dict[str, float]) -> Non
     context.log.info(f"loaded {len(averages)} rows into {path}")
 
 
+DEFAULT_CELERY_BROKER = "pyamqp://guest@127.0.0.1:5672//"
+# A worker that dies mid-step hands the step back to the broker instead of losing it.
+CELERY_RELIABLE = {"task_acks_late": True, "task_reject_on_worker_lost": True}
+
+
+def demo_executor(env: dict[str, str] | os._Environ[str] = os.environ) -> dg.ExecutorDefinition:
+    """`SENTINEL_DEMO_EXECUTOR=celery` (set by `make run-prod`): each step of demo_etl runs in
+    a Celery worker (broker `SENTINEL_CELERY_BROKER`), so its failure hook fires there.
+    Read when the code location loads, in this location only: Sentinel itself never cares
+    which executor ran the step."""
+    choice = env.get("SENTINEL_DEMO_EXECUTOR", "in_process")
+    if choice == "in_process":
+        return dg.in_process_executor
+    if choice == "celery":
+        from dagster_celery import celery_executor
+
+        broker = env.get("SENTINEL_CELERY_BROKER", DEFAULT_CELERY_BROKER)
+        return celery_executor.configured(
+            {"broker": broker, "backend": "rpc://", "config_source": CELERY_RELIABLE}
+        )
+    raise ValueError(f"SENTINEL_DEMO_EXECUTOR must be in_process or celery, not {choice!r}")
+
+
 @dg.job(
     hooks={sentinel_failure_hook},
-    executor_def=dg.in_process_executor,
+    executor_def=demo_executor(),
     description="Demo ETL with Sentinel attached. Fails by default (see DemoConfig).",
 )
 def demo_etl() -> None:

@@ -68,7 +68,9 @@ class Deployment:
 
 
 @contextmanager
-def dagster_dev(home: Path, extra_env: dict[str, str]) -> Iterator[Deployment]:
+def dagster_dev(
+    home: Path, extra_env: dict[str, str], workspace: str = "workspace.yaml"
+) -> Iterator[Deployment]:
     """Start `dagster dev -w workspace.yaml` like `make run` does, and stop it afterwards."""
     shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
     port = _free_port()
@@ -80,7 +82,7 @@ def dagster_dev(home: Path, extra_env: dict[str, str]) -> Iterator[Deployment]:
     log = home / "dagster-dev.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(DAGSTER), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+            [str(DAGSTER), "dev", "-w", workspace, "-h", "127.0.0.1", "-p", str(port)],
             cwd=REPO,
             env=env,
             stdout=out,

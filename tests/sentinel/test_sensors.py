@@ -59,7 +59,11 @@ def test_sensor_registers_unhooked_failure_and_requests_rca(
     assert isinstance(request, dg.RunRequest)
     incident_id = request.partition_key
     assert incident_id in instance.get_dynamic_partitions("sentinel_incidents")
-    assert slack_env.calls == []  # nothing remote inside the tick
+    # The tick posts the offline diagnosis at once: one post, nothing else remote (the
+    # thread reply waits for the drain).
+    assert [c.method for c in slack_env.calls] == ["chat.postMessage"]
+    first = slack_env.top_level()
+    assert len(first) == 1 and "PARTNER_FEED_URL" in json.dumps(first[0].body)
 
     # The requested run: materialize that partition of the RCA asset.
     out = dg.materialize(
@@ -73,8 +77,15 @@ def test_sensor_registers_unhooked_failure_and_requests_rca(
     assert meta["job"].value == "unhooked_job"
     assert meta["step"].value == "fetch_partner_feed"
     assert "PARTNER_FEED_URL" in meta["report"].value
+    # The RCA run enriches the same message: an update, never a second post.
     top = slack_env.top_level()
     assert len(top) == 1 and "PARTNER_FEED_URL" in json.dumps(top[0].body)
+    updates = slack_env.messages("chat.update")
+    assert len(updates) == 1
+    assert (updates[0].body["channel"], updates[0].body["ts"]) == (
+        top[0].response["channel"],
+        top[0].response["ts"],
+    )
 
     # Evaluating the same failure again (a second tick, or the sensor racing) is a no-op.
     again = sentinel_run_failure_sensor(_failure_context(instance, result))
@@ -105,8 +116,8 @@ def test_rematerializing_rediagnoses_and_updates_instead_of_reposting(
             instance=instance,
             resources={"sentinel": SentinelConfig()},
         )
-    assert len(slack_env.top_level()) == 1
-    assert len(slack_env.messages("chat.update")) == 1
+    assert len(slack_env.top_level()) == 1  # the tick's first report
+    assert len(slack_env.messages("chat.update")) == 2  # one per re-diagnosis
 
 
 def test_next_success_resolves_and_edits_the_message(
@@ -136,6 +147,10 @@ def test_next_success_resolves_and_edits_the_message(
     assert incident.status == "resolved" and incident.mttr_s is not None
     s.outbox.drain(s.transport, per_channel_interval_s=0)
     updates = slack_env.messages("chat.update")
-    assert len(updates) == 1 and "Resolved" in json.dumps(updates[0].body)
+    # The RCA run's update, then the resolution edit, both of the tick's first post.
+    assert len(updates) == 2 and "Resolved" in json.dumps(updates[-1].body)
     parent = slack_env.top_level()[0].response
-    assert (updates[0].body["channel"], updates[0].body["ts"]) == (parent["channel"], parent["ts"])
+    assert (updates[-1].body["channel"], updates[-1].body["ts"]) == (
+        parent["channel"],
+        parent["ts"],
+    )

@@ -1,0 +1,231 @@
+"""The production topology on loopback (`make run-prod`'s processes): PostgreSQL storage,
+code servers, webserver and daemon apart, demo_etl's steps in a Celery worker.
+
+Marked `prod` (needs PostgreSQL and RabbitMQ on 127.0.0.1; .ci/run starts both).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections.abc import Iterator
+
+import pytest
+from dagster_graphql import DagsterGraphQLClient
+
+from dagster_sentinel.incidents import IncidentStore
+from dagster_sentinel.outbox import Outbox
+from scripts import run_prod
+from tests.fakes.prod_topology import Topology, broker_up, prod_topology
+from tests.fakes.slack_server import FakeSlack
+from tests.sentinel.conftest import fresh_postgres_database
+
+pytestmark = [pytest.mark.prod, pytest.mark.postgres]
+
+SCENARIOS = ["schema_drift", "missing_file", "api_down"]
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[str]:
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def topo(
+    tmp_path_factory: pytest.TempPathFactory, slack: FakeSlack, database: str
+) -> Iterator[Topology]:
+    if not broker_up():
+        pytest.fail("RabbitMQ is not listening on 127.0.0.1:5672; .ci/run starts it")
+    env = {
+        "SLACK_BOT_TOKEN": slack.token,
+        "SLACK_API_URL": slack.url,
+        "SLACK_CHANNEL": "#data-alerts",
+        "SENTINEL_BRAIN": "rules",
+    }
+    home = tmp_path_factory.mktemp("prod_home")
+    with prod_topology(home, database.rsplit("/", 1)[1], env) as t:
+        # Warm-up: the code servers load, and a green demo_etl goes through Celery.
+        ok = t.launch("demo_etl", {"ops": {"extract_data": {"config": {"scenario": "none"}}}})
+        assert t.wait_terminal([ok])[ok] == "SUCCESS", t.log("celery-worker:0")[-3000:]
+        yield t
+
+
+def _top_level_of(slack: FakeSlack, run_id: str) -> list:
+    return [c for c in slack.top_level() if f"/runs/{run_id}" in json.dumps(c.body)]
+
+
+def _incident_of(database: str, run_id: str):
+    found = [i for i in IncidentStore(database).all() if i.last_run_id == run_id]
+    return found[0] if found else None
+
+
+def test_celery_step_failure_is_reported_once_with_the_workers_logs(
+    topo: Topology, slack: FakeSlack, database: str
+) -> None:
+    start = time.time()
+    run_id = topo.launch("demo_etl")
+    found = slack.wait_for(lambda c: f"/runs/{run_id}" in json.dumps(c.body), timeout=180)
+    print(f"\nlaunch-to-Slack latency on the Celery topology: {time.time() - start:.1f} s")
+    body = json.dumps(found[0].body)
+    assert "ZeroDivisionError" in body and "transform_data" in body
+
+    # Its evidence comes from the worker: the live exception's frames in the step's code and
+    # the step's log lines written there. (Dagster's Celery tasks hand their LOGS_CAPTURED
+    # event back only when the task returns, so stdout is not in the hook's evidence.)
+    incident = _incident_of(database, run_id)
+    assert incident is not None and incident.source == "hook"
+    evidence = json.loads(incident.evidence_json or "{}")
+    assert "etl.py" in json.dumps(evidence) and "average_by_region" in json.dumps(evidence)
+    assert any("8 orders" in line for line in evidence.get("events", [])), evidence.get("events")
+
+    assert topo.wait_terminal([run_id])[run_id] == "FAILURE"
+    # The hook fired inside the Celery worker (its log has the step and the hook's events).
+    worker_log = topo.log("celery-worker:0")
+    assert "Executing steps transform_data in celery worker" in worker_log
+    assert f"{run_id} - transform_data - HOOK_COMPLETED" in worker_log
+    time.sleep(12)  # the run-failure sensor sees the run too, and must not report it again
+    assert len(_top_level_of(slack, run_id)) == 1
+
+
+def test_restarting_daemon_code_server_and_worker_mid_burst_loses_and_duplicates_nothing(
+    topo: Topology, slack: FakeSlack, database: str
+) -> None:
+    runs = [
+        topo.launch("demo_etl", {"ops": {"extract_data": {"config": {"scenario": s}}}})
+        for s in SCENARIOS
+    ]
+    runs += [topo.launch("partner_export") for _ in range(3)]  # no hook: the sensor's path
+    topo.restart("daemon")
+    time.sleep(3)
+    topo.restart("celery-worker:0")
+    time.sleep(3)
+    topo.restart("code-server:sentinel")
+    statuses = topo.wait_terminal(runs, timeout=300)
+    failed = [r for r, s in statuses.items() if s == "FAILURE"]
+    assert len(failed) == len(runs), statuses
+
+    store = IncidentStore(database)
+    deadline = time.time() + 120
+    while time.time() < deadline and not all(store.run_registered(r) for r in failed):
+        time.sleep(2)
+    missing = [r for r in failed if not store.run_registered(r)]
+    assert not missing, f"failed runs never registered: {missing}"
+
+    # Every incident's post is sent exactly once: Slack got as many top-level messages as
+    # the outbox has sent posts, and each of these runs is covered by one of them.
+    outbox = Outbox(database)
+    deadline = time.time() + 120
+    while time.time() < deadline and outbox.backlog():
+        time.sleep(2)
+    sent_posts = [i for i in outbox.items("sent") if i.kind == "post"]
+    assert len(slack.top_level()) == len(sent_posts)
+    incidents = {store.get(i.incident_id).fingerprint for i in sent_posts if i.incident_id}
+    assert len(incidents) == len(sent_posts)  # one top-level message per incident
+    assert len({_incident_of(database, r).id for r in runs[:3]}) == 3
+
+
+def test_two_webservers_rediagnosing_give_one_report_per_incident(
+    topo: Topology, slack: FakeSlack, database: str
+) -> None:
+    incident = next(i for i in IncidentStore(database).all() if i.job == "demo_etl")
+    posts_before = len(slack.top_level())
+    updates_before = len(slack.messages("chat.update"))
+    port = run_prod.free_ports(1)[0]
+    topo.extra_webserver(port)
+    other = DagsterGraphQLClient("127.0.0.1", port_number=port)
+    tags = {"dagster/partition": incident.id}
+    runs = [
+        topo.launch("sentinel_rca_job", location="sentinel", tags=tags),
+        topo.launch("sentinel_rca_job", location="sentinel", tags=tags, client=other),
+    ]
+    statuses = topo.wait_terminal(runs)
+    assert set(statuses.values()) == {"SUCCESS"}, statuses
+    deadline = time.time() + 60
+    while time.time() < deadline and len(slack.messages("chat.update")) < updates_before + 2:
+        time.sleep(1)
+    assert len(slack.top_level()) == posts_before  # re-diagnoses update, never re-post
+    post = Outbox(database).get(f"{incident.id}:post")
+    assert post is not None and post.ts
+    new_updates = slack.messages("chat.update")[updates_before:]
+    assert len(new_updates) == 2 and all(u.body["ts"] == post.ts for u in new_updates)
+
+
+def test_one_sigterm_stops_the_whole_launcher_tree(tmp_path, database: str) -> None:
+    """`make run-prod`'s launcher: one SIGTERM, every process group gone."""
+    import os
+    import subprocess
+    import sys
+
+    if not broker_up():
+        pytest.fail("RabbitMQ is not listening on 127.0.0.1:5672")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SENTINEL_"))}
+    env.update(DAGSTER_HOME=str(tmp_path), DAGSTER_PG_DB=database.rsplit("/", 1)[1])
+    port = run_prod.free_ports(1)[0]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(run_prod.REPO / "scripts" / "run_prod.py"),
+            "--port",
+            str(port),
+            "--log-dir",
+            str(tmp_path / "proc-logs"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    client = DagsterGraphQLClient("127.0.0.1", port_number=port)
+    deadline = time.time() + 120
+    up = False
+    while time.time() < deadline and not up:
+        try:
+            client._execute("{ version }")  # noqa: SLF001
+            up = True
+        except Exception:  # noqa: BLE001 - starting
+            time.sleep(1)
+    children = _descendants(proc.pid)
+    assert up and len(children) >= 6
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0
+    time.sleep(1)
+    alive = [p for p in children if _alive(p)]
+    assert not alive, f"orphans: {alive}"
+
+
+def _descendants(pid: int) -> list[int]:
+    import subprocess
+
+    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout
+    parents: dict[int, list[int]] = {}
+    for line in out.splitlines():
+        child, parent = (int(x) for x in line.split())
+        parents.setdefault(parent, []).append(child)
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split()[2] != "Z"
+    except OSError:
+        return False
