@@ -114,7 +114,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
-        config = SentinelConfig.from_env()
+        if args.config:
+            from dagster_sentinel.component import config_from_defs_yaml
+
+            try:
+                config = config_from_defs_yaml(args.config).resolved()
+            except (OSError, ValueError) as e:
+                print(f"sentinel serve: {e}", file=sys.stderr)
+                return 2
+        else:
+            config = SentinelConfig.from_env()
         if args.port is not None:
             config = config.model_copy(
                 update={"serve": config.serve.model_copy(update={"port": args.port})}
@@ -156,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.set_defaults(func=_cmd_incidents_resolve)
     srv = sub.add_parser("serve", help="run the Slack app (buttons, /sentinel, mentions)")
     srv.add_argument("--port", type=int, default=None, help="overrides SENTINEL_SERVE_PORT")
+    srv.add_argument(
+        "--config",
+        default=None,
+        help="the SentinelComponent defs.yaml to read settings from (else the environment)",
+    )
     srv.add_argument(
         "--host", default="127.0.0.1", help="address to bind (0.0.0.0 inside a container)"
     )

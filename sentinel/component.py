@@ -22,17 +22,21 @@ from the environment of the process that needs them, when it needs them.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import yaml
 from pydantic import Field
 
 from dagster_sentinel.config import (
     BrainConfig,
     ContextConfig,
     HealthConfig,
+    IngestionConfig,
     RemediationConfig,
     SentinelConfig,
+    ServeConfig,
     SlackConfig,
     StoreConfig,
 )
@@ -43,8 +47,10 @@ _SECTIONS: dict[str, type[dg.Config]] = {
     "brain": BrainConfig,
     "store": StoreConfig,
     "health": HealthConfig,
+    "ingestion": IngestionConfig,
     "context": ContextConfig,
     "remediation": RemediationConfig,
+    "serve": ServeConfig,
 }
 
 
@@ -61,6 +67,13 @@ class SentinelComponent(dg.Component, dg.Resolvable, dg.Model):
     context: dict[str, Any] | None = Field(default=None, description="`ContextConfig` fields.")
     remediation: dict[str, Any] | None = Field(
         default=None, description="`RemediationConfig` fields (self-healing)."
+    )
+    ingestion: dict[str, Any] | None = Field(
+        default=None, description="`IngestionConfig` fields (log and metric sources)."
+    )
+    serve: dict[str, Any] | None = Field(
+        default=None,
+        description="`ServeConfig` fields (approvers...), read by `sentinel serve --config`.",
     )
 
     def config(self) -> SentinelConfig:
@@ -88,3 +101,17 @@ class SentinelComponent(dg.Component, dg.Resolvable, dg.Model):
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         return sentinel_definitions(self.config())
+
+
+def config_from_defs_yaml(path: str | Path) -> SentinelConfig:
+    """The `SentinelConfig` of a component's `defs.yaml`, for processes that run outside
+    the code location (`sentinel serve --config defs.yaml`), so both read one file.
+
+    Raises:
+        ValueError: the file is not a SentinelComponent definition, or a setting is invalid.
+    """
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    kind = str(data.get("type", ""))
+    if not kind.endswith("SentinelComponent"):
+        raise ValueError(f"{path}: not a SentinelComponent defs.yaml (type: {kind or 'none'})")
+    return SentinelComponent.model_validate(data.get("attributes") or {}).config()

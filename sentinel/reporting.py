@@ -210,7 +210,11 @@ class Sentinel:
         )
         storm = self._storm(incident)
         thread_key: str | None = None
-        if self.outbox.get(parent) is None and storm is not None:
+        if self.outbox.get(parent) is None and self._muted(incident):
+            # Its job or asset is muted from Slack: counted and stored, posted when the mute
+            # ends (a re-diagnosis then posts it).
+            delivery = Delivery(delivered=False, status="muted", detail="muted from Slack")
+        elif self.outbox.get(parent) is None and storm is not None:
             delivery = self._join_storm(incident, storm, deliver=deliver)
         elif self.outbox.get(parent) is None:
             delivery = self.send(
@@ -338,8 +342,9 @@ class Sentinel:
         return self._delivery(self.outbox.get(key))
 
     def _muted(self, incident: Incident) -> bool:
-        """A mute set from Slack (`sentinel serve`) holds repeats back; they are still counted
-        on the incident, and the mute counts what it held back."""
+        """A mute set from Slack (`sentinel serve`) holds back repeats, and new incidents of a
+        muted job or asset; they are still counted and stored, and the mute counts what it
+        held back."""
         from dagster_sentinel.timeline import TimelineStore, mute_keys
 
         timeline = TimelineStore(self.settings.database_url)

@@ -89,3 +89,20 @@ def test_component_rejects_unknown_settings(load) -> None:
         chain.append(str(err))
         err = err.__cause__
     assert any("unknown health setting(s) ['stale_factr']" in m for m in chain), chain
+
+
+def test_sentinel_serve_reads_the_same_defs_yaml(tmp_path) -> None:
+    from dagster_sentinel.component import config_from_defs_yaml
+
+    path = tmp_path / "defs.yaml"
+    path.write_text(
+        DEFS_YAML
+        + "  serve:\n    approvers: [U0ALICE, S0ONCALL]\n"
+        + '  remediation:\n    auto_retry: {"job:nightly": "true"}\n'
+    )
+    config = config_from_defs_yaml(path).resolved({})
+    assert config.serve.approvers == ["U0ALICE", "S0ONCALL"]
+    assert config.slack.channel == "#pipeline-alerts"
+    (tmp_path / "other.yaml").write_text("type: some.OtherComponent\n")
+    with pytest.raises(ValueError, match="not a SentinelComponent"):
+        config_from_defs_yaml(tmp_path / "other.yaml")

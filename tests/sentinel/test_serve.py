@@ -198,6 +198,35 @@ def test_mute_holds_repeats_back_until_it_ends(
     assert "Seen again (3" in slack_env.replies()[-1].body["text"]
 
 
+def test_a_muted_job_holds_back_new_incidents_until_the_mute_ends(
+    ops: ChatOps, slack_env: FakeSlack
+) -> None:
+    ops.timeline.mute("job:nightly_export", time.time() + 3600, VIEWER)
+    reg = ops.sentinel.store.register(
+        Failure(
+            fingerprint="e" * 16,
+            target="nightly_export",
+            job="nightly_export",
+            step="export",
+            title="KeyError in export",
+            run_id="d" * 36,
+        )
+    )
+    evidence = from_text(TRACEBACK)
+    meta = ops.sentinel.record(None, reg.incident, evidence, diagnose(evidence), runless=False)
+    ops.sentinel.outbox.drain(ops.sentinel.transport)
+    posted = [c for c in slack_env.top_level() if "nightly_export" in json.dumps(c.body)]
+    assert posted == [] and meta  # stored and materializable, not posted
+    assert ops.timeline.active_mute(["job:nightly_export"]).suppressed == 1
+
+    # The mute ends: a re-diagnosis (materializing its rca_report partition) posts it.
+    ops.timeline.mute("job:nightly_export", time.time() - 1, VIEWER)
+    ops.sentinel.record(None, reg.incident, evidence, diagnose(evidence), runless=False)
+    ops.sentinel.outbox.drain(ops.sentinel.transport)
+    posted = [c for c in slack_env.top_level() if "nightly_export" in json.dumps(c.body)]
+    assert len(posted) == 1
+
+
 def test_a_forged_mute_choice_is_refused(
     ops: ChatOps, incident: Incident, signer: SlackSigner, slack_env: FakeSlack
 ) -> None:
