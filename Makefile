@@ -29,7 +29,7 @@ run: install $(DAGSTER_HOME)/dagster.yaml
 # PostgreSQL storage, one `dagster code-server` per location, webserver, daemon, Celery workers
 # (RabbitMQ on 127.0.0.1:5672) and sentinel serve; one Ctrl-C stops all of it.
 run-prod: install
-	DAGSTER_HOME=$(PROD_HOME) $(PY) scripts/run_prod.py --port $(DAGSTER_PORT)
+	DAGSTER_HOME=$(PROD_HOME) $(PY) -m scripts.run_prod --port $(DAGSTER_PORT)
 
 test: lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)

@@ -32,9 +32,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+# One way to start and stop a process tree, shared with `make run` (scripts/run.py).
+from scripts.run import _default_signals as default_signals
+from scripts.run import _stop as stop
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-STOP_GRACE_S = 10.0
 DEFAULT_BROKER = "pyamqp://guest@127.0.0.1:5672//"
 PG_DEFAULTS = {
     "DAGSTER_PG_USERNAME": "postgres",
@@ -226,12 +229,6 @@ def free_ports(n: int) -> list[int]:
             s.close()
 
 
-def _default_signals() -> None:
-    """In the child, before exec: undo inherited SIG_IGN (exec keeps ignored dispositions)."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_DFL)
-
-
 def start(proc: Proc, env: Mapping[str, str], log_dir: Path | None) -> subprocess.Popen[bytes]:
     out = None
     if log_dir is not None:
@@ -242,7 +239,7 @@ def start(proc: Proc, env: Mapping[str, str], log_dir: Path | None) -> subproces
             proc.argv,
             cwd=REPO,
             env=dict(env),
-            preexec_fn=_default_signals,
+            preexec_fn=default_signals,
             start_new_session=True,
             stdout=out,
             stderr=subprocess.STDOUT if out is not None else None,
@@ -250,27 +247,6 @@ def start(proc: Proc, env: Mapping[str, str], log_dir: Path | None) -> subproces
     finally:
         if out is not None:
             out.close()
-
-
-def stop(children: list[subprocess.Popen[bytes]], sig: int = signal.SIGTERM) -> None:
-    """One signal to each child's process group, then SIGKILL for what outlives the grace."""
-    for child in children:
-        try:
-            os.killpg(child.pid, sig)
-        except ProcessLookupError:
-            pass
-    deadline = time.monotonic() + STOP_GRACE_S
-    for child in children:
-        try:
-            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
-        except subprocess.TimeoutExpired:
-            pass
-    for child in children:
-        try:
-            os.killpg(child.pid, signal.SIGKILL)  # stragglers: the group, not just the leader
-        except ProcessLookupError:
-            pass
-        child.wait()
 
 
 def _serve_configured() -> tuple[bool, str]:

@@ -172,13 +172,15 @@ def test_one_sigterm_stops_the_whole_launcher_tree(tmp_path, database: str) -> N
     proc = subprocess.Popen(
         [
             sys.executable,
-            str(run_prod.REPO / "scripts" / "run_prod.py"),
+            "-m",
+            "scripts.run_prod",
             "--port",
             str(port),
             "--log-dir",
             str(tmp_path / "proc-logs"),
         ],
         env=env,
+        cwd=run_prod.REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
