@@ -89,7 +89,8 @@ def test_unhooked_failure_goes_through_the_sensor_and_an_rca_run(
     found = slack.wait_for(_top_level_of(run_id), timeout=120)
     body = json.dumps(found[0].body)
     assert "upload_to_partner" in body and "partner_export" in body
-    assert len(slack.top_level()) == before + 1
+    texts = [c.body.get("text") for c in slack.top_level()]
+    assert len(texts) == before + 1, texts
     deadline = time.time() + 60
     mat = None
     while time.time() < deadline:
