@@ -21,6 +21,19 @@ from scripts import run_prod
 BROKER_PORT = 5672
 
 
+def purge_stale_tasks(broker: str, queue: str = "dagster") -> int:
+    """Drop step tasks left on the shared broker by an earlier topology (a worker killed
+    mid-step hands its task back, late acks): their instance and database are gone, and a
+    worker that takes them first would hold this test's steps up."""
+    from kombu import Connection
+
+    try:
+        with Connection(broker, connect_timeout=5) as conn:
+            return int(conn.default_channel.queue_purge(queue) or 0)
+    except Exception:  # noqa: BLE001 - no such queue yet, or no broker (broker_up says so)
+        return 0
+
+
 def broker_up(host: str = "127.0.0.1", port: int = BROKER_PORT) -> bool:
     try:
         with socket.create_connection((host, port), timeout=2):
@@ -47,7 +60,9 @@ class Topology:
         self.client = DagsterGraphQLClient("127.0.0.1", port_number=port)
 
     def setup(self) -> None:
-        run_prod.prepare_home(self.home, self.locs, self.env["SENTINEL_CELERY_BROKER"])
+        broker = self.env["SENTINEL_CELERY_BROKER"]
+        purge_stale_tasks(broker)
+        run_prod.prepare_home(self.home, self.locs, broker)
 
     def start(self, name: str) -> None:
         self.children[name] = run_prod.start(self.procs[name], self.env, self.logs)
