@@ -39,12 +39,12 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--failures", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if args.failures > N_JOBS:
         parser.error(f"at most {N_JOBS} distinct third-party failures")
     latencies: list[float] = []
-    with FakeSlack() as slack, tempfile.TemporaryDirectory() as tmp:
+    with FakeSlack() as slack, tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         home = Path(tmp)
         workspace = home / "workspace.yaml"
         workspace.write_text(WORKSPACE)
@@ -54,6 +54,8 @@ def main() -> None:
             "SENTINEL_BRAIN": "rules",
             # Each round's failures open new incidents (not repeats of the last round's).
             "SENTINEL_INCIDENT_WINDOW_H": "0.005",
+            # ... and are not folded into a storm digest with the last round's incidents.
+            "SENTINEL_STORM_WINDOW_S": "15",
             # As `make run-prod` sets it (scripts/run_prod.py): all 8 failures in one tick.
             "DAGSTER_RUN_STATUS_SENSOR_PROCESS_LIMIT": "10",
         }

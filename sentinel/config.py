@@ -113,6 +113,13 @@ class SlackConfig(dg.Config):
     storm_window_s: float = setting(
         300.0, "SENTINEL_STORM_WINDOW_S", "The storm window, in seconds.", gt=0
     )
+    burst: int = setting(
+        4,
+        "SENTINEL_SLACK_BURST",
+        "Messages a channel may take back to back before the pacing of about one a second "
+        "per channel applies (Slack grants short bursts); 1 paces every message.",
+        ge=1,
+    )
 
     @field_validator("routes", "mentions", mode="before")
     @classmethod

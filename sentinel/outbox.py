@@ -102,8 +102,10 @@ def _rewritable() -> sa.ColumnElement[bool]:
 
 
 class Outbox:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, burst: int = 1) -> None:
         self.engine = engine_for(url)
+        # Messages a channel may take back to back before the pacing applies (`_reserve_slot`).
+        self.burst = max(1, burst)
 
     def enqueue(
         self,
@@ -312,20 +314,29 @@ class Outbox:
     def _reserve_slot(
         self, channel: str, now: float, pace_s: float, max_wait_s: float
     ) -> float | None:
-        """Book the channel's next send slot (shared by every process): about one message
-        per `pace_s` per channel. None when the slot is further away than `max_wait_s`."""
+        """Book the channel's next send slot (shared by every process). None when the slot
+        is further away than `max_wait_s`.
+
+        The generic cell rate algorithm: the stored `next_at` is the channel's theoretical
+        arrival time. Sustained, one message per `pace_s`; a channel that has been quiet may
+        take `burst` messages back to back (Slack: "1 message per second to a specific
+        channel ... generous burst behavior is also granted"), so the first reports of
+        several concurrent failures are not queued behind one another.
+        """
         if pace_s <= 0:
             return now
+        tolerance = (self.burst - 1) * pace_s
         with transaction(self.engine, lock_key=f"pace:{channel}") as conn:
             row = conn.execute(sa.select(pace.c.next_at).where(pace.c.channel == channel)).first()
-            slot = max(now, row.next_at if row else now)
+            arrival = max(now, row.next_at) if row else now
+            slot = max(now, arrival - tolerance)
             if slot - now > max_wait_s:
                 return None
             if row is None:
-                conn.execute(pace.insert().values(channel=channel, next_at=slot + pace_s))
+                conn.execute(pace.insert().values(channel=channel, next_at=arrival + pace_s))
             else:
                 conn.execute(
-                    pace.update().where(pace.c.channel == channel).values(next_at=slot + pace_s)
+                    pace.update().where(pace.c.channel == channel).values(next_at=arrival + pace_s)
                 )
             return slot
 

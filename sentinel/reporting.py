@@ -94,7 +94,7 @@ class Sentinel:
     def __init__(self, settings: SentinelSettings) -> None:
         self.settings = settings
         self.store = IncidentStore(settings.database_url)
-        self.outbox = Outbox(settings.database_url)
+        self.outbox = Outbox(settings.database_url, burst=settings.slack_burst)
         self.transport = SlackTransport(settings)
         self.telemetry = Telemetry(settings.database_url)
 

@@ -39,6 +39,7 @@ class SentinelSettings(BaseModel):
     incident_window_h: float
     storm_threshold: int
     storm_window_s: float
+    slack_burst: int = 4
     brain: BrainSettings
     context: ContextConfig = Field(default_factory=ContextConfig)
     remediation: RemediationConfig = Field(default_factory=RemediationConfig)
@@ -75,6 +76,7 @@ class SentinelSettings(BaseModel):
             incident_window_h=store.incident_window_h,
             storm_threshold=slack.storm_threshold,
             storm_window_s=slack.storm_window_s,
+            slack_burst=slack.burst,
             brain=config.brain_settings(),
             context=config.context,
             remediation=config.remediation,

@@ -280,6 +280,25 @@ def _book_channel(outbox: Outbox, channel: str, at: float) -> None:
         conn.execute(pace.insert().values(channel=channel, next_at=at))
 
 
+@pytest.mark.parametrize("burst", [1, 4])
+def test_pacing_lets_a_quiet_channel_take_a_burst_then_one_a_second(
+    tmp_path: Path, burst: int
+) -> None:
+    """The generic cell rate algorithm over the shared pace table: `burst` slots at once
+    on a quiet channel, then one per second; quiet time earns the burst back."""
+    outbox = Outbox(f"sqlite:///{tmp_path / 'sentinel.db'}", burst=burst)
+    slots = [outbox._reserve_slot("#c", 100.0, 1.0, 60.0) for _ in range(8)]
+    assert slots == [100.0] * burst + [100.0 + k for k in range(1, 9 - burst)]
+    # Another channel has its own budget.
+    assert outbox._reserve_slot("#other", 100.0, 1.0, 60.0) == 100.0
+    # A slot further away than the caller may wait is not booked.
+    assert outbox._reserve_slot("#c", 100.0, 1.0, 0.5) is None
+    assert outbox._reserve_slot("#c", 100.0, 1.0, 60.0) == 100.0 + 9 - burst
+    # Twenty quiet seconds later the whole burst is available again, and only it.
+    later = [outbox._reserve_slot("#c", 130.0, 1.0, 60.0) for _ in range(burst + 1)]
+    assert later == [130.0] * burst + [131.0]
+
+
 def test_pacing_wait_is_bounded_by_the_drain_deadline(
     tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
