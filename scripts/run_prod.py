@@ -208,10 +208,16 @@ def prepare_home(home: Path, locs: list[Location], broker: str) -> None:
         shutil.copy(REPO / "deploy" / "dagster-prod.yaml", target)
     (home / "workspace-prod.yaml").write_text(yaml.safe_dump(grpc_workspace(locs)))
     # Late acks: a worker killed mid-step hands the step back to the broker (same settings as
-    # the demo location's executor, pipelines/demo/etl.py).
-    reliable = {"task_acks_late": True, "task_reject_on_worker_lost": True}
+    # the demo location's executor, pipelines/demo/etl.py). Celery's own stdout redirection
+    # (into its logger) is off, so Dagster's compute log capture, and with it the failure
+    # hook's evidence, gets what the step prints.
+    worker = {
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_redirect_stdouts": False,
+    }
     celery = {
-        "execution": {"config": {"broker": broker, "backend": "rpc://", "config_source": reliable}}
+        "execution": {"config": {"broker": broker, "backend": "rpc://", "config_source": worker}}
     }
     (home / "celery.yaml").write_text(yaml.safe_dump(celery))
 

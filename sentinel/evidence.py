@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 import time
 import traceback
 from collections.abc import Iterable, Sequence
@@ -162,16 +163,63 @@ def captured_logs(
         except (OSError, ValueError) as e:
             parts.append(f"[captured logs unreadable: {e}]")
             continue
-        # Strip Dagster's records from a wider tail first, so they take no room in the kept one.
-        out, err = (
-            _tail(strip_dagster_records(_tail(raw, 4 * LOG_TAIL_BYTES), entry.run_id).encode())
-            for raw in (logs.stdout, logs.stderr)
-        )
-        if out.strip():
-            parts.append(f"--- stdout ({', '.join(data.step_keys or [])}) ---\n{out}")
-        if err.strip():
-            parts.append(f"--- stderr ({', '.join(data.step_keys or [])}) ---\n{err}")
+        parts.extend(_output_parts(logs.stdout, logs.stderr, entry.run_id, data.step_keys or []))
     return "\n".join(parts)[-2 * LOG_TAIL_BYTES :]
+
+
+def _output_parts(
+    stdout: bytes | None, stderr: bytes | None, run_id: str, steps: Sequence[str]
+) -> list[str]:
+    parts: list[str] = []
+    # Strip Dagster's records from a wider tail first, so they take no room in the kept one.
+    out, err = (
+        _tail(strip_dagster_records(_tail(raw, 4 * LOG_TAIL_BYTES), run_id).encode())
+        for raw in (stdout, stderr)
+    )
+    if out.strip():
+        parts.append(f"--- stdout ({', '.join(steps)}) ---\n{out}")
+    if err.strip():
+        parts.append(f"--- stderr ({', '.join(steps)}) ---\n{err}")
+    return parts
+
+
+def live_captured_logs(run_id: str, step_key: str | None) -> str:
+    """The step's output so far, read from the capture this process is writing right now.
+
+    A step executed by a remote worker (the Celery executor, a step launcher) hands its
+    LOGS_CAPTURED event to the run only when its task returns, so inside the failure hook
+    the event log has no capture to read yet. Dagster's compute log manager points this
+    process's stdout and stderr at the run's capture files while the step runs (and its
+    hooks fire): read their tails. Only files whose path names the run are read (Linux's
+    /proc/self/fd), never a process's own console or log file.
+    """
+    raw: list[bytes | None] = []
+    for default_fd, stream in ((1, sys.stdout), (2, sys.stderr)):
+        fds = [default_fd]
+        try:
+            stream.flush()
+            fd = stream.fileno()  # a test runner or a worker may have swapped the stream
+            if isinstance(fd, int) and fd != default_fd:
+                fds.insert(0, fd)
+        except (OSError, ValueError, AttributeError):
+            pass
+        raw.append(next((tail for fd in fds if (tail := _capture_tail(fd, run_id))), None))
+    if raw == [None, None]:
+        return ""
+    return "\n".join(_output_parts(raw[0], raw[1], run_id, [step_key] if step_key else []))
+
+
+def _capture_tail(fd: int, run_id: str) -> bytes | None:
+    try:
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        if run_id not in path or not os.path.isfile(path):
+            return None
+        with open(path, "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(0, size - 4 * LOG_TAIL_BYTES))
+            return f.read()
+    except OSError:
+        return None
 
 
 def _upstream(instance: DagsterInstance, asset_keys: Sequence[dg.AssetKey]) -> list[UpstreamAsset]:
@@ -353,7 +401,8 @@ def from_hook(context: dg.HookContext, state_dir: Path | None = None) -> Evidenc
     evidence = Evidence(
         text="\n\n".join(texts),
         exceptions=exceptions,
-        logs=captured_logs(instance, records, context.step_key),
+        logs=captured_logs(instance, records, context.step_key)
+        or live_captured_logs(context.run_id, context.step_key),
         events=event_lines(records),
         job=context.job_name,
         step=context.step_key,

@@ -77,14 +77,16 @@ def test_celery_step_failure_is_reported_once_with_the_workers_logs(
     body = json.dumps(found[0].body)
     assert "ZeroDivisionError" in body and "transform_data" in body
 
-    # Its evidence comes from the worker: the live exception's frames in the step's code and
-    # the step's log lines written there. (Dagster's Celery tasks hand their LOGS_CAPTURED
-    # event back only when the task returns, so stdout is not in the hook's evidence.)
+    # Its evidence comes from the worker: the live exception's frames in the step's code,
+    # the step's log lines written there and its stdout so far. (Dagster's Celery tasks hand
+    # their LOGS_CAPTURED event back only when the task returns: the hook reads the capture
+    # the worker is writing.)
     incident = _incident_of(database, run_id)
     assert incident is not None and incident.source == "hook"
     evidence = json.loads(incident.evidence_json or "{}")
     assert "etl.py" in json.dumps(evidence) and "average_by_region" in json.dumps(evidence)
     assert any("8 orders" in line for line in evidence.get("events", [])), evidence.get("events")
+    assert "transform_data: 8 orders across" in evidence.get("logs", ""), evidence.get("logs")
 
     assert topo.wait_terminal([run_id])[run_id] == "FAILURE"
     # The hook fired inside the Celery worker (its log has the step and the hook's events).

@@ -359,3 +359,29 @@ def test_strip_dagster_records_keeps_what_the_step_wrote() -> None:
         "next step: writing summary",
         f"2026-12-04 16:23:26 +0000 - dagster - INFO - j - {other} - 2 - another run's record",
     ]
+
+
+def test_hook_evidence_reads_the_live_capture_when_the_event_log_has_none(
+    tmp_path: Path,
+) -> None:
+    """A Celery worker's step: its LOGS_CAPTURED event reaches the run only after the task
+    returns, but the compute log manager is writing the step's output while the hook runs."""
+    import sys
+
+    from dagster._core.utils import make_new_run_id
+
+    from dagster_sentinel.evidence import live_captured_logs
+
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        run_id = make_new_run_id()
+        manager = instance.compute_log_manager
+        with manager.capture_logs(manager.build_log_key_for_run(run_id, "stepkey")):
+            print("transform_data: 8 orders across 3 regions")
+            print("pandas warning on stderr", file=sys.stderr)
+            logs = live_captured_logs(run_id, "transform_data")
+            other = live_captured_logs(make_new_run_id(), "transform_data")
+        assert "--- stdout (transform_data) ---\ntransform_data: 8 orders" in logs
+        assert "--- stderr (transform_data) ---\npandas warning on stderr" in logs
+        # Only the capture of that run: never another run's, nor the process's own console.
+        assert other == ""
+        assert live_captured_logs(run_id, "transform_data") == ""
