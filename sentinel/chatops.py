@@ -7,17 +7,20 @@ a command asks, how the incident message reads after an action) is tested on pla
 
 from __future__ import annotations
 
+import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from dagster_sentinel import slack
+from dagster_sentinel.errors import SentinelError
 from dagster_sentinel.incidents import Incident
 from dagster_sentinel.timeline import Approval, IncidentState, Mute, Reexecution, TimelineEntry
 from sentinel_brain.models import Report
+from sentinel_brain.redact import redact
 
 ACK = "sentinel_ack"
 REEXECUTE = "sentinel_reexecute"
@@ -33,6 +36,7 @@ NOTE_INPUT = "note_input"
 MUTE_CHOICES: list[tuple[str, int]] = [("1 h", 3600), ("24 h", 86400), ("7 d", 7 * 86400)]
 MAX_NOTE = 2000
 
+log = logging.getLogger(__name__)
 _INCIDENT_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}-[0-9a-f]{4}$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(m|min|h|d|w)$")
 _UNIT_S = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -40,6 +44,49 @@ _UNIT_S = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 class BadRequest(ValueError):
     """A value in a Slack request that Sentinel did not produce (or that is malformed)."""
+
+
+# --- interactive payloads ---------------------------------------------------------------
+
+
+def action_value(body: dict[str, Any]) -> str:
+    """The `value` of the clicked button (or chosen option) in a block_actions payload."""
+    return str((body.get("actions") or [{}])[0].get("value") or "")
+
+
+def user_of(body: dict[str, Any]) -> str:
+    return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
+
+
+def channel_of(body: dict[str, Any]) -> str | None:
+    channel = body.get("channel") or {}
+    return channel.get("id") if isinstance(channel, dict) else None
+
+
+Handler = Callable[[dict[str, Any], str], "str | None"]
+
+
+def button_listener(
+    name: str, handler: Handler, answer: Callable[[str | None, str, str], None]
+) -> Callable[..., None]:
+    """A Bolt action listener: ack at once (Slack's 3 s), run `handler(body, user)`, and
+    `answer(channel, user, text)` privately with what it returned, or with a clear error for
+    a request Sentinel did not produce (BadRequest) or could not carry out (SentinelError)."""
+
+    def listener(ack: Callable[..., Any], body: dict[str, Any]) -> None:
+        ack()
+        user = user_of(body)
+        try:
+            text = handler(body, user)
+        except BadRequest as e:
+            text = f":warning: {e}"
+        except SentinelError as e:
+            log.warning("%s failed: %s", name, e)
+            text = f":warning: Sentinel could not do that: {redact(str(e))[:300]}"
+        if text:
+            answer(channel_of(body), user, text)
+
+    return listener
 
 
 # --- values carried by buttons ---------------------------------------------------------

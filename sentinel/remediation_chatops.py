@@ -121,30 +121,10 @@ def result_text(result: ActionResult, run_url: str | None) -> str:
 def register(app: App, ops: ChatOps) -> None:
     """Add the remediation listeners to the ChatOps Bolt app."""
 
-    def _value(body: dict[str, Any]) -> str:
-        return str((body.get("actions") or [{}])[0].get("value") or "")
+    _value = chatops.action_value
 
-    def _user(body: dict[str, Any]) -> str:
-        return str((body.get("user") or {}).get("id") or "")
-
-    def _channel(body: dict[str, Any]) -> str | None:
-        channel = body.get("channel") or {}
-        return channel.get("id") if isinstance(channel, dict) else None
-
-    def listener(handler: Callable[[dict[str, Any], str], str]) -> Callable[..., None]:
-        def wrapped(ack: Callable[..., Any], body: dict[str, Any]) -> None:
-            ack()
-            user = _user(body)
-            try:
-                answer = handler(body, user)
-            except BadRequest as e:
-                answer = f":warning: {e}"
-            except SentinelError as e:
-                log.warning("remediation action failed: %s", e)
-                answer = f":warning: Sentinel could not do that: {redact(str(e))[:300]}"
-            ops.ephemeral(_channel(body), user, answer)
-
-        return wrapped
+    def listener(handler: chatops.Handler) -> Callable[..., None]:
+        return chatops.button_listener("remediation action", handler, ops.ephemeral)
 
     def cancel_retry(body: dict[str, Any], user: str) -> str:
         key = _value(body)

@@ -560,15 +560,6 @@ def _with_instance_store(settings: SentinelSettings) -> SentinelSettings:
 # --- Bolt ---------------------------------------------------------------------------------
 
 
-def _user(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
-
-
-def _channel(body: dict[str, Any]) -> str | None:
-    channel = body.get("channel") or {}
-    return channel.get("id") if isinstance(channel, dict) else None
-
-
 def build_app(ops: ChatOps) -> App:
     """The Bolt app: every listener, for both HTTP and Socket Mode."""
     serve = ops.config.serve
@@ -589,27 +580,14 @@ def build_app(ops: ChatOps) -> App:
         return next()
 
     def action(name: str) -> Callable[..., Any]:
-        def wrap(handler: Callable[[dict[str, Any], str], str | None]) -> Callable[..., Any]:
-            def listener(ack: Callable[..., Any], body: dict[str, Any]) -> None:
-                ack()
-                user = _user(body)
-                try:
-                    answer = handler(body, user)
-                except BadRequest as e:
-                    answer = f":warning: {e}"
-                except SentinelError as e:
-                    log.warning("%s failed: %s", name, e)
-                    answer = f":warning: Sentinel could not do that: {redact(str(e))[:300]}"
-                if answer:
-                    ops.ephemeral(_channel(body), user, answer)
-
+        def wrap(handler: chatops.Handler) -> Callable[..., Any]:
+            listener = chatops.button_listener(name, handler, ops.ephemeral)
             app.action(name)(listener)
             return listener
 
         return wrap
 
-    def _value(body: dict[str, Any]) -> str:
-        return str((body.get("actions") or [{}])[0].get("value") or "")
+    _value = chatops.action_value
 
     @action(chatops.ACK)
     def _ack(body: dict[str, Any], user: str) -> str:
@@ -643,7 +621,7 @@ def build_app(ops: ChatOps) -> App:
                 trigger_id=body["trigger_id"], view=chatops.resolve_modal(incident)
             )
         except (BadRequest, KeyError) as e:
-            ops.ephemeral(_channel(body), _user(body), f":warning: {e}")
+            ops.ephemeral(chatops.channel_of(body), chatops.user_of(body), f":warning: {e}")
         except (SlackApiError, SlackRequestError, OSError) as e:
             log.warning("cannot open the resolve modal: %s", e)
 
@@ -663,7 +641,7 @@ def build_app(ops: ChatOps) -> App:
             ack(response_action="errors", errors={chatops.NOTE_BLOCK: str(e)[:150]})
             return
         ack()
-        ops.resolve_with_note(incident_id, note, _user(body))
+        ops.resolve_with_note(incident_id, note, chatops.user_of(body))
 
     @app.action(chatops.OPEN_RUN)
     def _open_run(ack: Callable[..., Any]) -> None:
