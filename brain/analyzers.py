@@ -61,6 +61,7 @@ _NO_FAILURE_CAP = 0.3
 _SPECIFIC = 0.8  # a signature this confident names a failure by its wording alone
 _NEAR_LINES = 12
 _SURFACE_FACTOR = 0.7
+_LINE_MESSAGE_FACTOR = 0.75  # a message wording on a bare line: below a wording written for lines
 _WRAPPERS = frozenset(WRAPPER_TYPES)
 
 _BY_TYPE: dict[str, list[Signature]] = {}
@@ -76,6 +77,17 @@ for _s in SIGNATURES:
     else:
         _UNTYPED.append(_s)
 _TEXT_SIGS = [s for s in SIGNATURES if s.text is not None]
+# Entries that judge an exception by its message alone (no type, code, frame or context
+# condition): a failure line in free text is read with them too, so a system's documented
+# wording is recognised whether it arrives as `Type: message` or as a bare log line.
+_LINE_MESSAGE_SIGS = [
+    s
+    for s in SIGNATURES
+    if s.message is not None
+    and not (s.types or s.code or s.frames or s.context)
+    and not s.generic
+    and s.confidence >= 0.6
+]
 
 
 def _branches(pattern: str) -> list[str]:
@@ -813,6 +825,49 @@ def match_text(loc: Located, evidence: Evidence) -> list[_Hit]:
                 [quote] if quote else [],
                 sig.remediation,
                 strength="text",
+            )
+        )
+    return hits + _match_failure_lines(
+        loc, evidence, text_factor, {h.sig.id for h in hits if h.sig}
+    )
+
+
+def _match_failure_lines(
+    loc: Located, evidence: Evidence, factor: float, done: set[str]
+) -> list[_Hit]:
+    """Stage 2c: the failure lines of the window read with the message wordings.
+
+    Only lines that read as a failure (`is_failure_line`) are tried, the last ones first,
+    so the cost stays bounded and healthy output is never diagnosed this way.
+    """
+    lines = [ln for ln in loc.window if is_failure_line(ln)][-_MAX_FAILURE_LINES:]
+    if not lines:
+        return []
+    joined = "\n".join(lines)
+    lowered = joined.lower()
+    hits: list[_Hit] = []
+    for sig in _LINE_MESSAGE_SIGS:
+        if sig.id in done:
+            continue
+        assert sig.message is not None
+        gate = _MSG_GATES.get(sig.id)
+        if gate is not None and not any(g in lowered for g in gate):
+            continue
+        found = _matching_lines(sig.message, joined, gate, cap=4)
+        if not found:
+            continue
+        line = found[-1]
+        quote = _quote(line, evidence, loc.hay)
+        hits.append(
+            _Hit(
+                sig,
+                sig.category,
+                sig.confidence * factor * _LINE_MESSAGE_FACTOR * line_weight(line, True, True),
+                _format_cause(sig.cause, None, line),
+                [quote] if quote else [],
+                sig.remediation,
+                strength="text",
+                surface=sig.surface,
             )
         )
     return hits

@@ -60,6 +60,19 @@ def test_match_exceptions_and_text() -> None:
     assert all(q in ev2.text for h in text_hits for q in h.evidence)
 
 
+def test_a_failure_line_is_read_with_the_message_wordings() -> None:
+    # `pg_bad_dsn` is written for exception messages; a bare error line says the same thing.
+    bad = Evidence(text='2026-12-01 10:00:00 ERROR loader: invalid sslmode value: "requird"')
+    hits = match_text(locate_error(bad), bad)
+    assert any(h.sig is not None and h.sig.id == "pg_bad_dsn" for h in hits)
+    assert all(q in bad.text for h in hits for q in h.evidence)
+    # A routine line carrying the same words is not a failure line and is not read so.
+    ok = Evidence(text="2026-12-01 10:00:00 INFO docs: invalid sslmode value is rejected early")
+    assert not any(
+        h.sig is not None and h.sig.id == "pg_bad_dsn" for h in match_text(locate_error(ok), ok)
+    )
+
+
 def _sig(sig_id: str) -> object:
     return next(s for s in SIGNATURES if s.id == sig_id)
 
