@@ -181,6 +181,39 @@ def _inline_cause(lines: list[str], at: int) -> tuple[str, str] | None:
     return None
 
 
+# A notebook cell's error as IPython renders it (papermill, dagstermill, nbconvert):
+# `KeyError      Traceback (most recent call last)`, then `----> 2 code` lines marking the
+# failing line of each frame, then `KeyError: 'X'` (absent when the text is cut short).
+_CELL_TB_RE = re.compile(
+    r"^(?P<type>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)\s{2,}Traceback \(most recent call last\)",
+    re.MULTILINE,
+)
+_CELL_ARROW_RE = re.compile(r"^-*> ?(?P<line>\d+)\s(?P<code>.*\S)")
+
+
+def _notebook_cell_exception(text: str) -> ExceptionInfo | None:
+    """The exception a notebook cell raised, from its IPython rendering inside `text`."""
+    found = list(_CELL_TB_RE.finditer(text))
+    if not found:
+        return None
+    m = found[-1]
+    etype = m.group("type")
+    frames: list[Frame] = []
+    message = ""
+    for line in text[m.end() :].splitlines()[1:200]:
+        a = _CELL_ARROW_RE.match(line)
+        if a:
+            code = a.group("code").strip()
+            frames.append(
+                Frame(file="<notebook cell>", line=int(a.group("line")), code=code, is_user=True)
+            )
+            continue
+        if line.startswith(f"{etype}:"):
+            message = line[len(etype) + 1 :].strip()
+            break
+    return ExceptionInfo(type=etype, message=message, frames=frames)
+
+
 def parse_exceptions(text: str) -> list[ExceptionInfo]:
     """Parse every exception of the chains found in `text`, root first.
 
@@ -218,6 +251,14 @@ def parse_exceptions(text: str) -> list[ExceptionInfo]:
         infos.reverse()
         for idx, info in enumerate(infos):
             info.link = links[len(links) - idx] if idx > 0 else None
+    cell = _notebook_cell_exception(text) if "Traceback (most recent call last)" in text else None
+    if cell is not None and not any(
+        i.type == cell.type and i.message == cell.message for i in infos
+    ):
+        # The cell's error is what the notebook runner's exception wraps: the root.
+        if infos:
+            infos[0].link = "cause"
+        infos.insert(0, cell)
     return infos
 
 

@@ -146,3 +146,28 @@ def test_dagster_context_marker() -> None:
     excs = parse_exceptions(DAGSTER_CONTEXT)
     assert [e.type for e in excs] == ["KeyError", "TypeError"]
     assert excs[1].link == "context"
+
+
+NOTEBOOK_TB = """\
+Traceback (most recent call last):
+  File "/usr/lib/python3.11/site-packages/papermill/execute.py", line 131, in execute_notebook
+    raise_for_execution_errors(nb, output_path)
+papermill.exceptions.PapermillExecutionError:
+---------------------------------------------------------------------------
+Exception encountered at "In [4]":
+---------------------------------------------------------------------------
+KeyError                                  Traceback (most recent call last)
+Cell In[4], line 3
+      1 import os
+----> 3 url = os.environ["WAREHOUSE_URL"]
+
+KeyError: 'WAREHOUSE_URL'
+"""
+
+
+def test_a_notebook_cells_error_is_parsed_as_the_root() -> None:
+    infos = parse_exceptions(NOTEBOOK_TB)
+    root = infos[0]
+    assert root.type == "KeyError" and root.message == "'WAREHOUSE_URL'"
+    assert [f.code for f in root.frames] == ['url = os.environ["WAREHOUSE_URL"]']
+    assert infos[1].type.endswith("PapermillExecutionError") and infos[1].link == "cause"
