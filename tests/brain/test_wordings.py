@@ -193,6 +193,107 @@ CASES: list[tuple[str, C]] = [
         "[2026-12-01 10:00:00 +0000] [1] [WARNING] Worker with pid 13 was terminated due to signal 9\n[2026-12-01 10:00:00 +0000] [1] [ERROR] Worker (pid:13) was sent SIGKILL! Perhaps out of memory?",
         C.RESOURCE_EXHAUSTION,
     ),
+    # runtimes, engines and stores out of memory, space or slots
+    (
+        "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 15.78 GiB total capacity)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("ORA-01652: unable to extend temp segment by 128 in tablespace TEMP", C.RESOURCE_EXHAUSTION),
+    (
+        "Msg 9002, Level 17, State 2\nThe transaction log for database 'staging' is full due to 'ACTIVE_TRANSACTION'.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "org.apache.hadoop.hbase.RegionTooBusyException: Over memstore limit=512.0 M, regionName=events,,17",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "org.apache.flink.runtime.jobmanager.scheduler.NoResourceAvailableException: Could not acquire the minimum required resources.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    # timeouts of drivers and batch schedulers
+    (
+        "System.Data.SqlClient.SqlException (0x80131904): Timeout expired.  The timeout period elapsed prior to completion of the operation or the server is not responding.",
+        C.TIMEOUT,
+    ),
+    (
+        "slurmstepd: error: *** JOB 4242 ON node07 CANCELLED AT 2026-12-01T03:00:00 DUE TO TIME LIMIT ***",
+        C.TIMEOUT,
+    ),
+    (
+        "com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException: Cassandra timeout during SIMPLE write query at consistency QUORUM (2 replica were required but only 1 acknowledged the write)",
+        C.TIMEOUT,
+    ),
+    # throttling, stored types, lock conflicts
+    (
+        "2026-12-01 10:00:00 ERROR writer: code = ProvisionedThroughputExceeded, message = The level of configured provisioned throughput for the table was exceeded.",
+        C.RATE_LIMITED,
+    ),
+    (
+        'ERROR: {"error":"partial write: field type conflict: input field \\"rssi\\" on measurement \\"wifi\\" is type float, already exists as type integer dropped=4"}',
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "HIVE_PARTITION_SCHEMA_MISMATCH: There is a mismatch between the table and partition schemas. The column 'qty' in table 'db.orders' is declared as type 'bigint', but partition 'dt=2026-12-01' declared column 'qty' as type 'string'.",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "Neo.TransientError.Transaction.DeadlockDetected: ForsetiClient[transactionId=7, clientId=3] can't acquire ExclusiveLock{owner=ForsetiClient[transactionId=6, clientId=1]} on NODE(42)",
+        C.CONCURRENCY,
+    ),
+    ("ORA-08177: can't serialize access for this transaction", C.CONCURRENCY),
+    # logins refused, endpoints unreachable, logs purged, records rejected
+    (
+        "pika.exceptions.ProbableAuthenticationError: ConnectionClosedByBroker: (403) 'ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile.'",
+        C.AUTH_FAILURE,
+    ),
+    (
+        "redis.exceptions.AuthenticationError: WRONGPASS invalid username-password pair or user is disabled.",
+        C.AUTH_FAILURE,
+    ),
+    (
+        "org.apache.zookeeper.KeeperException$ConnectionLossException: KeeperErrorCode = ConnectionLoss for /brokers/ids",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "Got fatal error 1236 from master when reading data from binary log: 'Could not find first log file name in binary log index file'",
+        C.MISSING_INPUT,
+    ),
+    (
+        "org.apache.kafka.clients.consumer.OffsetOutOfRangeException: Offsets out of range with no configured reset policy for partitions: {events-3=118220}",
+        C.MISSING_INPUT,
+    ),
+    (
+        "[2026-12-01 10:00:00,000] ERROR WorkerSinkTask{id=s3-sink-0} Task threw an uncaught and unrecoverable exception\norg.apache.kafka.connect.errors.ConnectException: Tolerance exceeded in error handler",
+        C.DATA_QUALITY,
+    ),
+    # configuration rejected by a daemon, a scheduler or a command line
+    (
+        "Dec  1 10:00:00 host cron[812]: (*system*backup) INSECURE MODE (group/other writable) (/etc/cron.d/backup)",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "sbatch: error: Batch job submission failed: Invalid partition name specified",
+        C.CONFIG_ERROR,
+    ),
+    (
+        'nginx: [emerg] unknown directive "proxy_passs" in /etc/nginx/conf.d/app.conf:12',
+        C.CONFIG_ERROR,
+    ),
+    ("load.py: error: unrecognized arguments: --dry_run", C.CONFIG_ERROR),
+    (
+        'error: error validating "job.yaml": error validating data: ValidationError(CronJob.spec): unknown field "schedul" in io.k8s.api.batch.v1.CronJobSpec',
+        C.CONFIG_ERROR,
+    ),
+    # the machine under the work went away
+    (
+        "##[error]The hosted runner: GitHub Actions 12 lost communication with the server. Anything in your workflow that terminates the runner process, starves it for CPU/Memory, or blocks its network access can cause this error.",
+        C.INFRASTRUCTURE,
+    ),
     # meaning over surface: a 403 whose body says the rate limit was exceeded
     (
         'HTTP/1.1 403 Forbidden\n{"message": "API rate limit exceeded for 10.0.0.1.", "documentation_url": "https://docs.example.com/rate-limits"}',
