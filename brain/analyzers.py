@@ -13,8 +13,9 @@ is matched by the text patterns, bounded so a 1 MB input stays fast.
    middle of long logs included (`sentinel_brain.textscan`);
 2. `match_exceptions` / `match_text`: the catalog against each exception and each line,
    a wording weighed by the line it is on (error line, routine INFO line, plain output);
-3. `prefer_meaning`, `apply_root_cause_rules`, `add_alternatives`, `kind_hits`: the
-   message's meaning over its surface, an empty upstream behind a generic code error,
+3. `prefer_meaning`, `prefer_specific`, `apply_root_cause_rules`, `add_alternatives`,
+   `kind_hits`: the message's meaning over its surface, a longer wording over one inside
+   it, an empty upstream behind a generic code error,
    the secondary categories, and a health finding's default diagnosis (`sentinel_brain.health`);
 4. `rank`: the best hit per category with a small bonus for corroboration;
 5. `build_candidates`: the top five, or an honest `unknown` saying what was examined;
@@ -994,6 +995,46 @@ def prefer_meaning(hits: list[_Hit], loc: Located) -> list[_Hit]:
     return hits
 
 
+def _span(hit: _Hit) -> tuple[str, int, int] | None:
+    """The quoted line of a wording hit and where on it the wording matched."""
+    sig = hit.sig
+    if sig is None or not hit.evidence or hit.strength not in ("text", "exception"):
+        return None
+    if sig.code is not None or sig.frames is not None or sig.context is not None:
+        return None  # judged on the code too, not on its wording alone
+    line = hit.evidence[0]
+    for rx in (hit.sig.text, hit.sig.message):
+        if rx is None:
+            continue
+        longest = max(rx.finditer(line), key=lambda m: m.end() - m.start(), default=None)
+        if longest is not None and longest.end() > longest.start():
+            return line, longest.start(), longest.end()
+    return None
+
+
+def prefer_specific(hits: list[_Hit]) -> list[_Hit]:
+    """Stage 3a': on one line, a wording inside a longer wording says less than it.
+
+    "bad interpreter: No such file or directory" is a runtime problem, not a missing
+    file; "Dataset x was not found in location EU" is a wrong location, not a missing
+    dataset. When the match of one category's wording lies inside the match of another
+    category's longer wording on the same line, and the longer wording is at least as sure
+    of itself (a broad pattern spanning much of a line is not more specific), the shorter
+    one is lowered.
+    """
+    spans = [(h, _span(h)) for h in hits]
+    placed = [(h, sp) for h, sp in spans if sp is not None]
+    for h, (line, a, b) in placed:
+        for o, (oline, c, d) in placed:
+            if o.category is h.category or oline != line:
+                continue
+            assert h.sig is not None and o.sig is not None
+            if c <= a and b <= d and (d - c) > (b - a) and o.sig.confidence >= h.sig.confidence:
+                h.score *= _SURFACE_FACTOR
+                break
+    return hits
+
+
 def rank(hits: list[_Hit]) -> list[Ranked]:
     """Stage 4: best hit per category, small bonus for independent corroboration."""
     by_cat: dict[Category, list[_Hit]] = {}
@@ -1204,7 +1245,7 @@ def _safe_report(evidence: Evidence) -> Report:
     loc = locate_error(evidence)
     hits = match_exceptions(loc, evidence) + match_text(loc, evidence)
     up_hits = _upstream_hits(evidence, loc.judged)
-    hits = prefer_meaning(hits, loc)
+    hits = prefer_specific(prefer_meaning(hits, loc))
     hits = apply_root_cause_rules(hits + up_hits, up_hits, loc, evidence)
     hits = add_alternatives(hits)
     kind = evidence.kind

@@ -12,6 +12,7 @@ from sentinel_brain.analyzers import (
     locate_error,
     match_exceptions,
     match_text,
+    prefer_specific,
     rank,
 )
 from sentinel_brain.fingerprint import fingerprint
@@ -71,6 +72,27 @@ def test_a_failure_line_is_read_with_the_message_wordings() -> None:
     assert not any(
         h.sig is not None and h.sig.id == "pg_bad_dsn" for h in match_text(locate_error(ok), ok)
     )
+
+
+def test_a_wording_inside_a_longer_surer_wording_is_lowered() -> None:
+    ev = Evidence(text="/opt/run.sh: /bin/bash^M: bad interpreter: No such file or directory")
+    hits = match_text(locate_error(ev), ev)
+    before = {id(h): h.score for h in hits}
+    prefer_specific(hits)
+    lowered = {h.category for h in hits if h.score < before[id(h)]}
+    assert lowered == {Category.MISSING_INPUT}
+    # A broad pattern that happens to span more of the line is not more specific: the
+    # credentials code inside "...does not exist in our records" keeps its score.
+    line = (
+        "botocore.exceptions.ClientError: An error occurred (InvalidAccessKeyId) when calling "
+        "the GetObject operation: The AWS Access Key Id you provided does not exist in our records."
+    )
+    ev2 = Evidence(text=line)
+    loc2 = locate_error(ev2)
+    hits2 = match_exceptions(loc2, ev2) + match_text(loc2, ev2)
+    auth = {id(h): h.score for h in hits2 if h.category is Category.AUTH_FAILURE}
+    prefer_specific(hits2)
+    assert auth and all(h.score == auth[id(h)] for h in hits2 if id(h) in auth)
 
 
 def _sig(sig_id: str) -> object:

@@ -294,6 +294,72 @@ CASES: list[tuple[str, C]] = [
         "##[error]The hosted runner: GitHub Actions 12 lost communication with the server. Anything in your workflow that terminates the runner process, starves it for CPU/Memory, or blocks its network access can cause this error.",
         C.INFRASTRUCTURE,
     ),
+    # wrong endpoint, region, location, target or runtime
+    (
+        "botocore.exceptions.ClientError: An error occurred (PermanentRedirect) when calling the ListObjectsV2 operation: The bucket you are attempting to access must be addressed using the specified endpoint.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "google.api_core.exceptions.NotFound: 404 Not found: Dataset acme-prod:marts was not found in location EU",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "[2026-12-01 10:00:00,000: ERROR/MainProcess] Received unregistered task of type 'etl.tasks.load_orders'.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "redis.exceptions.ReadOnlyError: READONLY You can't write against a read only replica.",
+        C.CONFIG_ERROR,
+    ),
+    ("Failed to find attribute 'app' in 'service.main'.", C.CONFIG_ERROR),
+    ("/opt/jobs/run.sh: /bin/bash^M: bad interpreter: No such file or directory", C.ENVIRONMENT),
+    (
+        'org.apache.hadoop.fs.UnsupportedFileSystemException: No FileSystem for scheme "s3"',
+        C.ENVIRONMENT,
+    ),
+    # engine codes: memory, parts, lost nodes, dependencies, logins, misuse, values
+    (
+        "io.trino.ExceededMemoryLimitException: Query exceeded per-node memory limit of 8GB [Allocated: 7.99GB] (EXCEEDED_LOCAL_MEMORY_LIMIT)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "org.apache.hadoop.hdfs.protocol.DSQuotaExceededException: The DiskSpace quota of /warehouse is exceeded: quota = 1099511627776 B = 1 TB but diskspace consumed = 1099645845504 B",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "Code: 252. DB::Exception: Too many parts (600). Merges are processing significantly slower than inserts. (TOO_MANY_PARTS)",
+        C.RATE_LIMITED,
+    ),
+    (
+        "File /tmp/out/part-0001 could only be written to 0 of the 1 minReplication nodes. There are 0 datanode(s) running and no node(s) are excluded in this operation.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "Code: 225. DB::Exception: ZooKeeper session has expired. (NO_ZOOKEEPER)",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "Code: 516. DB::Exception: default: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)",
+        C.AUTH_FAILURE,
+    ),
+    (
+        "fatal: could not read Username for 'https://github.com': terminal prompts disabled",
+        C.AUTH_FAILURE,
+    ),
+    (
+        "ERROR: could not open relation with OID 884213 (SQLSTATE XX000)",
+        C.CONCURRENCY,
+    ),
+    (
+        "redis.exceptions.ResponseError: WRONGTYPE Operation against a key holding the wrong kind of value",
+        C.SCHEMA_MISMATCH,
+    ),
+    ("org.apache.spark.SparkException: Task not serializable", C.CODE_ERROR),
+    ("io.trino.spi.TrinoException: Division by zero (DIVISION_BY_ZERO)", C.DATA_QUALITY),
+    (
+        "250001 (08001): Failed to connect to DB: acme.snowflakecomputing.com:443. IP 203.0.113.9 is not allowed to access Snowflake.  Contact your local security administrator.",
+        C.PERMISSION_DENIED,
+    ),
     # meaning over surface: a 403 whose body says the rate limit was exceeded
     (
         'HTTP/1.1 403 Forbidden\n{"message": "API rate limit exceeded for 10.0.0.1.", "documentation_url": "https://docs.example.com/rate-limits"}',
