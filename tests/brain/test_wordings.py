@@ -360,6 +360,14 @@ CASES: list[tuple[str, C]] = [
         "250001 (08001): Failed to connect to DB: acme.snowflakecomputing.com:443. IP 203.0.113.9 is not allowed to access Snowflake.  Contact your local security administrator.",
         C.PERMISSION_DENIED,
     ),
+    (
+        "java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, request timed out after 30004ms.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "paramiko.ssh_exception.PasswordRequiredException: Private key file is encrypted",
+        C.AUTH_FAILURE,
+    ),
     # meaning over surface: a 403 whose body says the rate limit was exceeded
     (
         'HTTP/1.1 403 Forbidden\n{"message": "API rate limit exceeded for 10.0.0.1.", "documentation_url": "https://docs.example.com/rate-limits"}',
