@@ -1003,7 +1003,7 @@ def _span(hit: _Hit) -> tuple[str, int, int] | None:
     if sig.code is not None or sig.frames is not None or sig.context is not None:
         return None  # judged on the code too, not on its wording alone
     line = hit.evidence[0]
-    for rx in (hit.sig.text, hit.sig.message):
+    for rx in (sig.text, sig.message):
         if rx is None:
             continue
         longest = max(rx.finditer(line), key=lambda m: m.end() - m.start(), default=None)
