@@ -368,6 +368,39 @@ CASES: list[tuple[str, C]] = [
         "paramiko.ssh_exception.PasswordRequiredException: Private key file is encrypted",
         C.AUTH_FAILURE,
     ),
+    # platform setup, request limits, taken resources, query rules, parsers, casts
+    (
+        "azure.identity._exceptions.CredentialUnavailableError: EnvironmentCredential authentication unavailable. Environment variables are not fully configured.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        'Warning  Failed  12s  kubelet  Failed to pull image "acme/loader:v42": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/acme/loader:v42": docker.io/acme/loader:v42: not found',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "google.api_core.exceptions.BadRequest: 400 Query exceeded limit for bytes billed: 1000000000. 3000000000 or higher required.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "google.api_core.exceptions.Conflict: 409 Already Exists: Table acme:staging.orders_tmp",
+        C.CONCURRENCY,
+    ),
+    (
+        "Error response from daemon: driver failed programming external connectivity on endpoint pg: Bind for 0.0.0.0:5432 failed: port is already allocated",
+        C.CONCURRENCY,
+    ),
+    (
+        "google.api_core.exceptions.BadRequest: 400 Cannot query over table 'acme.events.clicks' without a filter over column(s) 'day' that can be used for partition elimination",
+        C.CODE_ERROR,
+    ),
+    (
+        "org.apache.spark.SparkUpgradeException: [INCONSISTENT_BEHAVIOR_CROSS_VERSION.PARSE_DATETIME_BY_NEW_PARSER] You may get a different result due to the upgrading to Spark >= 3.0: Fail to parse '31/12/2026' in the new parser.",
+        C.DATA_QUALITY,
+    ),
+    (
+        "pyarrow.lib.ArrowNotImplementedError: Unsupported cast from string to list using function cast_list",
+        C.SCHEMA_MISMATCH,
+    ),
     # meaning over surface: a 403 whose body says the rate limit was exceeded
     (
         'HTTP/1.1 403 Forbidden\n{"message": "API rate limit exceeded for 10.0.0.1.", "documentation_url": "https://docs.example.com/rate-limits"}',
