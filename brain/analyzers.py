@@ -64,6 +64,7 @@ _NEAR_LINES = 12
 _SURFACE_FACTOR = 0.7
 _LINE_MESSAGE_FACTOR = 0.75  # a message wording on a bare line: below a wording written for lines
 _WRAPPERS = frozenset(WRAPPER_TYPES)
+_NO_MESSAGE = frozenset({"null", "None"})
 
 _BY_TYPE: dict[str, list[Signature]] = {}
 _UNTYPED: list[Signature] = []
@@ -720,6 +721,8 @@ def match_exceptions(loc: Located, evidence: Evidence) -> list[_Hit]:
         if loc.pseudo:
             weight *= 0.93
         msg = _PAREN_TYPE_PREFIX.sub("", info.message[:_MAX_MSG], count=1)
+        if msg.strip() in _NO_MESSAGE:
+            msg = ""  # the JVM prints a missing message as "null", Python as "None"
         msg_lower = msg.lower()
         short_type = info.type.rsplit(".", 1)[-1]
         code = _frame_code(info, loc.source_line if info is root else None)

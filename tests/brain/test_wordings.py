@@ -401,6 +401,14 @@ CASES: list[tuple[str, C]] = [
         "pyarrow.lib.ArrowNotImplementedError: Unsupported cast from string to list using function cast_list",
         C.SCHEMA_MISMATCH,
     ),
+    # an unknown class whose name says what happened, with no message (JVM prints "null")
+    ("com.acme.billing.InvoiceNotFoundException: null", C.MISSING_INPUT),
+    ("Caused by: com.acme.gateway.UpstreamThrottledException: backing off", C.RATE_LIMITED),
+    ("acme.client.FetchTimeoutError: gave up", C.TIMEOUT),
+    (
+        "2026-12-01 10:00:00 ERROR ledger: com.acme.ledger.LedgerConflictException: version 3",
+        C.CONCURRENCY,
+    ),
     # meaning over surface: a 403 whose body says the rate limit was exceeded
     (
         'HTTP/1.1 403 Forbidden\n{"message": "API rate limit exceeded for 10.0.0.1.", "documentation_url": "https://docs.example.com/rate-limits"}',
