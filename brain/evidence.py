@@ -214,6 +214,36 @@ def _notebook_cell_exception(text: str) -> ExceptionInfo | None:
     return ExceptionInfo(type=etype, message=message, frames=frames)
 
 
+_DIGITS_OR_SPACES = re.compile(r"\d+|\s+")
+
+
+def _strip_line_prefix(text: str) -> str:
+    """The text without the per-line prefix a log pipeline put before a traceback.
+
+    CI runners, kubectl, syslog and log forwarders prefix every line (a timestamp, a pod
+    name, `host prog[pid]:`, a `> ` quote). The prefix of the last `Traceback` line,
+    generalised (digit runs and inner blank runs may vary), is stripped from every line
+    that starts with it, so frames and the failing code line parse as usual. Plain
+    indentation is not a prefix.
+    """
+    at = text.rfind(_TB_HEADER)
+    if at < 0:
+        return text
+    start = text.rfind("\n", 0, at) + 1
+    prefix = text[start:at]
+    core = prefix.rstrip()
+    if not core or len(prefix) > 120:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for m in _DIGITS_OR_SPACES.finditer(core):
+        parts.append(re.escape(core[pos : m.start()]))
+        parts.append(r"\d+" if m.group()[0].isdigit() else r"\s+")
+        pos = m.end()
+    parts.append(re.escape(core[pos:]) + re.escape(prefix[len(core) :]))
+    return re.compile("^" + "".join(parts), re.MULTILINE).sub("", text)
+
+
 def parse_exceptions(text: str) -> list[ExceptionInfo]:
     """Parse every exception of the chains found in `text`, root first.
 
@@ -226,6 +256,7 @@ def parse_exceptions(text: str) -> list[ExceptionInfo]:
         # Tracebacks end a failure log: keep the tail, starting at a line boundary.
         tail = text[-MAX_PARSE_CHARS:]
         text = tail[tail.find("\n") + 1 :]
+    text = _strip_line_prefix(text)
     dagster_order = _CAUSE_MARKERS[1] in text or _DAGSTER_CONTEXT_MARKER in text
     infos: list[ExceptionInfo] = []
     for link, block in _split_blocks(text):
