@@ -514,14 +514,15 @@ def _format_cause(
     return re.sub(r"\s{2,}", " ", out).strip()
 
 
-_CAUSED_BY = re.compile(r"^\s*Caused by:\s+([\w$.]{1,200})(?::\s?(.*))?$")
+# `Caused by:` opens its line, or follows a per-line prefix (a timestamp, `! `, a pod name).
+_CAUSED_BY = re.compile(r"(?:^|[\s\]!>|])Caused by:\s+([\w$.]{1,200})(?::\s?(.*))?$")
 
 
 def _jvm_causes(lines: list[str]) -> list[ExceptionInfo]:
     """The `Caused by: Type: message` lines of JVM traces, deepest (last printed) first."""
     out: list[ExceptionInfo] = []
     for line in lines:
-        m = _CAUSED_BY.match(line)
+        m = _CAUSED_BY.search(line) if "Caused by:" in line else None
         if m and ("." in m.group(1) or m.group(1)[:1].isupper()):
             out.append(
                 ExceptionInfo(type=m.group(1), message=(m.group(2) or "").strip(), link="cause")
@@ -688,8 +689,9 @@ def locate_error(evidence: Evidence) -> Located:
     if causes:
         # A JVM trace prints the surface first and its causes below it, the deepest last:
         # the chain here is root first, so the deepest `Caused by:` leads.
-        known = {(e.type, e.message) for e in exceptions}
-        exceptions = [c for c in causes if (c.type, c.message) not in known] + exceptions
+        # A cause also read as a plain `Type: message` line still leads.
+        keys = {(c.type, c.message) for c in causes}
+        exceptions = causes + [e for e in exceptions if (e.type, e.message) not in keys]
     # Warnings printed in logs are not failures; wrappers are judged by what they wrap.
     exceptions = [e for e in exceptions if not e.type.endswith("Warning")]
     if len(exceptions) > 16:  # bound the work on pathological chains

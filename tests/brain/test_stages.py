@@ -165,3 +165,14 @@ def test_the_deepest_jvm_cause_is_the_root() -> None:
         "SQLException",
         "SparkException",
     ]
+
+
+def test_the_deepest_jvm_cause_leads_under_a_per_line_prefix() -> None:
+    ts = "2026-12-01T10:00:01.1Z "
+    text = (
+        f"{ts}org.apache.spark.SparkException: Job aborted due to stage failure\n"
+        f"{ts}\tat org.apache.spark.scheduler.DAGScheduler.abortStage(DAGScheduler.scala:2608)\n"
+        f"{ts}Caused by: java.io.FileNotFoundException: File does not exist: /raw/p.parquet\n"
+    )
+    loc = locate_error(Evidence(text=text))
+    assert loc.root is not None and loc.root.type == "java.io.FileNotFoundException"
