@@ -232,6 +232,12 @@ _CODE_TYPES = frozenset(
         "ImportError",
         "ModuleNotFoundError",
         "ZeroDivisionError",
+        # the JVM's programming errors
+        "NullPointerException",
+        "ClassCastException",
+        "ArrayIndexOutOfBoundsException",
+        "StringIndexOutOfBoundsException",
+        "IndexOutOfBoundsException",
     }
 )
 _WEAK_CODE_SIGS = frozenset(

@@ -409,6 +409,19 @@ CASES: list[tuple[str, C]] = [
         "2026-12-01 10:00:00 ERROR ledger: com.acme.ledger.LedgerConflictException: version 3",
         C.CONCURRENCY,
     ),
+    ("Warning  Evicted  3m  kubelet  The node had condition: [DiskPressure].", C.INFRASTRUCTURE),
+    (
+        "ERROR: Job failed (system failure): prepare environment: waiting for pod running: timed out waiting for pod to start",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "kafka.errors.UnknownTopicOrPartitionError: [Error 3] UnknownTopicOrPartitionError",
+        C.MISSING_INPUT,
+    ),
+    (
+        'java.lang.NullPointerException: Cannot invoke "String.trim()" because "name" is null',
+        C.CODE_ERROR,
+    ),
     # meaning over surface: a 403 whose body says the rate limit was exceeded
     (
         'HTTP/1.1 403 Forbidden\n{"message": "API rate limit exceeded for 10.0.0.1.", "documentation_url": "https://docs.example.com/rate-limits"}',
