@@ -315,6 +315,9 @@ class _Hit:
     strength: str = "exception"  # exception | text | upstream | kind | also
     # Names only the surface (a status, or an exception class matched by its type alone).
     surface: bool = False
+    # A message wording re-read on a bare failure line (stage 2c): never counted as
+    # independent corroboration of the line's other wordings.
+    reread: bool = False
 
 
 def _short(s: str, n: int = 200) -> str:
@@ -880,6 +883,7 @@ def _match_failure_lines(
                 sig.remediation,
                 strength="text",
                 surface=sig.surface,
+                reread=True,
             )
         )
     return hits
@@ -1059,6 +1063,7 @@ def rank(hits: list[_Hit]) -> list[Ranked]:
             h.sig.id if h.sig else h.cause
             for h in hs
             if h.strength != "also"
+            and not h.reread
             and not (h.sig is not None and (h.sig.generic or h.sig.id.endswith("_plain")))
         }
         bonus = min(0.04, 0.02 * max(0, len(distinct) - 1)) if best.strength != "also" else 0.0

@@ -176,3 +176,11 @@ def test_the_deepest_jvm_cause_leads_under_a_per_line_prefix() -> None:
     )
     loc = locate_error(Evidence(text=text))
     assert loc.root is not None and loc.root.type == "java.io.FileNotFoundException"
+
+
+def test_a_reread_line_does_not_corroborate_its_own_wordings() -> None:
+    first = _Hit(_sig("auth_msg"), Category.AUTH_FAILURE, 0.9, "a", ["x"])  # type: ignore[arg-type]
+    second = _Hit(_sig("db_login_failed"), Category.AUTH_FAILURE, 0.7, "b", ["x"])  # type: ignore[arg-type]
+    reread = _Hit(_sig("http_401"), Category.AUTH_FAILURE, 0.7, "c", ["x"], reread=True)  # type: ignore[arg-type]
+    assert rank([first, reread])[0].score == 0.9
+    assert rank([first, second])[0].score > 0.9
