@@ -1,6 +1,7 @@
 """Score the offline brain on the frozen real-world failure corpus.
 
     .venv/bin/python -m bench.brain_realworld [--split tuning|heldout|both] [--verbose]
+        [--systems oracle,slurm,...]
 
 The corpus (tests/brain/realworld/<split>/<system>__<slug>/) holds failure texts that
 nobody on this project wrote, each with the root-cause category its public source
@@ -178,10 +179,21 @@ def run_case(case: RealCase) -> CaseOutcome:
     )
 
 
-def evaluate_split(split: str, root: Path = REALWORLD_DIR) -> SplitResult:
-    """Score the brain on one split ('tuning' or 'heldout'), or on 'both' merged."""
+def evaluate_split(
+    split: str, root: Path = REALWORLD_DIR, systems: frozenset[str] | None = None
+) -> SplitResult:
+    """Score the brain on one split ('tuning' or 'heldout'), or on 'both' merged.
+
+    `systems`, when given, keeps only those systems' cases: a batch of cases added
+    together can be scored on its own (before any tuning, that is its fresh score).
+    """
     names = list(SPLITS) if split == "both" else [split]
-    outcomes = [run_case(c) for s in names for c in load_split(s, root)]
+    outcomes = [
+        run_case(c)
+        for s in names
+        for c in load_split(s, root)
+        if systems is None or c.system in systems
+    ]
     return SplitResult(split=split, outcomes=outcomes)
 
 
@@ -189,9 +201,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=[*SPLITS, "both"], default="both")
     ap.add_argument("--verbose", "-v", action="store_true", help="list the misses")
+    ap.add_argument(
+        "--systems", default="", help="comma-separated system ids: score only their cases"
+    )
     args = ap.parse_args()
+    systems = frozenset(x.strip() for x in args.systems.split(",") if x.strip()) or None
     splits = list(SPLITS) if args.split == "both" else [args.split]
-    results = [evaluate_split(s) for s in splits]
+    results = [evaluate_split(s, systems=systems) for s in splits]
     if len(results) > 1:
         results.append(SplitResult(split="all", outcomes=[o for r in results for o in r.outcomes]))
     for res in results:

@@ -13,8 +13,9 @@ is matched by the text patterns, bounded so a 1 MB input stays fast.
    middle of long logs included (`sentinel_brain.textscan`);
 2. `match_exceptions` / `match_text`: the catalog against each exception and each line,
    a wording weighed by the line it is on (error line, routine INFO line, plain output);
-3. `prefer_meaning`, `apply_root_cause_rules`, `add_alternatives`, `kind_hits`: the
-   message's meaning over its surface, an empty upstream behind a generic code error,
+3. `prefer_meaning`, `prefer_specific`, `apply_root_cause_rules`, `add_alternatives`,
+   `kind_hits`: the message's meaning over its surface, a longer wording over one inside
+   it, an empty upstream behind a generic code error,
    the secondary categories, and a health finding's default diagnosis (`sentinel_brain.health`);
 4. `rank`: the best hit per category with a small bonus for corroboration;
 5. `build_candidates`: the top five, or an honest `unknown` saying what was examined;
@@ -61,7 +62,9 @@ _NO_FAILURE_CAP = 0.3
 _SPECIFIC = 0.8  # a signature this confident names a failure by its wording alone
 _NEAR_LINES = 12
 _SURFACE_FACTOR = 0.7
+_LINE_MESSAGE_FACTOR = 0.75  # a message wording on a bare line: below a wording written for lines
 _WRAPPERS = frozenset(WRAPPER_TYPES)
+_NO_MESSAGE = frozenset({"null", "None"})
 
 _BY_TYPE: dict[str, list[Signature]] = {}
 _UNTYPED: list[Signature] = []
@@ -76,6 +79,17 @@ for _s in SIGNATURES:
     else:
         _UNTYPED.append(_s)
 _TEXT_SIGS = [s for s in SIGNATURES if s.text is not None]
+# Entries that judge an exception by its message alone (no type, code, frame or context
+# condition): a failure line in free text is read with them too, so a system's documented
+# wording is recognised whether it arrives as `Type: message` or as a bare log line.
+_LINE_MESSAGE_SIGS = [
+    s
+    for s in SIGNATURES
+    if s.message is not None
+    and not (s.types or s.code or s.frames or s.context)
+    and not s.generic
+    and s.confidence >= 0.6
+]
 
 
 def _branches(pattern: str) -> list[str]:
@@ -218,6 +232,12 @@ _CODE_TYPES = frozenset(
         "ImportError",
         "ModuleNotFoundError",
         "ZeroDivisionError",
+        # the JVM's programming errors
+        "NullPointerException",
+        "ClassCastException",
+        "ArrayIndexOutOfBoundsException",
+        "StringIndexOutOfBoundsException",
+        "IndexOutOfBoundsException",
     }
 )
 _WEAK_CODE_SIGS = frozenset(
@@ -295,6 +315,9 @@ class _Hit:
     strength: str = "exception"  # exception | text | upstream | kind | also
     # Names only the surface (a status, or an exception class matched by its type alone).
     surface: bool = False
+    # A message wording re-read on a bare failure line (stage 2c): never counted as
+    # independent corroboration of the line's other wordings.
+    reread: bool = False
 
 
 def _short(s: str, n: int = 200) -> str:
@@ -500,14 +523,15 @@ def _format_cause(
     return re.sub(r"\s{2,}", " ", out).strip()
 
 
-_CAUSED_BY = re.compile(r"^\s*Caused by:\s+([\w$.]{1,200})(?::\s?(.*))?$")
+# `Caused by:` opens its line, or follows a per-line prefix (a timestamp, `! `, a pod name).
+_CAUSED_BY = re.compile(r"(?:^|[\s\]!>|])Caused by:\s+([\w$.]{1,200})(?::\s?(.*))?$")
 
 
 def _jvm_causes(lines: list[str]) -> list[ExceptionInfo]:
     """The `Caused by: Type: message` lines of JVM traces, deepest (last printed) first."""
     out: list[ExceptionInfo] = []
     for line in lines:
-        m = _CAUSED_BY.match(line)
+        m = _CAUSED_BY.search(line) if "Caused by:" in line else None
         if m and ("." in m.group(1) or m.group(1)[:1].isupper()):
             out.append(
                 ExceptionInfo(type=m.group(1), message=(m.group(2) or "").strip(), link="cause")
@@ -674,8 +698,9 @@ def locate_error(evidence: Evidence) -> Located:
     if causes:
         # A JVM trace prints the surface first and its causes below it, the deepest last:
         # the chain here is root first, so the deepest `Caused by:` leads.
-        known = {(e.type, e.message) for e in exceptions}
-        exceptions = [c for c in causes if (c.type, c.message) not in known] + exceptions
+        # A cause also read as a plain `Type: message` line still leads.
+        keys = {(c.type, c.message) for c in causes}
+        exceptions = causes + [e for e in exceptions if (e.type, e.message) not in keys]
     # Warnings printed in logs are not failures; wrappers are judged by what they wrap.
     exceptions = [e for e in exceptions if not e.type.endswith("Warning")]
     if len(exceptions) > 16:  # bound the work on pathological chains
@@ -707,6 +732,8 @@ def match_exceptions(loc: Located, evidence: Evidence) -> list[_Hit]:
         if loc.pseudo:
             weight *= 0.93
         msg = _PAREN_TYPE_PREFIX.sub("", info.message[:_MAX_MSG], count=1)
+        if msg.strip() in _NO_MESSAGE:
+            msg = ""  # the JVM prints a missing message as "null", Python as "None"
         msg_lower = msg.lower()
         short_type = info.type.rsplit(".", 1)[-1]
         code = _frame_code(info, loc.source_line if info is root else None)
@@ -813,6 +840,50 @@ def match_text(loc: Located, evidence: Evidence) -> list[_Hit]:
                 [quote] if quote else [],
                 sig.remediation,
                 strength="text",
+            )
+        )
+    return hits + _match_failure_lines(
+        loc, evidence, text_factor, {h.sig.id for h in hits if h.sig}
+    )
+
+
+def _match_failure_lines(
+    loc: Located, evidence: Evidence, factor: float, done: set[str]
+) -> list[_Hit]:
+    """Stage 2c: the failure lines of the window read with the message wordings.
+
+    Only lines that read as a failure (`is_failure_line`) are tried, the last ones first,
+    so the cost stays bounded and healthy output is never diagnosed this way.
+    """
+    lines = [ln for ln in loc.window if is_failure_line(ln)][-_MAX_FAILURE_LINES:]
+    if not lines:
+        return []
+    joined = "\n".join(lines)
+    lowered = joined.lower()
+    hits: list[_Hit] = []
+    for sig in _LINE_MESSAGE_SIGS:
+        if sig.id in done:
+            continue
+        assert sig.message is not None
+        gate = _MSG_GATES.get(sig.id)
+        if gate is not None and not any(g in lowered for g in gate):
+            continue
+        found = _matching_lines(sig.message, joined, gate, cap=4)
+        if not found:
+            continue
+        line = found[-1]
+        quote = _quote(line, evidence, loc.hay)
+        hits.append(
+            _Hit(
+                sig,
+                sig.category,
+                sig.confidence * factor * _LINE_MESSAGE_FACTOR * line_weight(line, True, True),
+                _format_cause(sig.cause, None, line),
+                [quote] if quote else [],
+                sig.remediation,
+                strength="text",
+                surface=sig.surface,
+                reread=True,
             )
         )
     return hits
@@ -939,6 +1010,46 @@ def prefer_meaning(hits: list[_Hit], loc: Located) -> list[_Hit]:
     return hits
 
 
+def _span(hit: _Hit) -> tuple[str, int, int] | None:
+    """The quoted line of a wording hit and where on it the wording matched."""
+    sig = hit.sig
+    if sig is None or not hit.evidence or hit.strength not in ("text", "exception"):
+        return None
+    if sig.code is not None or sig.frames is not None or sig.context is not None:
+        return None  # judged on the code too, not on its wording alone
+    line = hit.evidence[0]
+    for rx in (sig.text, sig.message):
+        if rx is None:
+            continue
+        longest = max(rx.finditer(line), key=lambda m: m.end() - m.start(), default=None)
+        if longest is not None and longest.end() > longest.start():
+            return line, longest.start(), longest.end()
+    return None
+
+
+def prefer_specific(hits: list[_Hit]) -> list[_Hit]:
+    """Stage 3a': on one line, a wording inside a longer wording says less than it.
+
+    "bad interpreter: No such file or directory" is a runtime problem, not a missing
+    file; "Dataset x was not found in location EU" is a wrong location, not a missing
+    dataset. When the match of one category's wording lies inside the match of another
+    category's longer wording on the same line, and the longer wording is at least as sure
+    of itself (a broad pattern spanning much of a line is not more specific), the shorter
+    one is lowered.
+    """
+    spans = [(h, _span(h)) for h in hits]
+    placed = [(h, sp) for h, sp in spans if sp is not None]
+    for h, (line, a, b) in placed:
+        for o, (oline, c, d) in placed:
+            if o.category is h.category or oline != line:
+                continue
+            assert h.sig is not None and o.sig is not None
+            if c <= a and b <= d and (d - c) > (b - a) and o.sig.confidence >= h.sig.confidence:
+                h.score *= _SURFACE_FACTOR
+                break
+    return hits
+
+
 def rank(hits: list[_Hit]) -> list[Ranked]:
     """Stage 4: best hit per category, small bonus for independent corroboration."""
     by_cat: dict[Category, list[_Hit]] = {}
@@ -952,6 +1063,7 @@ def rank(hits: list[_Hit]) -> list[Ranked]:
             h.sig.id if h.sig else h.cause
             for h in hs
             if h.strength != "also"
+            and not h.reread
             and not (h.sig is not None and (h.sig.generic or h.sig.id.endswith("_plain")))
         }
         bonus = min(0.04, 0.02 * max(0, len(distinct) - 1)) if best.strength != "also" else 0.0
@@ -1149,7 +1261,7 @@ def _safe_report(evidence: Evidence) -> Report:
     loc = locate_error(evidence)
     hits = match_exceptions(loc, evidence) + match_text(loc, evidence)
     up_hits = _upstream_hits(evidence, loc.judged)
-    hits = prefer_meaning(hits, loc)
+    hits = prefer_specific(prefer_meaning(hits, loc))
     hits = apply_root_cause_rules(hits + up_hits, up_hits, loc, evidence)
     hits = add_alternatives(hits)
     kind = evidence.kind

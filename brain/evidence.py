@@ -181,6 +181,69 @@ def _inline_cause(lines: list[str], at: int) -> tuple[str, str] | None:
     return None
 
 
+# A notebook cell's error as IPython renders it (papermill, dagstermill, nbconvert):
+# `KeyError      Traceback (most recent call last)`, then `----> 2 code` lines marking the
+# failing line of each frame, then `KeyError: 'X'` (absent when the text is cut short).
+_CELL_TB_RE = re.compile(
+    r"^(?P<type>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)\s{2,}Traceback \(most recent call last\)",
+    re.MULTILINE,
+)
+_CELL_ARROW_RE = re.compile(r"^-*> ?(?P<line>\d+)\s(?P<code>.*\S)")
+
+
+def _notebook_cell_exception(text: str) -> ExceptionInfo | None:
+    """The exception a notebook cell raised, from its IPython rendering inside `text`."""
+    found = list(_CELL_TB_RE.finditer(text))
+    if not found:
+        return None
+    m = found[-1]
+    etype = m.group("type")
+    frames: list[Frame] = []
+    message = ""
+    for line in text[m.end() :].splitlines()[1:200]:
+        a = _CELL_ARROW_RE.match(line)
+        if a:
+            code = a.group("code").strip()
+            frames.append(
+                Frame(file="<notebook cell>", line=int(a.group("line")), code=code, is_user=True)
+            )
+            continue
+        if line.startswith(f"{etype}:"):
+            message = line[len(etype) + 1 :].strip()
+            break
+    return ExceptionInfo(type=etype, message=message, frames=frames)
+
+
+_DIGITS_OR_SPACES = re.compile(r"\d+|\s+")
+
+
+def _strip_line_prefix(text: str) -> str:
+    """The text without the per-line prefix a log pipeline put before a traceback.
+
+    CI runners, kubectl, syslog and log forwarders prefix every line (a timestamp, a pod
+    name, `host prog[pid]:`, a `> ` quote). The prefix of the last `Traceback` line,
+    generalised (digit runs and inner blank runs may vary), is stripped from every line
+    that starts with it, so frames and the failing code line parse as usual. Plain
+    indentation is not a prefix.
+    """
+    at = text.rfind(_TB_HEADER)
+    if at < 0:
+        return text
+    start = text.rfind("\n", 0, at) + 1
+    prefix = text[start:at]
+    core = prefix.rstrip()
+    if not core or len(prefix) > 120:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for m in _DIGITS_OR_SPACES.finditer(core):
+        parts.append(re.escape(core[pos : m.start()]))
+        parts.append(r"\d+" if m.group()[0].isdigit() else r"\s+")
+        pos = m.end()
+    parts.append(re.escape(core[pos:]) + re.escape(prefix[len(core) :]))
+    return re.compile("^" + "".join(parts), re.MULTILINE).sub("", text)
+
+
 def parse_exceptions(text: str) -> list[ExceptionInfo]:
     """Parse every exception of the chains found in `text`, root first.
 
@@ -193,6 +256,7 @@ def parse_exceptions(text: str) -> list[ExceptionInfo]:
         # Tracebacks end a failure log: keep the tail, starting at a line boundary.
         tail = text[-MAX_PARSE_CHARS:]
         text = tail[tail.find("\n") + 1 :]
+    text = _strip_line_prefix(text)
     dagster_order = _CAUSE_MARKERS[1] in text or _DAGSTER_CONTEXT_MARKER in text
     infos: list[ExceptionInfo] = []
     for link, block in _split_blocks(text):
@@ -218,6 +282,14 @@ def parse_exceptions(text: str) -> list[ExceptionInfo]:
         infos.reverse()
         for idx, info in enumerate(infos):
             info.link = links[len(links) - idx] if idx > 0 else None
+    cell = _notebook_cell_exception(text) if "Traceback (most recent call last)" in text else None
+    if cell is not None and not any(
+        i.type == cell.type and i.message == cell.message for i in infos
+    ):
+        # The cell's error is what the notebook runner's exception wraps: the root.
+        if infos:
+            infos[0].link = "cause"
+        infos.insert(0, cell)
     return infos
 
 

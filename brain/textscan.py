@@ -36,10 +36,10 @@ class Level(StrEnum):
 # A level token near the start of the line, in the shapes log frameworks print it.
 _LEVEL = re.compile(
     r"(?:^|[\s\[(|:<\"'=,])"
-    r"(?P<lvl>TRACE|DEBUG|FINE|FINER|FINEST|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|SEVERE|"
-    r"PANIC|CRITICAL|CRIT|EMERG|ALERT|trace|debug|info|notice|warn|warning|error|err|fatal|"
-    r"severe|panic|critical|crit|emerg|alert|Info|Warning|Error|Fatal|Debug|Critical)"
-    r"(?:$|[\s\])|:>\"',])"
+    r"(?P<lvl>TRACE|DEBUG|FINE|FINER|FINEST|INFO|NOTICE|WARN|WARNING|ERROR|ERR|ERRO|FATAL|FATA|"
+    r"SEVERE|PANIC|CRITICAL|CRIT|EMERG|ALERT|trace|debug|info|notice|warn|warning|error|err|"
+    r"fatal|severe|panic|critical|crit|emerg|alert|Info|Warning|Error|Fatal|Debug|Critical)"
+    r"(?:$|[\s\])|:>\"',!\[])"
 )
 # glog / absl / klog: `E1204 10:00:00.123456 ...` (severity letter + MMDD).
 _GLOG = re.compile(r"^(?P<sev>[IWEF])\d{4} \d{2}:\d{2}:\d{2}")
@@ -64,7 +64,12 @@ _MARKER_START = re.compile(
     r"|(?:[a-z_][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error)\b"  # JVM/Python qualified header
     r"|[A-Z]\w*(?:Error|Exception)(?::|$)"
     r"|Exception in thread "
-    r"|Killed\s*$)"
+    r"|Killed\s*$"
+    # engine error codes that open a line: Oracle/TNS/PL-SQL, SQL Server's `Msg N, Level
+    # 11+` (levels up to 10 are informational), a Rust panic
+    r"|(?:ORA|TNS|PLS|SP2)-\d{4,5}\b"
+    r"|Msg \d+, Level (?:1[1-9]|2\d)\b"
+    r"|thread '[^']*' panicked at)"
 )
 # ...or anywhere in it (HTTP statuses, exit codes, JSON error bodies), behind a cheap
 # literal pre-check so that ordinary lines cost a few substring tests.
@@ -112,7 +117,7 @@ _FAILURE_WORDS = re.compile(
     r"unreachable|unavailable|deadlock|segmentation fault|core dumped|crash\w*|evicted|"
     r"backoff|not set|missing|conflict|throttl\w*|rejected|expired|insufficient|overflow|"
     r"traceback|errno|terminated|lost|corrupt\w*|mismatch|unexpected|illegal|malformed|"
-    r"unsupported|incompatible|broken|stuck|hung|too many|too large|quota|limit)\b",
+    r"unsupported|incompatible|broken|stuck|hung|too many|too large|quota|limit|panicked)\b",
     re.IGNORECASE,
 )
 

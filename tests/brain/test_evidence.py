@@ -6,7 +6,10 @@ from __future__ import annotations
 import os
 import traceback
 
+import pytest
+
 from sentinel_brain.evidence import (
+    _strip_line_prefix,
     exceptions_from_live,
     failing_user_frame,
     from_text,
@@ -146,3 +149,60 @@ def test_dagster_context_marker() -> None:
     excs = parse_exceptions(DAGSTER_CONTEXT)
     assert [e.type for e in excs] == ["KeyError", "TypeError"]
     assert excs[1].link == "context"
+
+
+NOTEBOOK_TB = """\
+Traceback (most recent call last):
+  File "/usr/lib/python3.11/site-packages/papermill/execute.py", line 131, in execute_notebook
+    raise_for_execution_errors(nb, output_path)
+papermill.exceptions.PapermillExecutionError:
+---------------------------------------------------------------------------
+Exception encountered at "In [4]":
+---------------------------------------------------------------------------
+KeyError                                  Traceback (most recent call last)
+Cell In[4], line 3
+      1 import os
+----> 3 url = os.environ["WAREHOUSE_URL"]
+
+KeyError: 'WAREHOUSE_URL'
+"""
+
+
+def test_a_notebook_cells_error_is_parsed_as_the_root() -> None:
+    infos = parse_exceptions(NOTEBOOK_TB)
+    root = infos[0]
+    assert root.type == "KeyError" and root.message == "'WAREHOUSE_URL'"
+    assert [f.code for f in root.frames] == ['url = os.environ["WAREHOUSE_URL"]']
+    assert infos[1].type.endswith("PapermillExecutionError") and infos[1].link == "cause"
+
+
+_COLUMN_TB = """\
+Traceback (most recent call last):
+  File "/app/pipelines/assets.py", line 30, in totals
+    return df["amount"].sum()
+KeyError: 'amount'
+"""
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "2026-12-01T10:00:0{i}.1234567Z ",  # CI runner
+        "[pod/etl-7f9c/main] ",  # kubectl logs --prefix
+        "Dec  {i} 10:00:00 worker-3 etl[812]: ",  # syslog
+        "> ",  # quoted in an issue or a chat
+    ],
+)
+def test_a_traceback_under_a_per_line_prefix_keeps_its_frames(prefix: str) -> None:
+    text = "".join(
+        prefix.format(i=i + 1) + line + "\n" for i, line in enumerate(_COLUMN_TB.splitlines())
+    )
+    root = parse_exceptions(text)[0]
+    assert root.type == "KeyError" and root.message == "'amount'"
+    assert [(f.line, f.code) for f in root.frames] == [(30, 'return df["amount"].sum()')]
+
+
+def test_indentation_is_not_a_prefix() -> None:
+    indented = "".join("    " + line + "\n" for line in _COLUMN_TB.splitlines())
+    # Stripping indentation would unindent the code lines under the frames.
+    assert _strip_line_prefix(indented) == indented

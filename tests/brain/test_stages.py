@@ -12,6 +12,7 @@ from sentinel_brain.analyzers import (
     locate_error,
     match_exceptions,
     match_text,
+    prefer_specific,
     rank,
 )
 from sentinel_brain.fingerprint import fingerprint
@@ -58,6 +59,40 @@ def test_match_exceptions_and_text() -> None:
     text_hits = match_text(locate_error(ev2), ev2)
     assert any(h.category is Category.AUTH_FAILURE for h in text_hits)
     assert all(q in ev2.text for h in text_hits for q in h.evidence)
+
+
+def test_a_failure_line_is_read_with_the_message_wordings() -> None:
+    # `pg_bad_dsn` is written for exception messages; a bare error line says the same thing.
+    bad = Evidence(text='2026-12-01 10:00:00 ERROR loader: invalid sslmode value: "requird"')
+    hits = match_text(locate_error(bad), bad)
+    assert any(h.sig is not None and h.sig.id == "pg_bad_dsn" for h in hits)
+    assert all(q in bad.text for h in hits for q in h.evidence)
+    # A routine line carrying the same words is not a failure line and is not read so.
+    ok = Evidence(text="2026-12-01 10:00:00 INFO docs: invalid sslmode value is rejected early")
+    assert not any(
+        h.sig is not None and h.sig.id == "pg_bad_dsn" for h in match_text(locate_error(ok), ok)
+    )
+
+
+def test_a_wording_inside_a_longer_surer_wording_is_lowered() -> None:
+    ev = Evidence(text="/opt/run.sh: /bin/bash^M: bad interpreter: No such file or directory")
+    hits = match_text(locate_error(ev), ev)
+    before = {id(h): h.score for h in hits}
+    prefer_specific(hits)
+    lowered = {h.category for h in hits if h.score < before[id(h)]}
+    assert lowered == {Category.MISSING_INPUT}
+    # A broad pattern that happens to span more of the line is not more specific: the
+    # credentials code inside "...does not exist in our records" keeps its score.
+    line = (
+        "botocore.exceptions.ClientError: An error occurred (InvalidAccessKeyId) when calling "
+        "the GetObject operation: The AWS Access Key Id you provided does not exist in our records."
+    )
+    ev2 = Evidence(text=line)
+    loc2 = locate_error(ev2)
+    hits2 = match_exceptions(loc2, ev2) + match_text(loc2, ev2)
+    auth = {id(h): h.score for h in hits2 if h.category is Category.AUTH_FAILURE}
+    prefer_specific(hits2)
+    assert auth and all(h.score == auth[id(h)] for h in hits2 if id(h) in auth)
 
 
 def _sig(sig_id: str) -> object:
@@ -130,3 +165,22 @@ def test_the_deepest_jvm_cause_is_the_root() -> None:
         "SQLException",
         "SparkException",
     ]
+
+
+def test_the_deepest_jvm_cause_leads_under_a_per_line_prefix() -> None:
+    ts = "2026-12-01T10:00:01.1Z "
+    text = (
+        f"{ts}org.apache.spark.SparkException: Job aborted due to stage failure\n"
+        f"{ts}\tat org.apache.spark.scheduler.DAGScheduler.abortStage(DAGScheduler.scala:2608)\n"
+        f"{ts}Caused by: java.io.FileNotFoundException: File does not exist: /raw/p.parquet\n"
+    )
+    loc = locate_error(Evidence(text=text))
+    assert loc.root is not None and loc.root.type == "java.io.FileNotFoundException"
+
+
+def test_a_reread_line_does_not_corroborate_its_own_wordings() -> None:
+    first = _Hit(_sig("auth_msg"), Category.AUTH_FAILURE, 0.9, "a", ["x"])  # type: ignore[arg-type]
+    second = _Hit(_sig("db_login_failed"), Category.AUTH_FAILURE, 0.7, "b", ["x"])  # type: ignore[arg-type]
+    reread = _Hit(_sig("http_401"), Category.AUTH_FAILURE, 0.7, "c", ["x"], reread=True)  # type: ignore[arg-type]
+    assert rank([first, reread])[0].score == 0.9
+    assert rank([first, second])[0].score > 0.9

@@ -32,6 +32,13 @@ from sentinel_brain.textscan import (
         ("org.apache.spark.SparkException: Job aborted", Level.ERROR),
         ("HTTP/1.1 503 Service Unavailable", Level.ERROR),
         ("Process exited with code 137", Level.ERROR),
+        ("npm ERR! code E401", Level.ERROR),
+        ("ERRO[0003] error waiting for container: context canceled", Level.ERROR),
+        ("INFO[0000] Starting daemon", Level.INFO),
+        ("Msg 547, Level 16, State 0, Line 1", Level.ERROR),
+        ("Msg 5701, Level 0, State 1", Level.NONE),
+        ("ORA-01017: invalid username/password; logon denied", Level.ERROR),
+        ("thread 'main' panicked at src/main.rs:4:5:", Level.ERROR),
         ("all good", Level.NONE),
     ],
 )

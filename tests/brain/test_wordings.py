@@ -193,6 +193,235 @@ CASES: list[tuple[str, C]] = [
         "[2026-12-01 10:00:00 +0000] [1] [WARNING] Worker with pid 13 was terminated due to signal 9\n[2026-12-01 10:00:00 +0000] [1] [ERROR] Worker (pid:13) was sent SIGKILL! Perhaps out of memory?",
         C.RESOURCE_EXHAUSTION,
     ),
+    # runtimes, engines and stores out of memory, space or slots
+    (
+        "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 15.78 GiB total capacity)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("ORA-01652: unable to extend temp segment by 128 in tablespace TEMP", C.RESOURCE_EXHAUSTION),
+    (
+        "Msg 9002, Level 17, State 2\nThe transaction log for database 'staging' is full due to 'ACTIVE_TRANSACTION'.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "org.apache.hadoop.hbase.RegionTooBusyException: Over memstore limit=512.0 M, regionName=events,,17",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "org.apache.flink.runtime.jobmanager.scheduler.NoResourceAvailableException: Could not acquire the minimum required resources.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    # timeouts of drivers and batch schedulers
+    (
+        "System.Data.SqlClient.SqlException (0x80131904): Timeout expired.  The timeout period elapsed prior to completion of the operation or the server is not responding.",
+        C.TIMEOUT,
+    ),
+    (
+        "slurmstepd: error: *** JOB 4242 ON node07 CANCELLED AT 2026-12-01T03:00:00 DUE TO TIME LIMIT ***",
+        C.TIMEOUT,
+    ),
+    (
+        "com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException: Cassandra timeout during SIMPLE write query at consistency QUORUM (2 replica were required but only 1 acknowledged the write)",
+        C.TIMEOUT,
+    ),
+    # throttling, stored types, lock conflicts
+    (
+        "2026-12-01 10:00:00 ERROR writer: code = ProvisionedThroughputExceeded, message = The level of configured provisioned throughput for the table was exceeded.",
+        C.RATE_LIMITED,
+    ),
+    (
+        'ERROR: {"error":"partial write: field type conflict: input field \\"rssi\\" on measurement \\"wifi\\" is type float, already exists as type integer dropped=4"}',
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "HIVE_PARTITION_SCHEMA_MISMATCH: There is a mismatch between the table and partition schemas. The column 'qty' in table 'db.orders' is declared as type 'bigint', but partition 'dt=2026-12-01' declared column 'qty' as type 'string'.",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "Neo.TransientError.Transaction.DeadlockDetected: ForsetiClient[transactionId=7, clientId=3] can't acquire ExclusiveLock{owner=ForsetiClient[transactionId=6, clientId=1]} on NODE(42)",
+        C.CONCURRENCY,
+    ),
+    ("ORA-08177: can't serialize access for this transaction", C.CONCURRENCY),
+    # logins refused, endpoints unreachable, logs purged, records rejected
+    (
+        "pika.exceptions.ProbableAuthenticationError: ConnectionClosedByBroker: (403) 'ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile.'",
+        C.AUTH_FAILURE,
+    ),
+    (
+        "redis.exceptions.AuthenticationError: WRONGPASS invalid username-password pair or user is disabled.",
+        C.AUTH_FAILURE,
+    ),
+    (
+        "org.apache.zookeeper.KeeperException$ConnectionLossException: KeeperErrorCode = ConnectionLoss for /brokers/ids",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "Got fatal error 1236 from master when reading data from binary log: 'Could not find first log file name in binary log index file'",
+        C.MISSING_INPUT,
+    ),
+    (
+        "org.apache.kafka.clients.consumer.OffsetOutOfRangeException: Offsets out of range with no configured reset policy for partitions: {events-3=118220}",
+        C.MISSING_INPUT,
+    ),
+    (
+        "[2026-12-01 10:00:00,000] ERROR WorkerSinkTask{id=s3-sink-0} Task threw an uncaught and unrecoverable exception\norg.apache.kafka.connect.errors.ConnectException: Tolerance exceeded in error handler",
+        C.DATA_QUALITY,
+    ),
+    # configuration rejected by a daemon, a scheduler or a command line
+    (
+        "Dec  1 10:00:00 host cron[812]: (*system*backup) INSECURE MODE (group/other writable) (/etc/cron.d/backup)",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "sbatch: error: Batch job submission failed: Invalid partition name specified",
+        C.CONFIG_ERROR,
+    ),
+    (
+        'nginx: [emerg] unknown directive "proxy_passs" in /etc/nginx/conf.d/app.conf:12',
+        C.CONFIG_ERROR,
+    ),
+    ("load.py: error: unrecognized arguments: --dry_run", C.CONFIG_ERROR),
+    (
+        'error: error validating "job.yaml": error validating data: ValidationError(CronJob.spec): unknown field "schedul" in io.k8s.api.batch.v1.CronJobSpec',
+        C.CONFIG_ERROR,
+    ),
+    # the machine under the work went away
+    (
+        "##[error]The hosted runner: GitHub Actions 12 lost communication with the server. Anything in your workflow that terminates the runner process, starves it for CPU/Memory, or blocks its network access can cause this error.",
+        C.INFRASTRUCTURE,
+    ),
+    # wrong endpoint, region, location, target or runtime
+    (
+        "botocore.exceptions.ClientError: An error occurred (PermanentRedirect) when calling the ListObjectsV2 operation: The bucket you are attempting to access must be addressed using the specified endpoint.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "google.api_core.exceptions.NotFound: 404 Not found: Dataset acme-prod:marts was not found in location EU",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "[2026-12-01 10:00:00,000: ERROR/MainProcess] Received unregistered task of type 'etl.tasks.load_orders'.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "redis.exceptions.ReadOnlyError: READONLY You can't write against a read only replica.",
+        C.CONFIG_ERROR,
+    ),
+    ("Failed to find attribute 'app' in 'service.main'.", C.CONFIG_ERROR),
+    ("/opt/jobs/run.sh: /bin/bash^M: bad interpreter: No such file or directory", C.ENVIRONMENT),
+    (
+        'org.apache.hadoop.fs.UnsupportedFileSystemException: No FileSystem for scheme "s3"',
+        C.ENVIRONMENT,
+    ),
+    # engine codes: memory, parts, lost nodes, dependencies, logins, misuse, values
+    (
+        "io.trino.ExceededMemoryLimitException: Query exceeded per-node memory limit of 8GB [Allocated: 7.99GB] (EXCEEDED_LOCAL_MEMORY_LIMIT)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "org.apache.hadoop.hdfs.protocol.DSQuotaExceededException: The DiskSpace quota of /warehouse is exceeded: quota = 1099511627776 B = 1 TB but diskspace consumed = 1099645845504 B",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "Code: 252. DB::Exception: Too many parts (600). Merges are processing significantly slower than inserts. (TOO_MANY_PARTS)",
+        C.RATE_LIMITED,
+    ),
+    (
+        "File /tmp/out/part-0001 could only be written to 0 of the 1 minReplication nodes. There are 0 datanode(s) running and no node(s) are excluded in this operation.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "Code: 225. DB::Exception: ZooKeeper session has expired. (NO_ZOOKEEPER)",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "Code: 516. DB::Exception: default: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)",
+        C.AUTH_FAILURE,
+    ),
+    (
+        "fatal: could not read Username for 'https://github.com': terminal prompts disabled",
+        C.AUTH_FAILURE,
+    ),
+    (
+        "ERROR: could not open relation with OID 884213 (SQLSTATE XX000)",
+        C.CONCURRENCY,
+    ),
+    (
+        "redis.exceptions.ResponseError: WRONGTYPE Operation against a key holding the wrong kind of value",
+        C.SCHEMA_MISMATCH,
+    ),
+    ("org.apache.spark.SparkException: Task not serializable", C.CODE_ERROR),
+    ("io.trino.spi.TrinoException: Division by zero (DIVISION_BY_ZERO)", C.DATA_QUALITY),
+    (
+        "250001 (08001): Failed to connect to DB: acme.snowflakecomputing.com:443. IP 203.0.113.9 is not allowed to access Snowflake.  Contact your local security administrator.",
+        C.PERMISSION_DENIED,
+    ),
+    (
+        "java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, request timed out after 30004ms.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "paramiko.ssh_exception.PasswordRequiredException: Private key file is encrypted",
+        C.AUTH_FAILURE,
+    ),
+    # platform setup, request limits, taken resources, query rules, parsers, casts
+    (
+        "azure.identity._exceptions.CredentialUnavailableError: EnvironmentCredential authentication unavailable. Environment variables are not fully configured.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        'Warning  Failed  12s  kubelet  Failed to pull image "acme/loader:v42": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/acme/loader:v42": docker.io/acme/loader:v42: not found',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "google.api_core.exceptions.BadRequest: 400 Query exceeded limit for bytes billed: 1000000000. 3000000000 or higher required.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "google.api_core.exceptions.Conflict: 409 Already Exists: Table acme:staging.orders_tmp",
+        C.CONCURRENCY,
+    ),
+    (
+        "Error response from daemon: driver failed programming external connectivity on endpoint pg: Bind for 0.0.0.0:5432 failed: port is already allocated",
+        C.CONCURRENCY,
+    ),
+    (
+        "google.api_core.exceptions.BadRequest: 400 Cannot query over table 'acme.events.clicks' without a filter over column(s) 'day' that can be used for partition elimination",
+        C.CODE_ERROR,
+    ),
+    (
+        "org.apache.spark.SparkUpgradeException: [INCONSISTENT_BEHAVIOR_CROSS_VERSION.PARSE_DATETIME_BY_NEW_PARSER] You may get a different result due to the upgrading to Spark >= 3.0: Fail to parse '31/12/2026' in the new parser.",
+        C.DATA_QUALITY,
+    ),
+    (
+        "pyarrow.lib.ArrowNotImplementedError: Unsupported cast from string to list using function cast_list",
+        C.SCHEMA_MISMATCH,
+    ),
+    # an unknown class whose name says what happened, with no message (JVM prints "null")
+    ("com.acme.billing.InvoiceNotFoundException: null", C.MISSING_INPUT),
+    ("Caused by: com.acme.gateway.UpstreamThrottledException: backing off", C.RATE_LIMITED),
+    ("acme.client.FetchTimeoutError: gave up", C.TIMEOUT),
+    (
+        "2026-12-01 10:00:00 ERROR ledger: com.acme.ledger.LedgerConflictException: version 3",
+        C.CONCURRENCY,
+    ),
+    ("Warning  Evicted  3m  kubelet  The node had condition: [DiskPressure].", C.INFRASTRUCTURE),
+    (
+        "ERROR: Job failed (system failure): prepare environment: waiting for pod running: timed out waiting for pod to start",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "kafka.errors.UnknownTopicOrPartitionError: [Error 3] UnknownTopicOrPartitionError",
+        C.MISSING_INPUT,
+    ),
+    (
+        'java.lang.NullPointerException: Cannot invoke "String.trim()" because "name" is null',
+        C.CODE_ERROR,
+    ),
     # meaning over surface: a 403 whose body says the rate limit was exceeded
     (
         'HTTP/1.1 403 Forbidden\n{"message": "API rate limit exceeded for 10.0.0.1.", "documentation_url": "https://docs.example.com/rate-limits"}',
