@@ -110,11 +110,17 @@ def test_every_catalog_regex_is_linear_on_adversarial_input() -> None:
             rx = getattr(s, field)
             if rx is None:
                 continue
-            start = time.perf_counter()
-            for text in _ADVERSARIAL:
-                rx.search(text * 4)
             # 17 inputs of 16 KB: linear patterns take a few ms in all; a quadratic one
-            # (e.g. `\d+ x` on a long digit run) takes a second or more.
-            if time.perf_counter() - start > 0.3:
+            # (e.g. `\d+ x` on a long digit run) takes a second or more, every time. The best
+            # of three keeps a busy machine's pauses from looking like backtracking.
+            best = float("inf")
+            for _ in range(3):
+                start = time.perf_counter()
+                for text in _ADVERSARIAL:
+                    rx.search(text * 4)
+                best = min(best, time.perf_counter() - start)
+                if best <= 0.3:
+                    break
+            if best > 0.3:
                 slow.append(f"{s.id}.{field}")
     assert not slow, slow
