@@ -13,6 +13,7 @@ from dagster_sentinel.alerts import (
     AlertStore,
     alert_evidence,
     linked_alerts,
+    matches,
     plan_alert_incidents,
     sync_prometheus,
 )
@@ -23,6 +24,7 @@ from dagster_sentinel.rca import rca_job
 from dagster_sentinel.resources import sentinel_for
 from dagster_sentinel.runbooks import RunbookIndex
 from dagster_sentinel.triage import open_incident
+from sentinel_brain.fingerprint import alert_fingerprint
 
 RUNBOOK_INDEX_KEY = dg.AssetKey(["sentinel", "runbook_index"])
 
@@ -124,7 +126,15 @@ def sentinel_alert_incidents_sensor(
     if not cfg.alerts_open_incidents and not open_:
         return dg.SkipReason("alerts do not open incidents (SENTINEL_ALERTS_OPEN_INCIDENTS off)")
     firing = AlertStore(s.settings.database_url).firing()
-    since = max(min((a.starts_at for a in firing), default=now), now - LINK_LOOKBACK_S)
+    # Only alerts that could open an incident need the failures since they started.
+    pending = [
+        a.starts_at
+        for a in firing
+        if cfg.alerts_open_incidents
+        and alert_fingerprint(a.labels) not in open_
+        and matches(a.labels, cfg.alerts_incident_match)
+    ]
+    since = max(min(pending, default=now), now - LINK_LOOKBACK_S)
     failures = [i for i in s.store.opened_between(since, now + 1) if i.kind != "alert"]
     plan = plan_alert_incidents(
         firing,
