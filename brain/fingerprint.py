@@ -9,16 +9,20 @@ the reports all use it, so a report and its incident share one fingerprint. The 
 identity is the innermost exception (type and message); without an exception (a health
 finding, or text with no exception in it) it is the evidence's kind and the first line of
 its text (a health finding's summary, which names the problem without varying numbers).
+An alert's identity is its label set (`alert_fingerprint`), unmasked: two instances of one
+alert are two problems.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from collections.abc import Mapping
 from typing import overload
 
 from sentinel_brain.masking import apply_masks, select
-from sentinel_brain.models import Evidence
+from sentinel_brain.models import Evidence, Kind
 
 # The shared named-mask table (``sentinel_brain.masking``), every mask, rendered ``<NAME>``.
 _MASKS = select()
@@ -60,6 +64,9 @@ def fingerprint(
     evidence form and gives the same value for the same parts.
     """
     if evidence is not None:
+        if evidence.kind is Kind.ALERT:
+            labels = evidence.facts.get("labels")
+            return alert_fingerprint(labels if isinstance(labels, Mapping) else {})
         return fingerprint(**fingerprint_parts(evidence))
     parts = [target or "-", step or "-", (error_type or "-").rsplit(".", 1)[-1]]
     parts.append(message_template(message or ""))
@@ -76,3 +83,13 @@ def fingerprint_parts(evidence: Evidence) -> dict[str, str | None]:
         "error_type": root.type if root else evidence.kind.value,
         "message": root.message if root else evidence.text[:300],
     }
+
+
+def alert_fingerprint(labels: Mapping[str, object]) -> str:
+    """The fingerprint of an alert incident: its alertname and labels, order-insensitive.
+
+    The same alert re-sent (or seen by both Alertmanager and Prometheus polling) keeps it.
+    """
+    canonical = json.dumps(sorted((str(k), str(v)) for k, v in labels.items()))
+    digest = hashlib.sha256(f"alert\x1f{canonical}".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:16]

@@ -55,14 +55,24 @@ def _lines(evidence: Evidence) -> list[str]:
 def facts_of(evidence: Evidence) -> list[str]:
     """The fact lines of a finding (all lines after its summary) plus structured facts."""
     lines = _lines(evidence)[1:]
-    lines.extend(f"{k}: {v}"[:_MAX_LINE] for k, v in list(evidence.facts.items())[:20])
+    lines.extend(f"{k}: {_fact(v)}"[:_MAX_LINE] for k, v in list(evidence.facts.items())[:20])
     # A bare heading ("Check metadata:") says nothing by itself (its items follow); a
     # heading with a figure in it ("2 run(s) in QUEUED for longer than 30 min:") does.
     return [ln for ln in lines if not ln.endswith(":") or any(c.isdigit() for c in ln)]
 
 
+def _fact(value: object) -> str:
+    """A fact as a reader writes it: a mapping (an alert's labels) as `k=v, k=v`."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
 def _names(evidence: Evidence) -> dict[str, str]:
+    labels = evidence.facts.get("labels")
+    alert = labels.get("alertname") if isinstance(labels, dict) else None
     return {
+        "alert": str(alert or "the alert"),
         "target": evidence.asset or evidence.job or "the target",
         "asset": evidence.asset or "the asset",
         "job": evidence.job or "the job",
@@ -248,6 +258,33 @@ DEFAULTS: dict[Kind, tuple[_Default, ...]] = {
             0.35,
             "The daemon running Sentinel's sensors is unhealthy",
             ("Check the daemon's health and logs.",),
+        ),
+    ),
+    Kind.ALERT: (
+        _Default(
+            Category.INFRASTRUCTURE,
+            0.55,
+            "Alert {alert} is firing with no pipeline failure linked to it: the system it "
+            "watches is unhealthy",
+            (
+                "Follow the alert's own runbook and annotations; check the system its labels "
+                "name (instance, service, host).",
+                "List the jobs and assets that depend on that system and hold their next runs "
+                "until {alert} resolves.",
+            ),
+        ),
+        _Default(
+            Category.DEPENDENCY_UNAVAILABLE,
+            0.45,
+            "A service that pipelines call is degraded or down ({alert})",
+            ("Check the service's availability and its recent deploys.",),
+        ),
+        _Default(
+            Category.RESOURCE_EXHAUSTION,
+            0.3,
+            "{alert} reports resource pressure (disk, memory, CPU, connections) on the system "
+            "it watches",
+            ("Check the resource the alert measures; free or add capacity.",),
         ),
     ),
     Kind.LOG_ANOMALY: (

@@ -62,6 +62,9 @@ class Kind(StrEnum):
     SENTINEL_HEALTH = "sentinel_health"
     LOG_ANOMALY = "log_anomaly"
     METRIC_ANOMALY = "metric_anomaly"
+    # An external alert firing with no pipeline failure linked to it (opt-in, see
+    # `dagster_sentinel.alerts.plan_alert_incidents`).
+    ALERT = "alert"
 
     @property
     def is_failure(self) -> bool:

@@ -7,9 +7,11 @@ malformed body gets a 400 with a clear message and nothing is stored), each aler
 by its fingerprint with labels, annotations, start and end times (redacted), and resolved
 alerts closed. `poll_prometheus` reads `/api/v1/alerts` with a strict timeout.
 
-Alerts never open incidents by themselves: Sentinel is not an alert router. They are read
-back by `dagster_sentinel.context` to correlate with a failure
-(see `sentinel_brain.context.correlate`).
+Alerts are read back by `dagster_sentinel.context` to correlate with a failure (see
+`sentinel_brain.context.correlate`). By default they never open incidents by themselves:
+Sentinel is not an alert router. With `SENTINEL_ALERTS_OPEN_INCIDENTS`, a firing alert that
+no pipeline failure was linked to within the window opens one (`plan_alert_incidents`, a
+pure decision; `sentinel_alert_incidents_sensor` applies it).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import time
 import urllib.error
 import urllib.request
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
@@ -33,7 +35,9 @@ from dagster_sentinel.config import SentinelConfig
 from dagster_sentinel.errors import SentinelError
 from dagster_sentinel.settings import SentinelSettings
 from dagster_sentinel.store import engine_for, transaction
-from sentinel_brain.context import RelatedSignal
+from sentinel_brain.context import IncidentContext, RelatedSignal
+from sentinel_brain.fingerprint import alert_fingerprint
+from sentinel_brain.models import Evidence, Kind
 from sentinel_brain.redact import redact, redact_data
 
 MAX_BODY = 5_000_000
@@ -164,13 +168,18 @@ class AlertStore:
 
     def active_between(self, start: float, end: float) -> list[StoredAlert]:
         """Alerts that were firing at some point between `start` and `end`."""
+        return self._select(
+            alerts_table.c.starts_at <= end,
+            sa.or_(alerts_table.c.ends_at.is_(None), alerts_table.c.ends_at >= start),
+        )
+
+    def firing(self) -> list[StoredAlert]:
+        """Alerts firing now."""
+        return self._select(alerts_table.c.status == "firing")
+
+    def _select(self, *where: Any) -> list[StoredAlert]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(alerts_table).where(
-                    alerts_table.c.starts_at <= end,
-                    sa.or_(alerts_table.c.ends_at.is_(None), alerts_table.c.ends_at >= start),
-                )
-            ).all()
+            rows = conn.execute(sa.select(alerts_table).where(*where)).all()
         return [
             StoredAlert(
                 fingerprint=r.fingerprint,
@@ -198,6 +207,109 @@ def as_signal(alert: StoredAlert) -> RelatedSignal:
         ends_at=alert.ends_at,
         labels=alert.labels,
         summary=redact(summary)[:300],
+    )
+
+
+# --- alerts on their own (opt-in incidents) -----------------------------------------------------
+
+
+class AlertIncidentPlan(BaseModel):
+    """What one evaluation does: alerts to open incidents for, incident ids to resolve, and
+    (for the tick's message) the alerts held back and why."""
+
+    open: list[StoredAlert] = Field(default_factory=list)
+    resolve: list[str] = Field(default_factory=list)
+    waiting: list[str] = Field(default_factory=list)  # firing for less than the window
+    linked: list[str] = Field(default_factory=list)  # a pipeline failure cites them
+    unmatched: int = 0  # firing, but not matching the label matcher
+
+
+def matches(labels: Mapping[str, str], match: Mapping[str, str]) -> bool:
+    """Every `label=value` of the matcher holds (`value` may list alternatives `a|b`)."""
+    return all(labels.get(k) in v.split("|") for k, v in match.items())
+
+
+def linked_alerts(contexts: Iterable[IncidentContext | None]) -> set[str]:
+    """Alert fingerprints that pipeline failures were linked to: their evidence names the
+    alert's system, or the alert's labels own the failing asset (time alone is no link)."""
+    return {
+        alert_fingerprint(sig.labels)
+        for ctx in contexts
+        if ctx is not None
+        for sig in ctx.alerts
+        if sig.source != "metric" and (sig.names_system or sig.owner_match)
+    }
+
+
+def plan_alert_incidents(
+    firing: Iterable[StoredAlert],
+    open_incidents: Mapping[str, str],
+    linked: set[str],
+    *,
+    enabled: bool,
+    match: Mapping[str, str],
+    window_s: float,
+    now: float,
+) -> AlertIncidentPlan:
+    """Which alerts open an incident and which alert incidents are over.
+
+    `open_incidents`: open alert incidents, fingerprint → id. An alert opens one when it is
+    firing, matches, has fired for `window_s` (time for a failure to be linked to it) and no
+    pipeline failure was linked to it; one incident per alert fingerprint (alertname and
+    labels) while it fires, so re-sent alerts open nothing new. An open alert incident whose
+    alert is not firing any more resolves, also once the feature is turned off.
+    """
+    current: dict[str, StoredAlert] = {}
+    for alert in firing:
+        if alert.status == "firing":
+            current.setdefault(alert_fingerprint(alert.labels), alert)
+    plan = AlertIncidentPlan(
+        resolve=[i for fp, i in sorted(open_incidents.items()) if fp not in current]
+    )
+    if not enabled:
+        return plan
+    for fp, alert in sorted(current.items(), key=lambda kv: (kv[1].starts_at, kv[0])):
+        if fp in open_incidents:
+            continue
+        if not matches(alert.labels, match):
+            plan.unmatched += 1
+        elif fp in linked:
+            plan.linked.append(alert.name)
+        elif now - alert.starts_at < window_s:
+            plan.waiting.append(alert.name)
+        else:
+            plan.open.append(alert)
+    return plan
+
+
+def _clock(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
+
+
+def alert_evidence(alert: StoredAlert, now: float) -> Evidence:
+    """An alert incident's evidence: its summary line names the alert; the facts quote its
+    labels, start and annotations (redacted)."""
+    lines = [
+        f"Alert {alert.name} is firing with no pipeline failure linked to it",
+        "Labels: " + ", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items())),
+        f"Firing since {_clock(alert.starts_at)} ({(now - alert.starts_at) / 60:.0f} min)",
+    ]
+    for key in ("summary", "description", "message", "runbook_url"):
+        if alert.annotations.get(key):
+            lines.append(f"{key.capitalize()}: {' '.join(alert.annotations[key].split())[:500]}")
+    source = f"Source: {alert.source}" + (
+        f" ({alert.generator_url})" if alert.generator_url else ""
+    )
+    lines.append(source)
+    owners = [alert.labels[k] for k in ("team", "owner") if alert.labels.get(k)]
+    return redact_data(
+        Evidence(
+            kind=Kind.ALERT,
+            text="\n".join(lines),
+            facts={"labels": dict(sorted(alert.labels.items()))},
+            owners=owners,
+            tags={"sentinel/alert": alert.name},
+        )
     )
 
 

@@ -391,6 +391,22 @@ class ContextConfig(dg.Config):
         "correlated with it.",
         gt=0,
     )
+    alerts_open_incidents: bool = setting(
+        False,
+        "SENTINEL_ALERTS_OPEN_INCIDENTS",
+        "Let a firing alert open an incident of its own (kind `alert`) when no pipeline "
+        "failure has been linked to it `SENTINEL_ALERT_WINDOW_S` after it started: one per "
+        "alert (alertname and labels) while it fires, diagnosed offline, reported like any "
+        "incident, resolved when the alert resolves. Off: alerts only enrich failure reports.",
+    )
+    alerts_incident_match: dict[str, str] = setting(
+        {},
+        "SENTINEL_ALERTS_INCIDENT_MATCH",
+        "Labels an alert must all carry to open an incident (with "
+        "`SENTINEL_ALERTS_OPEN_INCIDENTS`), e.g. `severity=critical`; `label=a|b` accepts "
+        "either value. Same syntax as `SENTINEL_SLACK_ROUTES`.",
+        shown_default="any alert",
+    )
     similar_lookback_days: float = setting(
         90.0,
         "SENTINEL_SIMILAR_LOOKBACK_D",
@@ -404,6 +420,11 @@ class ContextConfig(dg.Config):
         if isinstance(value, str):
             return [p.strip() for p in value.split(",") if p.strip()]
         return value
+
+    @field_validator("alerts_incident_match", mode="before")
+    @classmethod
+    def _parse_match(cls, value: Any) -> Any:
+        return parse_mapping(value) if isinstance(value, str) else value
 
 
 class ServeConfig(dg.Config):

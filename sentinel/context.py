@@ -35,6 +35,7 @@ from sentinel_brain.context import (
     systems,
 )
 from sentinel_brain.deadline import run_within
+from sentinel_brain.fingerprint import alert_fingerprint
 from sentinel_brain.models import Evidence
 from sentinel_brain.redact import redact, redact_data
 
@@ -168,6 +169,8 @@ def gather(
     signals: list[RelatedSignal] = []
     try:
         stored = AlertStore(settings.database_url).active_between(failed_at - window, failed_at)
+        if incident.kind == "alert":  # an alert's own incident: the others are its context
+            stored = [a for a in stored if alert_fingerprint(a.labels) != incident.fingerprint]
         signals += [as_signal(a) for a in stored]
         ctx.examined.append(f"alerts: {len(stored)} active in the {window:.0f} s before")
     except _SOURCE_ERRORS as e:

@@ -42,7 +42,7 @@ from sentinel_brain.evidence import (
     source_context,
 )
 from sentinel_brain.fingerprint import fingerprint
-from sentinel_brain.models import Evidence, ExceptionInfo, UpstreamAsset
+from sentinel_brain.models import Evidence, ExceptionInfo, Kind, UpstreamAsset
 from sentinel_brain.paths import shorten_model_paths
 
 LOG_TAIL_BYTES = 16_000
@@ -608,6 +608,17 @@ def failure_of(evidence: Evidence, source: FailureSource) -> Failure:
     root = evidence.root
     target = evidence.job or evidence.asset
     fp = fingerprint(evidence)  # the one definition, shared with the brain's report
+    if evidence.kind is Kind.ALERT:
+        # An alert on its own: no job or step; the alert is what it happened to.
+        labels = evidence.facts.get("labels") or {}
+        return Failure(
+            fingerprint=fp,
+            kind=evidence.kind.value,
+            target=str(labels.get("alertname") or "alert"),
+            owners=",".join(evidence.owners) or None,
+            title=(evidence.text.strip().splitlines() or ["alert"])[0][:200],
+            source=source,
+        )
     where = evidence.step or target
     if evidence.phase == "resource_init":
         where = f"resource init of {where}"

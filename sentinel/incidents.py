@@ -58,7 +58,7 @@ class Incident(Facts):
         return None if self.resolved_at is None else self.resolved_at - self.first_seen
 
 
-FailureSource = Literal["hook", "sensor", "health", "manual"]
+FailureSource = Literal["hook", "sensor", "health", "alert", "manual"]
 
 
 class Failure(Facts):

@@ -248,6 +248,8 @@ _SEVERITY_EMOJI = {
 
 def _where(incident: Incident) -> str:
     parts = []
+    if incident.kind == "alert" and incident.target:
+        parts.append(f"*Alert:* `{escape(incident.target)}`")
     if incident.job:
         parts.append(f"*Job:* `{escape(incident.job)}`")
     if incident.step:
@@ -276,7 +278,9 @@ def render_incident(
         else _SEVERITY_EMOJI.get(report.severity.value, ":warning:")
     )
     where = incident.step or incident.target or "Dagster"
-    title = f"{'Resolved: ' if resolved_note else ''}{what} in {where}"
+    # An alert incident's title already says what fired (there is no step to name).
+    place = "" if incident.kind == "alert" else f" in {where}"
+    title = f"{'Resolved: ' if resolved_note else ''}{what}{place}"
     blocks: list[dict[str, Any]] = [_header(title)]
     if resolved_note:
         blocks.append(_section(f"{status} {escape(resolved_note)}"))

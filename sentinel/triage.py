@@ -84,7 +84,7 @@ def open_incident(
     what = (
         f"run {evidence.run_id}"
         if evidence.run_id
-        else f"{evidence.kind} {evidence.asset or evidence.job}"
+        else f"{evidence.kind.value} {evidence.asset or evidence.job or incident.target}"
     )
     if registration.outcome == "duplicate":
         return Decision(reason=f"{what} already registered")

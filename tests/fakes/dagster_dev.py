@@ -1,4 +1,5 @@
-"""`dagster dev` (webserver + daemon) on a free port, driven through GraphQL.
+"""`dagster dev` (webserver + daemon) on a free port, driven through GraphQL; or the whole
+`make run` launcher (scripts/run.py: `dagster dev` and `sentinel serve`).
 
 Shared by the end-to-end tests and the latency benchmark.
 """
@@ -74,11 +75,7 @@ def dagster_dev(
     """Start `dagster dev -w workspace.yaml` like `make run` does, and stop it afterwards."""
     shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
     port = _free_port()
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GEMINI_", "SENTINEL_"))
-    }
-    env.update(DAGSTER_HOME=str(home), SENTINEL_UI_URL=f"http://127.0.0.1:{port}")
-    env.update(extra_env)
+    env = _clean_env(home, port, extra_env)
     log = home / "dagster-dev.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -93,6 +90,43 @@ def dagster_dev(
         yield Deployment(home, port, proc, log)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _clean_env(home: Path, port: int, extra_env: dict[str, str]) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GEMINI_", "SENTINEL_"))
+    }
+    env.update(DAGSTER_HOME=str(home), SENTINEL_UI_URL=f"http://127.0.0.1:{port}")
+    env.update(extra_env)
+    return env
+
+
+@contextmanager
+def make_run(home: Path, extra_env: dict[str, str]) -> Iterator[Deployment]:
+    """Start scripts/run.py exactly as `make run` does (`dagster dev`, plus `sentinel serve`
+    when the Slack app is configured in `extra_env`), and stop the whole tree with one
+    SIGTERM afterwards. `Deployment.launch` waits for the webserver."""
+    shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    port = _free_port()
+    env = _clean_env(home, port, {"DAGSTER_PORT": str(port), **extra_env})
+    log = home / "make-run.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "scripts/run.py", "--port", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield Deployment(home, port, proc, log)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # the launcher stops its children's groups
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:

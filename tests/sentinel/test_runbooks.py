@@ -11,13 +11,19 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from dagster_sentinel import runbooks
 from dagster_sentinel.config import ContextConfig, SentinelConfig
 from dagster_sentinel.context_assets import (
     RUNBOOK_INDEX_KEY,
     runbook_index,
     sentinel_runbook_index_sensor,
 )
-from dagster_sentinel.runbooks import RunbookIndex, incident_query, split_markdown
+from dagster_sentinel.runbooks import (
+    RunbookIndex,
+    candidate_terms,
+    incident_query,
+    split_markdown,
+)
 from tests.sentinel.conftest import fresh_postgres_database
 
 CORPUS = Path(__file__).parent / "runbooks"
@@ -102,6 +108,33 @@ def test_search_finds_the_answering_section_with_an_excerpt(store_url: str) -> N
     assert "deadlock" in hits[0].excerpt.lower() and len(hits[0].excerpt) <= 280
     assert {"deadlock", "detected"} <= set(hits[0].matched)
     assert hits[0].score > 0
+
+
+def test_candidate_terms_are_the_rarest_within_the_budget_in_query_order() -> None:
+    dfs = {"deadlock": 3, "lock": 40, "transaction": 25, "detected": 8, "share": 90}
+    terms = list(dfs)
+    assert candidate_terms(terms, dfs, budget=40) == ["deadlock", "transaction", "detected"]
+    assert candidate_terms(terms, dfs, budget=1) == ["deadlock"]  # at least the rarest
+    assert candidate_terms(terms, dfs, budget=10_000) == terms
+
+
+def test_a_bounded_candidate_set_still_finds_heading_and_rare_term_sections(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL only sections with a rare query term or a query term in their heading
+    are ranked: with the smallest budget (the rarest term only) the best section is still
+    the one an exhaustive ranking puts first."""
+    index = RunbookIndex(store_url)
+    index.sync([str(CORPUS)], max_bytes=1_000_000)
+    queries = [
+        ["deadlock", "detected", "sharelock", "transaction", "concurrency", "balances"],
+        ["connection", "refused", "server", "running", "host", "port", "5432"],
+        ["nosuchkey", "bucket", "key", "does", "not", "exist", "s3"],
+    ]
+    exhaustive = [[(h.path, h.heading) for h in index.search(q)] for q in queries]
+    monkeypatch.setattr(runbooks, "CANDIDATE_ROWS", 1)
+    bounded = [[(h.path, h.heading) for h in index.search(q)] for q in queries]
+    assert all(exhaustive) and [b[:1] for b in bounded] == [e[:1] for e in exhaustive]
 
 
 def test_nothing_relevant_means_nothing_shown(store_url: str) -> None:
