@@ -383,7 +383,7 @@ def test_config_source_next_to_a_refused_connection_keeps_config_error_in_view()
 
     bare = analyze(from_text(failure))
     assert bare.category is Cat.DEPENDENCY_UNAVAILABLE
-    assert [c.category for c in bare.candidates[:2]] != [
-        Cat.DEPENDENCY_UNAVAILABLE,
-        Cat.CONFIG_ERROR,
-    ]
+    bare_config = [c for c in bare.candidates if c.category is Cat.CONFIG_ERROR]
+    # Without a named source, config_error is at most the generic runner-up of a refusal.
+    assert all(c.confidence < second.confidence for c in bare_config)
+    assert all(config_line not in c.evidence for c in bare_config)
