@@ -962,6 +962,75 @@ def add_alternatives(hits: list[_Hit]) -> list[_Hit]:
     return out
 
 
+# Surfaces a wrong configured value often hides behind: the connection, login or lookup
+# failed because the host, port, region, key or name the deployment supplied is wrong.
+_CONFIG_SURFACES = frozenset(
+    {
+        Category.DEPENDENCY_UNAVAILABLE,
+        Category.AUTH_FAILURE,
+        Category.PERMISSION_DENIED,
+        Category.MISSING_INPUT,
+        Category.TIMEOUT,
+    }
+)
+# A line naming where a value came from: an environment variable for an address or a
+# credential, a config file, a connection string/DSN, a profile, a `key=value` setting.
+_CONFIG_SOURCE_VAR = re.compile(
+    r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]*(HOST|PORT|URL|URI|DSN|ENDPOINT|REGION|SERVERS?|BROKERS?|ADDR|"
+    r"ADDRESS|BUCKET|PROFILE|USER|USERNAME|PASSWORD|TOKEN|KEY|DATABASE|DB)\b"
+)
+_CONFIG_SOURCE_WORD = re.compile(
+    r"\b(bootstrap[._]servers|connection[ _.-]?string|conn(ection)?_(url|uri|string)|dsn|"
+    r"profiles?\.yml|config(uration)? (file|key|setting|value|property)|"
+    r"[\w./-]+\.(ya?ml|ini|conf|cfg|toml|properties|env)\b|"
+    r"(host|hostname|port|region|endpoint|server|url)\s*[=:]\s*['\"]?[\w.:/-]+)",
+    re.IGNORECASE,
+)
+
+
+def add_config_source_alternative(hits: list[_Hit], loc: Located, evidence: Evidence) -> list[_Hit]:
+    """Stage 3c: keep config_error in view when the text names the configured value.
+
+    A refused connection, a rejected login or a missing object is reported by its surface
+    category; when the same text names the configuration the target came from (an env
+    var, a config file, a DSN, a `host=`/`region=` setting), a wrong configured value is
+    a plausible cause, so config_error joins the candidates below the surface reading.
+    """
+    if not hits:
+        return hits
+    best = max(hits, key=lambda h: h.score)
+    if best.category not in _CONFIG_SURFACES or best.strength == "also":
+        return hits
+    score = min(0.7, best.score * 0.8)
+    if any(h.category is Category.CONFIG_ERROR and h.score >= score for h in hits):
+        return hits
+    for line in reversed(loc.window[-300:]):
+        if _CONFIG_SOURCE_VAR.search(line) or _CONFIG_SOURCE_WORD.search(line):
+            quoted = _quote(line, evidence, loc.hay)
+            if quoted is None:
+                continue
+            return [
+                *hits,
+                _Hit(
+                    None,
+                    Category.CONFIG_ERROR,
+                    score,
+                    "Alternative: a wrong configured value (host, port, region, credentials "
+                    f"or name) behind the {best.category.value.replace('_', ' ')} "
+                    f'("{_short(quoted, 120)}")',
+                    [quoted],
+                    (
+                        _DEFAULT_FIX[Category.CONFIG_ERROR][:1].upper()
+                        + _DEFAULT_FIX[Category.CONFIG_ERROR][1:]
+                        + ".",
+                    ),
+                    exc=best.exc,
+                    strength="also",
+                ),
+            ]
+    return hits
+
+
 def _line_index(window: list[str]) -> dict[str, int]:
     index: dict[str, int] = {}
     for i, line in enumerate(window):
@@ -1264,6 +1333,7 @@ def _safe_report(evidence: Evidence) -> Report:
     hits = prefer_specific(prefer_meaning(hits, loc))
     hits = apply_root_cause_rules(hits + up_hits, up_hits, loc, evidence)
     hits = add_alternatives(hits)
+    hits = add_config_source_alternative(hits, loc, evidence)
     kind = evidence.kind
     extra = kind_hits(evidence, hits)
     kind_examined = [f"health-check incident of kind {kind.value}"] if extra else []

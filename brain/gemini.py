@@ -108,10 +108,13 @@ _CATEGORY_HELP = {
     Category.DEPENDENCY_UNAVAILABLE: "an external service/database was unreachable or down",
     Category.TIMEOUT: "an operation exceeded its time limit",
     Category.RATE_LIMITED: "an API throttled the requests (429, quota)",
-    Category.AUTH_FAILURE: "credentials missing, wrong or expired",
+    Category.AUTH_FAILURE: "credentials presented and rejected (invalid, wrong or expired)",
     Category.PERMISSION_DENIED: "authenticated but not allowed",
     Category.RESOURCE_EXHAUSTION: "out of memory, disk, connections or similar",
-    Category.CONFIG_ERROR: "bad run/resource configuration or missing setting",
+    Category.CONFIG_ERROR: (
+        "bad run/resource configuration or missing setting, including credentials "
+        "that are absent (not configured, not found)"
+    ),
     Category.ENVIRONMENT: "missing package, wrong version, import error",
     Category.CONCURRENCY: "locks, deadlocks, races, conflicting writers",
     Category.INFRASTRUCTURE: "the platform itself failed (pod killed, node lost, OOM-killer)",

@@ -15,7 +15,21 @@ from sentinel_brain.context import IncidentContext
 
 
 class Category(StrEnum):
-    """Root-cause taxonomy. The root cause decides, not the surface exception."""
+    """Root-cause taxonomy. The root cause decides, not the surface exception.
+
+    Credentials follow one rule, decided by whether anything was presented:
+
+    - `CONFIG_ERROR`: credentials are ABSENT: not found, not configured, the env var or
+      secret that should hold them is unset ("Unable to locate credentials", "default
+      credentials were not found"). Nothing was sent, so nothing was rejected; the fix is
+      the deployment's configuration. `AUTH_FAILURE` stays a plausible alternative.
+    - `AUTH_FAILURE`: credentials were PRESENTED AND REJECTED: invalid, expired or revoked,
+      a wrong password, an unknown user or key (HTTP 401, `InvalidAccessKeyId`).
+
+    A configured value that is wrong (host, port, region, endpoint, option, DSN, profile,
+    handler name) is `CONFIG_ERROR` even when the surface is a connection or auth error;
+    the surface category stays among the candidates.
+    """
 
     CODE_ERROR = "code_error"
     SCHEMA_MISMATCH = "schema_mismatch"

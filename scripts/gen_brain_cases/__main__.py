@@ -23,6 +23,8 @@ def write_case(out_dir: Path, c: Case, text: str) -> None:
     d.mkdir(parents=True, exist_ok=True)
     (d / "failure.txt").write_text(text)
     exp: dict[str, object] = {"category": c.category, "mentions": list(c.mentions)}
+    if c.also:
+        exp["also"] = list(c.also)
     if c.note:
         exp["note"] = c.note
     (d / "expected.yaml").write_text(yaml.safe_dump(exp, sort_keys=False))

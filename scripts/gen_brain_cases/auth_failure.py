@@ -1,13 +1,12 @@
 # ruff: noqa: E501  (embedded pipeline sources and library messages)
 """Cases of category `auth_failure`.
 
-Credentials are wrong or missing: HTTP 401, an unknown PostgreSQL role, AWS
-and Google clients without valid credentials.
+Credentials were presented and rejected: HTTP 401, an unknown PostgreSQL role, an AWS
+key the service does not know. Credentials that are absent (none configured) are
+`config_error` cases (see config_error.py).
 """
 
 from __future__ import annotations
-
-import os
 
 from .harness import (
     api,
@@ -85,32 +84,6 @@ def pg_role() -> str:
     return capture(m.build)
 
 
-@case("auth_boto_no_credentials", "auth_failure", ["credentials"])
-def boto_no_credentials() -> str:
-    env_backup = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("AWS_")}
-    os.environ.update(
-        AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
-        AWS_CONFIG_FILE="/nonexistent",
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    m = module(
-        "s3_archive",
-        f"""
-        import boto3
-
-        def build():
-            s3 = boto3.client("s3", region_name="eu-west-1", endpoint_url={api()!r})
-            return s3.list_objects_v2(Bucket="archive")
-        """,
-    )
-    try:
-        return capture(m.build)
-    finally:
-        for k in ("AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_EC2_METADATA_DISABLED"):
-            os.environ.pop(k, None)
-        os.environ.update(env_backup)
-
-
 @case("auth_boto_invalid_key", "auth_failure", ["InvalidAccessKeyId"])
 def boto_invalid_key() -> str:
     m = module(
@@ -122,25 +95,6 @@ def boto_invalid_key() -> str:
             s3 = boto3.client("s3", endpoint_url={api()!r}, region_name="us-east-1",
                               aws_access_key_id="AKIAOLDKEY", aws_secret_access_key="secret")
             return s3.get_object(Bucket="raw-bucket", Key="badkey/orders.csv")
-        """,
-    )
-    return capture(m.build)
-
-
-@case("auth_google_default_credentials", "auth_failure", ["credentials"])
-def google_default_credentials() -> str:
-    os.environ.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
-    os.environ["GCE_METADATA_HOST"] = "127.0.0.1:1"
-    os.environ["GCE_METADATA_IP"] = "127.0.0.1:1"
-    os.environ["CLOUDSDK_CONFIG"] = "/nonexistent"
-    m = module(
-        "bq_export",
-        """
-        import google.auth
-
-        def build():
-            credentials, project = google.auth.default(scopes=["https://www.googleapis.com/auth/bigquery"])
-            return project
         """,
     )
     return capture(m.build)

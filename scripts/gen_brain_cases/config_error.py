@@ -2,7 +2,9 @@
 """Cases of category `config_error`.
 
 Settings that are missing or malformed: environment variables, Dagster run
-config, URLs, YAML and INI files, an AWS client without a region.
+config, URLs, YAML and INI files, an AWS client without a region, AWS and Google
+clients with no credentials configured (absent credentials are configuration; `also`
+auth_failure).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import os
 
 from .harness import (
+    api,
     capture,
     case,
     dagster_step_failure,
@@ -223,3 +226,60 @@ def configparser_missing_section() -> str:
         """,
     )
     return capture(m.load)
+
+
+@case(
+    "config_boto_no_credentials",
+    "config_error",
+    ["credentials"],
+    "no AWS credentials configured at all: nothing was presented, so nothing was rejected",
+    also=("auth_failure",),
+)
+def boto_no_credentials() -> str:
+    env_backup = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("AWS_")}
+    os.environ.update(
+        AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
+        AWS_CONFIG_FILE="/nonexistent",
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    m = module(
+        "s3_archive",
+        f"""
+        import boto3
+
+        def build():
+            s3 = boto3.client("s3", region_name="eu-west-1", endpoint_url={api()!r})
+            return s3.list_objects_v2(Bucket="archive")
+        """,
+    )
+    try:
+        return capture(m.build)
+    finally:
+        for k in ("AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_EC2_METADATA_DISABLED"):
+            os.environ.pop(k, None)
+        os.environ.update(env_backup)
+
+
+@case(
+    "config_google_default_credentials",
+    "config_error",
+    ["credentials"],
+    "no Google application-default credentials configured",
+    also=("auth_failure",),
+)
+def google_default_credentials() -> str:
+    os.environ.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
+    os.environ["GCE_METADATA_HOST"] = "127.0.0.1:1"
+    os.environ["GCE_METADATA_IP"] = "127.0.0.1:1"
+    os.environ["CLOUDSDK_CONFIG"] = "/nonexistent"
+    m = module(
+        "bq_export",
+        """
+        import google.auth
+
+        def build():
+            credentials, project = google.auth.default(scopes=["https://www.googleapis.com/auth/bigquery"])
+            return project
+        """,
+    )
+    return capture(m.build)

@@ -363,3 +363,27 @@ def test_text_only_http_statuses() -> None:
         analyze(from_text("Run 5f2c has exceeded maximum runtime of 3600 seconds.\n")).category
         is Category.TIMEOUT
     )
+
+
+def test_config_source_next_to_a_refused_connection_keeps_config_error_in_view() -> None:
+    """A refused connection stays the top reading; naming the configured host adds config_error."""
+    from sentinel_brain.models import Category as Cat
+
+    failure = (
+        'psycopg2.OperationalError: connection to server at "db-primary.internal" '
+        "(10.0.0.5), port 5433 failed: Connection refused\n"
+    )
+    config_line = "2024-05-01 10:00:01 INFO using DATABASE_HOST=db-primary.internal"
+    with_source = analyze(from_text(config_line + "\n" + failure))
+    assert not with_source.degraded
+    assert with_source.category is Cat.DEPENDENCY_UNAVAILABLE
+    second = with_source.candidates[1]
+    assert second.category is Cat.CONFIG_ERROR
+    assert config_line in second.evidence
+
+    bare = analyze(from_text(failure))
+    assert bare.category is Cat.DEPENDENCY_UNAVAILABLE
+    bare_config = [c for c in bare.candidates if c.category is Cat.CONFIG_ERROR]
+    # Without a named source, config_error is at most the generic runner-up of a refusal.
+    assert all(c.confidence < second.confidence for c in bare_config)
+    assert all(config_line not in c.evidence for c in bare_config)

@@ -427,6 +427,65 @@ CASES: list[tuple[str, C]] = [
         'HTTP/1.1 403 Forbidden\n{"message": "API rate limit exceeded for 10.0.0.1.", "documentation_url": "https://docs.example.com/rate-limits"}',
         C.RATE_LIMITED,
     ),
+    # configuration rejected by the service, client or platform (values made up)
+    (
+        "2026-12-01T10:00:01.000000Z 0 [ERROR] [MY-000067] [Server] unknown variable 'query_cache_type=1'.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        '2026-12-01 10:00:01 UTC [9] LOG:  unrecognized configuration parameter "wal_keep_segments" in file "/etc/postgresql/16/main/postgresql.conf" line 12',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "java.lang.IllegalArgumentException: unknown setting [xpack.monitoring.enabled] please check that any required plugins are installed, or check the breaking changes documentation for removed settings",
+        C.CONFIG_ERROR,
+    ),
+    ("Unrecognized option: storage.journal.enabled", C.CONFIG_ERROR),
+    (
+        "org.apache.kafka.common.config.ConfigException: Invalid url in bootstrap.servers: broker-1",
+        C.CONFIG_ERROR,
+    ),
+    (
+        'psycopg2.ProgrammingError: invalid dsn: invalid connection option "sslmodes"',
+        C.CONFIG_ERROR,
+    ),
+    ("botocore.exceptions.NoCredentialsError: Unable to locate credentials", C.CONFIG_ERROR),
+    (
+        "google.auth.exceptions.DefaultCredentialsError: Your default credentials were not found.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "botocore.exceptions.ClientError: An error occurred (InvalidAccessKeyId) when calling the GetObject operation: The AWS Access Key Id you provided does not exist in our records.",
+        C.AUTH_FAILURE,
+    ),
+    (
+        'botocore.exceptions.EndpointConnectionError: Could not connect to the endpoint URL: "https://glue.eu-north-9.amazonaws.com/"',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': No module named 'app'",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': No module named 'requests'",
+        C.ENVIRONMENT,
+    ),
+    (
+        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "java.lang.IllegalArgumentException: System memory 259522560 must be at least 471859200. Please increase heap size using the --driver-memory option or spark.driver.memory in Spark configuration.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "airflow.exceptions.AirflowNotFoundException: The conn_id `warehouse_pg` isn't defined",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "pyodbc.InterfaceError: ('IM002', '[IM002] [unixODBC][Driver Manager]Data source name not found and no default driver specified (0) (SQLDriverConnect)')",
+        C.CONFIG_ERROR,
+    ),
 ]
 
 
