@@ -239,6 +239,14 @@ def main() -> None:
                 f"peak RSS {name}: {peak / 1024:.0f} MiB (first minute {first / 1024:.0f} MiB, "
                 f"last minute {last / 1024:.0f} MiB)"
             )
+            # Growth that levels off (warm-up) vs growth that keeps on (a leak): the peak of
+            # each quarter of the run.
+            span = max(samples[-1][0] - t0, 1e-9)
+            quarters = [
+                max((v for t, v in samples if q <= 4 * (t - t0) / span <= q + 1), default=0)
+                for q in range(4)
+            ]
+            print(f"  by quarter: {' → '.join(f'{v / 1024:.0f}' for v in quarters)} MiB")
         print(json.dumps({"runs": len(run_ids), "lags": len(lags)}))
 
 
