@@ -31,8 +31,12 @@ run: install $(DAGSTER_HOME)/dagster.yaml
 run-prod: install
 	DAGSTER_HOME=$(PROD_HOME) $(PY) -m scripts.run_prod --port $(DAGSTER_PORT)
 
+# Two workers; the tests of a module that share one deployment (e2e, prod) stay on one worker
+# (`xdist_group`). A plain `pytest tests/x.py` runs serially.
+PYTEST_WORKERS ?= 2
+
 test: lint
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

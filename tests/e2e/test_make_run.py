@@ -13,7 +13,8 @@ import pytest
 from tests.fakes.dagster_dev import Deployment, dagster_dev
 from tests.fakes.slack_server import FakeSlack
 
-pytestmark = pytest.mark.e2e
+# One deployment (a module fixture) serves every test here: under xdist they share a worker.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e_make_run")]
 
 
 @pytest.fixture(scope="module")
