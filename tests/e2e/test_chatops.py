@@ -28,8 +28,7 @@ from tests.fakes.rates_service import RatesService
 from tests.fakes.slack_app import SIGNING_SECRET, SlackSigner, block_action, running_server
 from tests.fakes.slack_server import FakeSlack
 
-# One deployment (a module fixture) serves every test here: under xdist they share a worker.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e_chatops")]
+pytestmark = pytest.mark.e2e
 
 APPROVER = "UAPPROVER1"
 VIEWER = "UVIEWER001"

@@ -13,8 +13,7 @@ import pytest
 from tests.fakes.dagster_dev import Deployment, dagster_dev
 from tests.fakes.slack_server import FakeSlack
 
-# One deployment (a module fixture) serves every test here: under xdist they share a worker.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e_make_run")]
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")

@@ -34,8 +34,7 @@ from sentinel_brain.models import Evidence
 from tests.fakes.dagster_split import Split, split_deployment
 from tests.fakes.rates_service import RatesService
 
-# One deployment (a module fixture) serves every test here: under xdist they share a worker.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e_selfheal")]
+pytestmark = pytest.mark.e2e
 
 DELAY_S = 3.0
 

@@ -21,9 +21,7 @@ from tests.fakes.prod_topology import Topology, broker_up, prod_topology
 from tests.fakes.slack_server import FakeSlack
 from tests.sentinel.conftest import fresh_postgres_database
 
-# One topology (a module fixture) serves these tests, and they all use the shared RabbitMQ
-# queue: under xdist they run on one worker, one after another.
-pytestmark = [pytest.mark.prod, pytest.mark.postgres, pytest.mark.xdist_group("prod")]
+pytestmark = [pytest.mark.prod, pytest.mark.postgres]
 
 SCENARIOS = ["schema_drift", "missing_file", "api_down"]
 
