@@ -31,8 +31,14 @@ run: install $(DAGSTER_HOME)/dagster.yaml
 run-prod: install
 	DAGSTER_HOME=$(PROD_HOME) $(PY) -m scripts.run_prod --port $(DAGSTER_PORT)
 
+# Two pytest-xdist workers, one test file at a time each (--dist loadfile): a module's shared
+# deployment (the e2e and prod module fixtures, one RabbitMQ queue) is started once, on one
+# worker. (--dist loadgroup would be finer, but with pytest 9.2 it ignores `xdist_group`:
+# pytest-xdist#1386.) A plain `pytest tests/x.py` runs serially.
+PYTEST_WORKERS ?= 2
+
 test: lint
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
