@@ -76,15 +76,20 @@ def dagster_dev(
     shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
     port = _free_port()
     env = _clean_env(home, port, extra_env)
-    log = home / "dagster-dev.log"
+    argv = [str(DAGSTER), "dev", "-w", workspace, "-h", "127.0.0.1", "-p", str(port)]
+    with _started(argv, env, home, port, home / "dagster-dev.log") as deployment:
+        yield deployment
+
+
+@contextmanager
+def _started(
+    argv: list[str], env: dict[str, str], home: Path, port: int, log: Path
+) -> Iterator[Deployment]:
+    """Run `argv` in its own session, logging to `log`; one SIGTERM to its group stops it
+    (the launchers stop their children's groups), SIGKILL after 30 s."""
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(DAGSTER), "dev", "-w", workspace, "-h", "127.0.0.1", "-p", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
         yield Deployment(home, port, proc, log)
@@ -113,21 +118,6 @@ def make_run(home: Path, extra_env: dict[str, str]) -> Iterator[Deployment]:
     shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
     port = _free_port()
     env = _clean_env(home, port, {"DAGSTER_PORT": str(port), **extra_env})
-    log = home / "make-run.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "scripts/run.py", "--port", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield Deployment(home, port, proc, log)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the launcher stops its children's groups
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+    argv = [sys.executable, "scripts/run.py", "--port", str(port)]
+    with _started(argv, env, home, port, home / "make-run.log") as deployment:
+        yield deployment
