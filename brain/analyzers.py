@@ -43,8 +43,10 @@ from sentinel_brain.models import (
     Report,
     Severity,
 )
+from sentinel_brain.regex_literals import branch_literal, branches
 from sentinel_brain.signatures import SIGNATURES, WRAPPER_TYPES, Signature
 from sentinel_brain.textscan import failure_lines, is_failure_line, line_weight
+from sentinel_brain.vocabulary import catalog_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,10 @@ _MAX_PSEUDO = 8
 _MAX_FAILURE_LINES = 40
 _NEAR_TAIL = 300_000
 _UNKNOWN_BELOW = 0.34
+# Confidence of a category read from vocabulary alone: base + span * its posterior, so at
+# most 0.45, below every catalog wording's and far below self-healing's floor.
+_VOCABULARY_BASE = 0.2
+_VOCABULARY_SPAN = 0.25
 _NO_FAILURE_CAP = 0.3
 _SPECIFIC = 0.8  # a signature this confident names a failure by its wording alone
 _NEAR_LINES = 12
@@ -92,103 +98,13 @@ _LINE_MESSAGE_SIGS = [
 ]
 
 
-def _branches(pattern: str) -> list[str]:
-    """Split a regex on its top-level `|`."""
-    out: list[str] = []
-    depth = 0
-    cur: list[str] = []
-    i = 0
-    in_class = False
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < len(pattern):
-            cur.append(pattern[i : i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            out.append("".join(cur))
-            cur = []
-            i += 1
-            continue
-        cur.append(ch)
-        i += 1
-    out.append("".join(cur))
-    return out
-
-
-def _branch_literal(branch: str) -> str:
-    """The longest literal run a match of this branch must contain (lowercased)."""
-    runs: list[str] = []
-    run: list[str] = []
-    depth = 0
-    in_class = False
-    i = 0
-    escapable = set(".-'\"/:()[]{}*+?|$^ _=<>#@!,;&%")
-
-    def end() -> None:
-        if run:
-            runs.append("".join(run))
-            run.clear()
-
-    while i < len(branch):
-        ch = branch[i]
-        if in_class:
-            if ch == "\\":
-                i += 2
-                continue
-            in_class = ch != "]"
-            i += 1
-            continue
-        if ch == "\\" and i + 1 < len(branch):
-            nxt = branch[i + 1]
-            if depth == 0 and nxt in escapable:
-                run.append(nxt)
-            else:
-                end()
-            i += 2
-            continue
-        if ch == "(":
-            depth += 1
-            end()
-        elif ch == ")":
-            depth -= 1
-            end()
-            if i + 1 < len(branch) and branch[i + 1] in "?*{":
-                pass
-        elif ch == "[":
-            in_class = True
-            end()
-        elif ch in "?*{":
-            if run:
-                run.pop()
-            end()
-            if ch == "{":
-                j = branch.find("}", i)
-                i = j if j > i else i
-        elif ch in "+.^$|":
-            end()
-        elif depth == 0:
-            run.append(ch)
-        i += 1
-    end()
-    return max(runs, key=len, default="").lower()
-
-
 def _gate(rx: re.Pattern[str] | None) -> tuple[str, ...] | None:
     """Literals of which one must occur for `rx` to match; None when no safe gate exists."""
     if rx is None:
         return None
     lits: list[str] = []
-    for branch in _branches(rx.pattern):
-        lit = _branch_literal(branch)
+    for branch in branches(rx.pattern):
+        lit = branch_literal(branch)
         if len(lit) < 3:
             return None
         lits.append(lit)
@@ -1198,6 +1114,56 @@ def build_candidates(ranked: list[Ranked], loc: Located, evidence: Evidence) -> 
     return [unk] + [c for c in candidates if c.category is not Category.UNKNOWN]
 
 
+_BY_VOCABULARY_NOTE = (
+    "No known failure wording matched: the category was inferred from the words the failure "
+    "lines share with the catalog's wordings (low confidence)."
+)
+
+
+def by_vocabulary(
+    candidates: list[Candidate], ranked: list[Ranked], loc: Located
+) -> tuple[list[Candidate], bool]:
+    """Stage 5b: when nothing matched, the categories whose vocabulary the failure lines
+    share (`sentinel_brain.vocabulary`), at low confidence, the deciding line quoted.
+
+    Stays `unknown` when no cue word supports the best category, or when a catalog entry
+    recognised the text and judged it non-diagnostic (a bare `CrashLoopBackOff` status).
+    Returns the candidates and whether the vocabulary decided.
+    """
+    if any(h.sig is not None and h.sig.confidence < _UNKNOWN_BELOW for r in ranked for h in r.hits):
+        return candidates, False
+    lines = [ln for ln in loc.window if is_failure_line(ln)] or loc.window
+    found = catalog_vocabulary(_UNKNOWN_BELOW).match(lines)
+    if found is None:
+        return candidates, False
+    nearest = found.nearest
+    words = ", ".join(f'"{c}"' for c in found.cues[:4])
+    out: list[Candidate] = []
+    for i, (cat, p) in enumerate(found.ranked[:3]):
+        if i == 0:
+            cause = (
+                f"No known wording matched; the failure line's words ({words}) are those of "
+                f"{cat.value.replace('_', ' ')} failures"
+            )
+            if nearest is not None:
+                cause += f". Closest known cause: {nearest.cause}"
+            evidence = [found.line]
+            remediation = list(nearest.remediation) if nearest is not None else []
+        else:
+            cause = f"Less likely by the failure lines' words: {cat.value.replace('_', ' ')}"
+            evidence, remediation = [], []
+        out.append(
+            Candidate(
+                category=cat,
+                cause=cause,
+                confidence=round(_VOCABULARY_BASE + _VOCABULARY_SPAN * p, 3),
+                evidence=evidence,
+                remediation=remediation,
+            )
+        )
+    return out + [c for c in candidates if c.category is Category.UNKNOWN], True
+
+
 def _notes(evidence: Evidence, loc: Located, kind: Kind) -> list[str]:
     notes: list[str] = []
     if evidence.recurrence > 0:
@@ -1339,7 +1305,13 @@ def _safe_report(evidence: Evidence) -> Report:
     kind_examined = [f"health-check incident of kind {kind.value}"] if extra else []
     ranked = rank(hits + extra)
     candidates = build_candidates(ranked, loc, evidence)
-    return build_report(evidence, loc, ranked, candidates, kind, kind_examined)
+    by_words = kind.is_failure and candidates[0].category is Category.UNKNOWN
+    if by_words:
+        candidates, by_words = by_vocabulary(candidates, ranked, loc)
+    report = build_report(evidence, loc, ranked, candidates, kind, kind_examined)
+    if by_words:
+        report.notes.append(_BY_VOCABULARY_NOTE)
+    return report
 
 
 def _severity(cat: Category, evidence: Evidence, kind: Kind) -> Severity:

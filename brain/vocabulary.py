@@ -1,0 +1,173 @@
+"""When no catalog wording matches: the category whose vocabulary the failure lines share.
+
+The catalog (`sentinel_brain.signatures`) recognises a failure by a system's wording. A
+system it has never seen words the same causes differently ("time limit" for a timeout,
+"heap out of memory" for exhaustion, "unknown variable" for a bad setting), and the
+analyzers would answer `unknown` although a reader sees the cause. This module reads
+those lines by their words instead:
+
+- a multinomial naive Bayes model (Laplace smoothing, uniform prior) whose training
+  documents are the catalog's own entries: each entry's cause, the literal wordings of
+  its patterns and its exception type names (`AccessDeniedException` reads as "access
+  denied exception"), labelled with the entry's category. Nothing else is learned from,
+  so the model is rebuilt from the catalog at first use and changes with it;
+- a *cue* rule that keeps `unknown` honest: the best category counts only when the lines
+  contain at least one of its cue words, a word (or word pair) found in at least
+  `_CUE_MIN_ENTRIES` entries of that category and at least `_CUE_LIFT` times more likely
+  there than under an even spread over the categories. "failed", "error", "exit status"
+  are shared by every category and decide nothing; "time limit", "heap", "variable" do.
+
+Entries the catalog marks as non-diagnostic (confidence below the analyzers' `unknown`
+floor, e.g. a bare `CrashLoopBackOff` status) and generic wrappers are not training
+documents: they say a failure happened, not why.
+
+The answer is a ranked list of categories with their posterior probability, the cue
+words found and the line that holds most of them (quoted as evidence), plus the nearest
+catalog entry (for its remediation). The analyzers give it a low confidence.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from sentinel_brain.models import Category
+from sentinel_brain.regex_literals import branch_literal, branches
+from sentinel_brain.signatures import SIGNATURES, Signature
+
+# A cue must appear in at least this many entries of its category: a word of the
+# category, not of one system's message.
+_CUE_MIN_ENTRIES = 2
+# ...and be this many times more likely under its category than under an even spread.
+_CUE_LIFT = 3.5
+_ALPHA = 1.0  # Laplace smoothing
+_MAX_LINES = 60
+_MAX_LINE = 500
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z']+")
+# Split camelCase and ACRONYMWords: "AccessDeniedException" -> Access Denied Exception.
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_STOP = frozenset(
+    "the a an of to in on for and or is was be been by with at as it its this that from are "
+    "into than then there their which while when".split()
+)
+
+
+def tokens(text: str) -> list[str]:
+    """Lowercase words of `text`, camelCase split, stop words and one-letter words dropped."""
+    out: list[str] = []
+    for word in _WORD.findall(text):
+        for part in _CAMEL.sub(" ", word).split():
+            p = part.lower().strip("'")
+            if len(p) > 1 and p not in _STOP:
+                out.append(p)
+    return out
+
+
+def features(text: str) -> set[str]:
+    """Words and adjacent word pairs (`time_limit`)."""
+    t = tokens(text)
+    return set(t) | {f"{a}_{b}" for a, b in zip(t, t[1:], strict=False)}
+
+
+def _literals(sig: Signature) -> list[str]:
+    out: list[str] = []
+    for rx in (sig.message, sig.text):
+        if rx is not None:
+            out.extend(branch_literal(b) for b in branches(rx.pattern))
+    return out
+
+
+def entry_document(sig: Signature) -> str:
+    """The words one catalog entry contributes: cause, pattern literals, type names."""
+    return "\n".join([sig.cause, *_literals(sig), *sig.type_names])
+
+
+@dataclass(frozen=True)
+class VocabularyMatch:
+    """The categories whose vocabulary the lines share, best first."""
+
+    ranked: tuple[tuple[Category, float], ...]  # (category, posterior), best first
+    cues: tuple[str, ...]  # the top category's cue words found in the lines
+    line: str  # the line holding most of them
+    nearest: Signature | None  # the top category's entry sharing most words with the lines
+
+
+class Vocabulary:
+    """Naive Bayes over catalog entries, with the cue rule (see the module docstring)."""
+
+    def __init__(self, docs: Iterable[tuple[Category, str, Signature | None]]) -> None:
+        self._counts: dict[Category, Counter[str]] = {}
+        self._entries: dict[Category, list[tuple[Signature | None, frozenset[str]]]] = {}
+        for cat, text, sig in docs:
+            fs = frozenset(features(text))
+            self._counts.setdefault(cat, Counter()).update(fs)
+            self._entries.setdefault(cat, []).append((sig, fs))
+        self.categories: tuple[Category, ...] = tuple(self._counts)
+        self.vocab: frozenset[str] = frozenset(f for c in self._counts.values() for f in c)
+        size = len(self.vocab)
+        self._denominator = {
+            c: sum(counts.values()) + _ALPHA * size for c, counts in self._counts.items()
+        }
+
+    @classmethod
+    def from_signatures(cls, sigs: Sequence[Signature], floor: float) -> Vocabulary:
+        return cls(
+            (s.category, entry_document(s), s)
+            for s in sigs
+            if s.category is not Category.UNKNOWN and not s.generic and s.confidence >= floor
+        )
+
+    def _p(self, cat: Category, f: str) -> float:
+        return (self._counts[cat][f] + _ALPHA) / self._denominator[cat]
+
+    def posterior(self, fs: set[str]) -> list[tuple[Category, float]]:
+        """P(category | features), uniform prior, best first."""
+        known = fs & self.vocab
+        logs = {c: sum(math.log(self._p(c, f)) for f in known) for c in self.categories}
+        top = max(logs.values())
+        z = sum(math.exp(v - top) for v in logs.values())
+        ranked = [(c, math.exp(v - top) / z) for c, v in logs.items()]
+        ranked.sort(key=lambda cp: (-cp[1], cp[0].value))
+        return ranked
+
+    def is_cue(self, f: str, cat: Category) -> bool:
+        if self._counts[cat][f] < _CUE_MIN_ENTRIES:
+            return False
+        p = self._p(cat, f)
+        share = p / sum(self._p(c, f) for c in self.categories)
+        return share * len(self.categories) >= _CUE_LIFT
+
+    def match(self, lines: Sequence[str]) -> VocabularyMatch | None:
+        """The ranked categories for `lines`, or None when no cue supports the best one."""
+        lines = [ln[:_MAX_LINE] for ln in lines[-_MAX_LINES:] if ln.strip()]
+        if not lines or not self.categories:
+            return None
+        per_line = [features(ln) for ln in lines]
+        fs: set[str] = set().union(*per_line)
+        ranked = self.posterior(fs)
+        best = ranked[0][0]
+        cues = sorted(f for f in fs & self.vocab if self.is_cue(f, best))
+        if not cues:
+            return None
+        cue_set = set(cues)
+        i = max(range(len(lines)), key=lambda k: (len(per_line[k] & cue_set), k))
+        nearest = max(
+            self._entries[best], key=lambda e: (len(e[1] & cue_set), len(e[1] & fs)), default=None
+        )
+        return VocabularyMatch(
+            ranked=tuple(ranked),
+            cues=tuple(c.replace("_", " ") for c in cues),
+            line=lines[i].strip(),
+            nearest=nearest[0] if nearest else None,
+        )
+
+
+@cache
+def catalog_vocabulary(floor: float) -> Vocabulary:
+    """The vocabulary of the packaged catalog (built once, on first use)."""
+    return Vocabulary.from_signatures(SIGNATURES, floor)

@@ -1,0 +1,139 @@
+"""The vocabulary model: categories read from words when no catalog wording matches."""
+
+from __future__ import annotations
+
+import pytest
+
+from sentinel_brain.analyzers import _UNKNOWN_BELOW, analyze
+from sentinel_brain.evidence import from_text
+from sentinel_brain.models import Category
+from sentinel_brain.signatures import SIGNATURES
+from sentinel_brain.vocabulary import (
+    Vocabulary,
+    catalog_vocabulary,
+    entry_document,
+    features,
+    tokens,
+)
+
+
+def test_tokens_split_camel_case_and_drop_stop_words() -> None:
+    assert tokens("AccessDeniedException: the S3Bucket is HTTPServerError") == [
+        "access",
+        "denied",
+        "exception",
+        "bucket",
+        "http",
+        "server",
+        "error",
+    ]
+    assert "time_limit" in features("job cancelled due to time limit")
+
+
+# One word per category, repeated across its entries; "request failed" is in every entry.
+_CUE_OF = {
+    Category.CODE_ERROR: "attribute",
+    Category.SCHEMA_MISMATCH: "column",
+    Category.DATA_QUALITY: "null",
+    Category.MISSING_INPUT: "absent",
+    Category.DEPENDENCY_UNAVAILABLE: "refused",
+    Category.TIMEOUT: "deadline",
+    Category.RATE_LIMITED: "throttled",
+    Category.AUTH_FAILURE: "password",
+    Category.PERMISSION_DENIED: "denied",
+    Category.RESOURCE_EXHAUSTION: "memory",
+    Category.CONFIG_ERROR: "setting",
+    Category.ENVIRONMENT: "module",
+    Category.CONCURRENCY: "deadlock",
+    Category.INFRASTRUCTURE: "node",
+}
+
+
+def _toy() -> Vocabulary:
+    docs = [
+        (cat, f"{word} request failed, case {i}", None)
+        for cat, word in _CUE_OF.items()
+        for i in range(5)
+    ]
+    docs.append((Category.PERMISSION_DENIED, "bucket", None))
+    return Vocabulary(docs)
+
+
+def test_a_cue_word_decides_and_the_line_holding_it_is_quoted() -> None:
+    found = _toy().match(["step started", "upload failed: deadline reached", "step ended"])
+    assert found is not None
+    assert found.ranked[0][0] is Category.TIMEOUT
+    assert "deadline" in found.cues
+    assert found.line == "upload failed: deadline reached"
+    assert sum(p for _, p in found.ranked) == pytest.approx(1.0)
+
+
+def test_words_every_category_shares_decide_nothing() -> None:
+    # "failed" and "request" occur under every category: no cue, so no answer.
+    assert _toy().match(["request failed"]) is None
+    assert _toy().match([]) is None
+    assert _toy().match(["   "]) is None
+
+
+def test_a_word_of_one_entry_only_is_not_a_cue() -> None:
+    # "bucket" is in a single entry: a system's word, not the category's.
+    assert _toy().match(["bucket"]) is None
+
+
+def test_the_catalog_vocabulary_reads_its_own_causes_back() -> None:
+    """Each entry's cause, read alone, ranks the entry's category in the top three for
+    the great majority of entries (a self-consistency check of the model)."""
+    vocab = catalog_vocabulary(_UNKNOWN_BELOW)
+    entries = [
+        s
+        for s in SIGNATURES
+        if s.category is not Category.UNKNOWN and not s.generic and s.confidence >= _UNKNOWN_BELOW
+    ]
+    top3 = sum(
+        1
+        for s in entries
+        if s.category in [c for c, _ in vocab.posterior(features(s.cause))[:3]]
+    )
+    assert len(entries) > 200
+    assert top3 / len(entries) >= 0.8
+    # Non-diagnostic entries (a bare status) and generic wrappers teach it nothing.
+    low = next(s for s in SIGNATURES if s.confidence < _UNKNOWN_BELOW)
+    assert entry_document(low)
+    assert all(c is not Category.UNKNOWN for c in vocab.categories)
+
+
+def test_analyze_reads_an_unmatched_failure_line_by_its_words() -> None:
+    text = "ERROR: render worker ran past its time limit and was cancelled"
+    report = analyze(from_text(text))
+    assert report.category is Category.TIMEOUT
+    assert not report.degraded
+    top = report.candidates[0]
+    assert top.confidence <= 0.45
+    assert top.evidence == [text]
+    assert "time limit" in top.cause
+    assert top.remediation  # the nearest catalog entry's
+    assert len({c.category for c in report.candidates[:3]}) == 3
+    assert report.candidates[-1].category is Category.UNKNOWN
+    assert any("inferred from the words" in n for n in report.notes)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "job 17 failed with exit status 1",
+        'Error occurred while executing op "reconcile"',
+        "Container grafana is waiting: CrashLoopBackOff",  # judged non-diagnostic by the catalog
+        "2026-11-25 03:56:52,755 INFO orders_etl - run complete",
+    ],
+)
+def test_text_without_a_cause_stays_unknown(text: str) -> None:
+    report = analyze(from_text(text))
+    assert report.category is Category.UNKNOWN
+    assert not any("inferred from the words" in n for n in report.notes)
+
+
+def test_a_catalog_wording_still_outranks_the_vocabulary() -> None:
+    report = analyze(from_text("psycopg2.OperationalError: FATAL:  password authentication failed"))
+    assert report.category is Category.AUTH_FAILURE
+    assert report.candidates[0].confidence > 0.45
+    assert not any("inferred from the words" in n for n in report.notes)
