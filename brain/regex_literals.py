@@ -1,9 +1,8 @@
 """The literal text a regular expression's match must contain.
 
-The catalog's patterns are regexes; two stages read their literal parts: the analyzers'
-cheap pre-check before a pattern is tried on a line (`sentinel_brain.analyzers._gate`) and
-the vocabulary model, whose training words are the catalog's wordings
-(`sentinel_brain.vocabulary`).
+The catalog's patterns are regexes. The analyzers try a pattern on a line only when the
+line contains one of its branches' literals (`sentinel_brain.analyzers._gate`), a cheap
+pre-check that keeps matching linear on large inputs.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ analyzers would answer `unknown` although a reader sees the cause. This module r
 those lines by their words instead:
 
 - a multinomial naive Bayes model (Laplace smoothing, uniform prior) whose training
-  documents are the catalog's own entries: each entry's cause, the literal wordings of
-  its patterns and its exception type names (`AccessDeniedException` reads as "access
+  documents are the catalog's own entries: each entry's cause, every word its patterns
+  spell and its exception type names (`AccessDeniedException` reads as "access
   denied exception"), labelled with the entry's category. Nothing else is learned from,
   so the model is rebuilt from the catalog at first use and changes with it;
 - a *cue* rule that keeps `unknown` honest: the best category counts only when the lines
@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from functools import cache
 
 from sentinel_brain.models import Category
-from sentinel_brain.regex_literals import branch_literal, branches
 from sentinel_brain.signatures import SIGNATURES, Signature
 
 # A cue must appear in at least this many entries of its category: a word of the
@@ -57,8 +56,18 @@ _STOP = frozenset(
 )
 
 
+# Where a line names code or a place rather than what happened: URLs and paths are
+# dropped, a dotted name (`org.apache.kafka.connect.errors.ConnectException`) keeps its
+# last part.
+_URL_OR_PATH = re.compile(r"\w+://\S*|(?:[\w.~-]*/)+[\w.~-]*")
+_DOTTED = re.compile(r"\b(?:[A-Za-z_][\w$]*\.)+([A-Za-z_][\w$]*)")
+# Lines that locate code, not the failure: JVM/Go frames, a traceback header.
+_CODE_LINE = re.compile(r"\s*(?:at [\w$.<>/]+\(|Traceback \(most recent call last\)|goroutine \d+)")
+
+
 def tokens(text: str) -> list[str]:
     """Lowercase words of `text`, camelCase split, stop words and one-letter words dropped."""
+    text = _DOTTED.sub(r"\1", _URL_OR_PATH.sub(" ", text))
     out: list[str] = []
     for word in _WORD.findall(text):
         for part in _CAMEL.sub(" ", word).split():
@@ -74,12 +83,13 @@ def features(text: str) -> set[str]:
     return set(t) | {f"{a}_{b}" for a, b in zip(t, t[1:], strict=False)}
 
 
+_REGEX_SYNTAX = re.compile(r"\\[a-zA-Z]|\(\?[:=!<]*|[\\^$.|?*+()\[\]{}]")
+
+
 def _literals(sig: Signature) -> list[str]:
-    out: list[str] = []
-    for rx in (sig.message, sig.text):
-        if rx is not None:
-            out.extend(branch_literal(b) for b in branches(rx.pattern))
-    return out
+    # Every word a pattern spells, alternatives included (`(?:read|connect) timeout`
+    # teaches "read", "connect" and "timeout"); regex syntax becomes a word break.
+    return [_REGEX_SYNTAX.sub(" ", rx.pattern) for rx in (sig.message, sig.text) if rx is not None]
 
 
 def entry_document(sig: Signature) -> str:
@@ -144,7 +154,9 @@ class Vocabulary:
 
     def match(self, lines: Sequence[str]) -> VocabularyMatch | None:
         """The ranked categories for `lines`, or None when no cue supports the best one."""
-        lines = [ln[:_MAX_LINE] for ln in lines[-_MAX_LINES:] if ln.strip()]
+        lines = [
+            ln[:_MAX_LINE] for ln in lines[-_MAX_LINES:] if ln.strip() and not _CODE_LINE.match(ln)
+        ]
         if not lines or not self.categories:
             return None
         per_line = [features(ln) for ln in lines]

@@ -30,6 +30,20 @@ def test_tokens_split_camel_case_and_drop_stop_words() -> None:
     assert "time_limit" in features("job cancelled due to time limit")
 
 
+def test_paths_urls_and_package_names_are_not_words_of_the_failure() -> None:
+    line = (
+        "ERR file=/home/runner/work/app/internal/copy.go url=https://example.com/a/b "
+        "org.apache.kafka.connect.errors.ConnectException: disk full"
+    )
+    assert tokens(line) == ["err", "file", "url", "connect", "exception", "disk", "full"]
+
+
+def test_entry_documents_spell_every_word_of_a_pattern() -> None:
+    sig = next(s for s in SIGNATURES if s.id == "http_read_timeout")
+    words = set(tokens(entry_document(sig)))
+    assert {"read", "timed", "out", "connect", "timeout", "endpoint"} <= words
+
+
 # One word per category, repeated across its entries; "request failed" is in every entry.
 _CUE_OF = {
     Category.CODE_ERROR: "attribute",
