@@ -1126,14 +1126,17 @@ def by_vocabulary(
     """Stage 5b: when nothing matched, the categories whose vocabulary the failure lines
     share (`sentinel_brain.vocabulary`), at low confidence, the deciding line quoted.
 
-    Stays `unknown` when no cue word supports the best category, or when a catalog entry
+    Stays `unknown` when no line reads as a failure (a healthy log's routine words are not
+    evidence), when no cue word supports the best category, or when a catalog entry
     recognised the text and judged it non-diagnostic (a bare `CrashLoopBackOff` status).
     Returns the candidates and whether the vocabulary decided.
     """
     if any(h.sig is not None and h.sig.confidence < _UNKNOWN_BELOW for r in ranked for h in r.hits):
         return candidates, False
-    lines = [ln for ln in loc.window if is_failure_line(ln)] or loc.window
-    found = catalog_vocabulary(_UNKNOWN_BELOW).match(lines)
+    failing = [ln for ln in loc.window if is_failure_line(ln)]
+    if not failing and loc.root is None:
+        return candidates, False  # nothing in the text reads as a failure: nothing to explain
+    found = catalog_vocabulary(_UNKNOWN_BELOW).match(failing or loc.window)
     if found is None:
         return candidates, False
     nearest = found.nearest
