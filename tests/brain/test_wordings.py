@@ -486,6 +486,23 @@ CASES: list[tuple[str, C]] = [
         "pyodbc.InterfaceError: ('IM002', '[IM002] [unixODBC][Driver Manager]Data source name not found and no default driver specified (0) (SQLDriverConnect)')",
         C.CONFIG_ERROR,
     ),
+    # a framework or compiler that says the code itself is wrong
+    (
+        "RuntimeError: Working outside of request context.\n\nThis typically means that you attempted to use functionality that needed\nan active HTTP request.",
+        C.CODE_ERROR,
+    ),
+    (
+        "numba.core.errors.TypingError: Failed in nopython mode pipeline (step: nopython frontend)\nUnknown attribute 'foo' of type Module",
+        C.CODE_ERROR,
+    ),
+    (
+        "ERROR:  unique constraint on partitioned table must include all partitioning columns\nDETAIL:  UNIQUE constraint on table \"measurements\" lacks column \"logdate\" which is part of the partition key.",
+        C.CODE_ERROR,
+    ),
+    (
+        "ERROR 1503 (HY000): A PRIMARY KEY must include all columns in the table's partitioning function",
+        C.CODE_ERROR,
+    ),
 ]
 
 
