@@ -503,6 +503,34 @@ CASES: list[tuple[str, C]] = [
         "ERROR 1503 (HY000): A PRIMARY KEY must include all columns in the table's partitioning function",
         C.CODE_ERROR,
     ),
+    # data a library loads that is installed separately from the package
+    (
+        "LookupError: \n**********************************************************************\n  Resource stopwords not found.\n  Please use the NLTK Downloader to obtain the resource:\n\n  >>> import nltk\n  >>> nltk.download('stopwords')",
+        C.ENVIRONMENT,
+    ),
+    (
+        "OSError: [E050] Can't find model 'en_core_web_sm'. It doesn't seem to be a Python package or a valid path to a data directory.",
+        C.ENVIRONMENT,
+    ),
+    # a model hub that cannot be reached
+    (
+        "OSError: We couldn't connect to 'https://huggingface.co' to load this file, couldn't find it in the cached files and it looks like gpt2 is not the path to a directory containing a file named config.json.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "huggingface_hub.errors.LocalEntryNotFoundError: Connection error, and we cannot find the requested files in the disk cache. Please try again or make sure your Internet connection is on.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    # hardware or a mount under the worker that stopped responding (kernel log lines)
+    ("[ 5021.123456] nfs: server filer01 not responding, still trying", C.INFRASTRUCTURE),
+    (
+        "[ 812.000001] NVRM: Xid (PCI:0000:3b:00): 79, pid=1234, GPU has fallen off the bus.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "Unable to determine the device handle for GPU 0000:3B:00.0: GPU is lost.  Reboot the system to recover this GPU",
+        C.INFRASTRUCTURE,
+    ),
 ]
 
 
