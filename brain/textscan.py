@@ -4,8 +4,9 @@ Failures without a Python traceback still say so in recognisable ways: a log lev
 (`ERROR`, `FATAL`, `SEVERE`, `PANIC`, `[error]`, `level=error`, `"level": "error"`,
 glog's `E1204`), a prefix (`ERROR:`, `FATAL:`, `error:`), a JVM exception header and its
 `Caused by:` chain, an HTTP status line, a JSON error body (`"error"`, `"code"` with
-`"message"`/`"status"`), an exit status, `Killed`/`OOMKilled`, or simply the words of a
-failure ("refused", "denied", "timed out", "could not", "no such"...).
+`"message"`/`"status"`), an API error tag (`"not_found"`, `path/not_found`), a line
+naming the error's class (`error_class=`), an exit status, `Killed`/`OOMKilled`, or simply
+the words of a failure ("refused", "denied", "timed out", "could not", "no such"...).
 
 These functions classify single lines and collect the failure lines of a large text.
 Every pattern here is a bounded alternation of literals (no nested quantifiers over
@@ -79,6 +80,10 @@ _MARKER_ANY = re.compile(
     r"non-zero exit status|failed with (?:exit )?code)\W{0,3}-?[1-9]\d{0,2}\b"
     r"|\bOOMKilled\b"
     r"|\"(?:error|errors|errorMessage|error_message|fault)\"\s*:"
+    # API error tags (`"not_found"`, `'channel_not_found'`, `path/not_found`) and log lines
+    # that name the error's class (`error_class=Fluent::...Error`), whatever their level
+    r"|[\"'](?:\w{1,40}_)?not_found[\"']|\b\w{1,40}/not_found\b"
+    r"|\berror_class=\w"
     r"|\bstatus(?:_code| code|Code)?\W{1,3}[45]\d\d\b"
     r"|\b(?:received|got|returned|response|responded with|HTTP|code)\W{1,3}(?:an? )?[45]\d\d\b"
     r"|\b[45]\d\d (?:Bad Request|Unauthorized|Forbidden|Not Found|Conflict|Too Many Requests|"
@@ -89,6 +94,8 @@ _MARKER_ANY_KEYS = (
     "exit",
     "return",
     "oomkilled",
+    "not_found",
+    "error_class",
     '"error',
     '"fault',
     "status",
@@ -183,7 +190,7 @@ def _bounded(text: str) -> str:
 _ANY_FAILURE = re.compile(
     r"ERROR|FATAL|SEVERE|PANIC|CRITICAL|Exception|Error|error|Caused by|Killed|refused|"
     r"denied|Denied|failed|Failed|FAILED|timed out|exit code|exit status|Forbidden|"
-    r"Unauthorized|Traceback|HTTP/\d"
+    r"Unauthorized|Traceback|HTTP/\d|not_found|error_class="
 )
 
 

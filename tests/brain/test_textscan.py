@@ -39,6 +39,19 @@ from sentinel_brain.textscan import (
         ("Msg 5701, Level 0, State 1", Level.NONE),
         ("ORA-01017: invalid username/password; logon denied", Level.ERROR),
         ("thread 'main' panicked at src/main.rs:4:5:", Level.ERROR),
+        # API error tags and a line naming the error's class count whatever the level
+        (
+            "2026-01-01 10:00:00.000 info <sync>: download failed. "
+            "ApiError('a1b2', DownloadError('path', LookupError('not_found', None)))",
+            Level.ERROR,
+        ),
+        ('{"error_summary": "path/not_found/..", "error": {".tag": "path"}}', Level.ERROR),
+        (
+            "2026-01-01 10:00:00 +0000 [warn]: #0 emit transaction failed: "
+            'error_class=Fluent::Plugin::Buffer::BufferOverflowError error="buffer space full"',
+            Level.ERROR,
+        ),
+        ("2026-01-01 INFO lookup of key 'x' done: found", Level.INFO),
         ("all good", Level.NONE),
     ],
 )
@@ -50,6 +63,14 @@ def test_plain_lines_with_failure_words_are_failure_lines() -> None:
     assert is_failure_line("psql: could not connect to server: Connection refused")
     assert not is_failure_line("loaded 500 rows into orders")
     assert not is_failure_line("2026-01-01 INFO retry 1 of 3: connection refused")
+
+
+def test_api_error_tags_are_found_in_a_long_text() -> None:
+    text = "sync started\n" * 50 + '{".tag": "path", "path": {".tag": "not_found"}}\nsync ended\n'
+    assert [ln for _, ln in failure_lines(text)] == [
+        '{".tag": "path", "path": {".tag": "not_found"}}'
+    ]
+    assert not is_failure_line("2026-01-01 INFO cache: key not_found_total=3 updated")
 
 
 def test_failure_lines_and_jvm_root() -> None:

@@ -486,6 +486,116 @@ CASES: list[tuple[str, C]] = [
         "pyodbc.InterfaceError: ('IM002', '[IM002] [unixODBC][Driver Manager]Data source name not found and no default driver specified (0) (SQLDriverConnect)')",
         C.CONFIG_ERROR,
     ),
+    # a framework or compiler that says the code itself is wrong
+    (
+        "RuntimeError: Working outside of request context.\n\nThis typically means that you attempted to use functionality that needed\nan active HTTP request.",
+        C.CODE_ERROR,
+    ),
+    (
+        "numba.core.errors.TypingError: Failed in nopython mode pipeline (step: nopython frontend)\nUnknown attribute 'foo' of type Module",
+        C.CODE_ERROR,
+    ),
+    (
+        "ERROR:  unique constraint on partitioned table must include all partitioning columns\nDETAIL:  UNIQUE constraint on table \"measurements\" lacks column \"logdate\" which is part of the partition key.",
+        C.CODE_ERROR,
+    ),
+    (
+        "ERROR 1503 (HY000): A PRIMARY KEY must include all columns in the table's partitioning function",
+        C.CODE_ERROR,
+    ),
+    # data a library loads that is installed separately from the package
+    (
+        "LookupError: \n**********************************************************************\n  Resource stopwords not found.\n  Please use the NLTK Downloader to obtain the resource:\n\n  >>> import nltk\n  >>> nltk.download('stopwords')",
+        C.ENVIRONMENT,
+    ),
+    (
+        "OSError: [E050] Can't find model 'en_core_web_sm'. It doesn't seem to be a Python package or a valid path to a data directory.",
+        C.ENVIRONMENT,
+    ),
+    # a model hub that cannot be reached
+    (
+        "OSError: We couldn't connect to 'https://huggingface.co' to load this file, couldn't find it in the cached files and it looks like gpt2 is not the path to a directory containing a file named config.json.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "huggingface_hub.errors.LocalEntryNotFoundError: Connection error, and we cannot find the requested files in the disk cache. Please try again or make sure your Internet connection is on.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    # hardware or a mount under the worker that stopped responding (kernel log lines)
+    ("[ 5021.123456] nfs: server filer01 not responding, still trying", C.INFRASTRUCTURE),
+    (
+        "[ 812.000001] NVRM: Xid (PCI:0000:3b:00): 79, pid=1234, GPU has fallen off the bus.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "Unable to determine the device handle for GPU 0000:3B:00.0: GPU is lost.  Reboot the system to recover this GPU",
+        C.INFRASTRUCTURE,
+    ),
+    # input that is not valid in its encoding
+    (
+        "lxml.etree.XMLSyntaxError: Input is not proper UTF-8, indicate encoding !\nBytes: 0xE9 0x74 0x65 0x20, line 3, column 12",
+        C.DATA_QUALITY,
+    ),
+    # an input pattern or remote cache that matches no file
+    (
+        "java.io.IOException: Unable to match files in bucket acme-raw, prefix events/2026-12-01/",
+        C.MISSING_INPUT,
+    ),
+    (
+        "java.io.FileNotFoundException: No files matched spec: gs://acme-raw/events/2026-12-01/*.json",
+        C.MISSING_INPUT,
+    ),
+    (
+        "WARNING: Some of the cache files do not exist neither locally nor on remote. Missing cache files:\nname: data/train.csv, md5: 0123456789abcdef0123456789abcdef",
+        C.MISSING_INPUT,
+    ),
+    # an ODBC driver name the driver manager cannot load
+    (
+        "pyodbc.Error: ('01000', \"[01000] [unixODBC][Driver Manager]Can't open lib 'ODBC Driver 17 for SQL Server' : file not found (0) (SQLDriverConnect)\")",
+        C.CONFIG_ERROR,
+    ),
+    # a forwarder whose buffer is full
+    (
+        '2026-12-01 10:00:00 +0000 [warn]: #0 emit transaction failed: error_class=Fluent::Plugin::Buffer::BufferOverflowError error="buffer space has too many data" tag="app.access"',
+        C.RESOURCE_EXHAUSTION,
+    ),
+    # a lock held by another process or run
+    (
+        "2026-12-01 10:00:00.000  INFO 4242 --- [main] liquibase.lockservice : Waiting for changelog lock....",
+        C.CONCURRENCY,
+    ),
+    (
+        "liquibase.exception.LockException: Could not acquire change log lock.  Currently locked by 10.0.0.3 (10.0.0.3) since 12/1/26, 10:00 AM",
+        C.CONCURRENCY,
+    ),
+    (
+        "Waiting for cache lock: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 1234 (apt-get)",
+        C.CONCURRENCY,
+    ),
+    # a gated repository the account was not granted
+    (
+        "huggingface_hub.errors.GatedRepoError: 403 Client Error. (Request ID: Root=1-0000)\n\nCannot access gated repo for url https://huggingface.co/acme/model-7b/resolve/main/config.json.\nAccess to model acme/model-7b is restricted and you are not in the authorized list.",
+        C.PERMISSION_DENIED,
+    ),
+    # data that does not fit the declared schema or encoding
+    (
+        "pandera.errors.SchemaError: expected series 'amount' to have type int64, got float64",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "pandera.errors.SchemaError: column 'customer_id' not in dataframe. Columns in dataframe: ['id', 'amount']",
+        C.SCHEMA_MISMATCH,
+    ),
+    ("org.apache.avro.AvroTypeException: Expected start-union. Got VALUE_STRING", C.SCHEMA_MISMATCH),
+    # a server that did not start in time
+    (
+        "[W 2026-12-01 10:00:00.000 JupyterHub base:1090] User alice is slow to start (timeout=10)",
+        C.TIMEOUT,
+    ),
+    (
+        "[E 2026-12-01 10:00:30.000 JupyterHub user:718] Unhandled error starting alice's server: Server at http://10.0.0.7:8888/user/alice/ didn't respond in 30 seconds",
+        C.TIMEOUT,
+    ),
 ]
 
 
