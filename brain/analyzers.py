@@ -1133,10 +1133,10 @@ def by_vocabulary(
     """
     if any(h.sig is not None and h.sig.confidence < _UNKNOWN_BELOW for r in ranked for h in r.hits):
         return candidates, False
-    failing = [ln for ln in loc.window if is_failure_line(ln)]
-    if not failing and loc.root is None:
+    lines = _vocabulary_lines(loc)
+    if not lines:
         return candidates, False  # nothing in the text reads as a failure: nothing to explain
-    found = catalog_vocabulary(_UNKNOWN_BELOW).match(failing or loc.window)
+    found = catalog_vocabulary(_UNKNOWN_BELOW).match(lines)
     if found is None:
         return candidates, False
     nearest = found.nearest
@@ -1165,6 +1165,13 @@ def by_vocabulary(
             )
         )
     return out + [c for c in candidates if c.category is Category.UNKNOWN], True
+
+
+def _vocabulary_lines(loc: Located) -> list[str]:
+    """The lines the vocabulary reads: the failure lines, or the whole window when an
+    exception says there was a failure; none when nothing reads as a failure."""
+    failing = [ln for ln in loc.window if is_failure_line(ln)]
+    return failing or (loc.window if loc.root is not None else [])
 
 
 def _notes(evidence: Evidence, loc: Located, kind: Kind) -> list[str]:
