@@ -46,7 +46,7 @@ from sentinel_brain.models import (
 from sentinel_brain.regex_literals import branch_literal, branches
 from sentinel_brain.signatures import SIGNATURES, WRAPPER_TYPES, Signature
 from sentinel_brain.textscan import failure_lines, is_failure_line, line_weight
-from sentinel_brain.vocabulary import catalog_vocabulary
+from sentinel_brain.vocabulary import FIRST_STEP, catalog_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -1148,10 +1148,13 @@ def by_vocabulary(
                 f"No known wording matched; the failure line's words ({words}) are those of "
                 f"{cat.value.replace('_', ' ')} failures"
             )
+            remediation = [FIRST_STEP[cat]]
             if nearest is not None:
-                cause += f". Closest known cause: {nearest.cause}"
+                cause += (
+                    f". The most similar known case: {nearest.cause[:1].lower()}{nearest.cause[1:]}"
+                )
+                remediation += [f"If it is that case: {nearest.remediation[0]}"]
             evidence = [found.line]
-            remediation = list(nearest.remediation) if nearest is not None else []
         else:
             cause = f"Less likely by the failure lines' words: {cat.value.replace('_', ' ')}"
             evidence, remediation = [], []

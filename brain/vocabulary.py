@@ -97,6 +97,61 @@ def entry_document(sig: Signature) -> str:
     return "\n".join([sig.cause, *_literals(sig), *sig.type_names])
 
 
+# The first thing to check for a category, whatever the system: a category read from
+# words alone has no catalog entry of its own to say what to do.
+FIRST_STEP: dict[Category, str] = {
+    Category.CODE_ERROR: (
+        "Read the failing line and the exception it raised: a bug in the job's code or "
+        "a library's use."
+    ),
+    Category.SCHEMA_MISMATCH: (
+        "Compare the columns and types the step expects with what the source or target holds now."
+    ),
+    Category.DATA_QUALITY: (
+        "Find the offending records or values in the input and fix them at the source "
+        "or filter them."
+    ),
+    Category.MISSING_INPUT: (
+        "Check that what the step reads (file, table, object, key) exists where it "
+        "looks, and that upstream produced it."
+    ),
+    Category.DEPENDENCY_UNAVAILABLE: (
+        "Check that the service the step calls is up and reachable from the worker, then retry."
+    ),
+    Category.TIMEOUT: (
+        "Find what was slow (the call, the query, the service) and speed it up, or "
+        "raise the limit deliberately."
+    ),
+    Category.RATE_LIMITED: (
+        "Slow the calls down (backoff, fewer parallel requests) or raise the quota."
+    ),
+    Category.AUTH_FAILURE: (
+        "Check the credentials the step presents: present, valid, not expired or revoked."
+    ),
+    Category.PERMISSION_DENIED: (
+        "Grant the step's identity the access it needs, or point it at something it may use."
+    ),
+    Category.RESOURCE_EXHAUSTION: (
+        "Find which resource ran out (memory, disk, handles, slots) and give the step "
+        "more or make it use less."
+    ),
+    Category.CONFIG_ERROR: (
+        "Check the setting the message names against the system's documentation and the "
+        "deployment's values."
+    ),
+    Category.ENVIRONMENT: (
+        "Check the worker's installed packages, versions and system libraries against "
+        "what the code needs."
+    ),
+    Category.CONCURRENCY: (
+        "Find what else held or changed the same thing at that moment, and serialise the two."
+    ),
+    Category.INFRASTRUCTURE: (
+        "Check the node, container or hardware the step ran on, and reschedule it on a healthy one."
+    ),
+}
+
+
 @dataclass(frozen=True)
 class VocabularyMatch:
     """The categories whose vocabulary the lines share, best first."""

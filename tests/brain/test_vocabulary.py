@@ -9,6 +9,7 @@ from sentinel_brain.evidence import from_text
 from sentinel_brain.models import Category
 from sentinel_brain.signatures import SIGNATURES
 from sentinel_brain.vocabulary import (
+    FIRST_STEP,
     Vocabulary,
     catalog_vocabulary,
     entry_document,
@@ -125,7 +126,8 @@ def test_analyze_reads_an_unmatched_failure_line_by_its_words() -> None:
     assert top.confidence <= 0.45
     assert top.evidence == [text]
     assert "time limit" in top.cause
-    assert top.remediation  # the nearest catalog entry's
+    assert top.remediation[0] == FIRST_STEP[Category.TIMEOUT]
+    assert top.remediation[1].startswith("If it is that case: ")
     assert len({c.category for c in report.candidates[:3]}) == 3
     assert report.candidates[-1].category is Category.UNKNOWN
     assert any("inferred from the words" in n for n in report.notes)
@@ -151,3 +153,7 @@ def test_a_catalog_wording_still_outranks_the_vocabulary() -> None:
     assert report.category is Category.AUTH_FAILURE
     assert report.candidates[0].confidence > 0.45
     assert not any("inferred from the words" in n for n in report.notes)
+
+
+def test_every_category_has_a_first_step() -> None:
+    assert set(FIRST_STEP) == {c for c in Category if c is not Category.UNKNOWN}
