@@ -45,7 +45,7 @@ from sentinel_brain.models import (
 )
 from sentinel_brain.regex_literals import branch_literal, branches
 from sentinel_brain.signatures import SIGNATURES, WRAPPER_TYPES, Signature
-from sentinel_brain.textscan import failure_lines, is_failure_line, line_weight
+from sentinel_brain.textscan import Level, failure_lines, is_failure_line, line_level, line_weight
 from sentinel_brain.vocabulary import FIRST_STEP, catalog_vocabulary
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ _UNKNOWN_BELOW = 0.34
 # most 0.45, below every catalog wording's and far below self-healing's floor.
 _VOCABULARY_BASE = 0.2
 _VOCABULARY_SPAN = 0.25
+_SHORT_TEXT_LINES = 8
 _NO_FAILURE_CAP = 0.3
 _SPECIFIC = 0.8  # a signature this confident names a failure by its wording alone
 _NEAR_LINES = 12
@@ -1133,10 +1134,10 @@ def by_vocabulary(
     """
     if any(h.sig is not None and h.sig.confidence < _UNKNOWN_BELOW for r in ranked for h in r.hits):
         return candidates, False
-    lines = _vocabulary_lines(loc)
+    lines, min_cues = _vocabulary_lines(loc)
     if not lines:
         return candidates, False  # nothing in the text reads as a failure: nothing to explain
-    found = catalog_vocabulary(_UNKNOWN_BELOW).match(lines)
+    found = catalog_vocabulary(_UNKNOWN_BELOW).match(lines, min_cues)
     if found is None:
         return candidates, False
     nearest = found.nearest
@@ -1170,11 +1171,22 @@ def by_vocabulary(
     return out + [c for c in candidates if c.category is Category.UNKNOWN], True
 
 
-def _vocabulary_lines(loc: Located) -> list[str]:
-    """The lines the vocabulary reads: the failure lines, or the whole window when an
-    exception says there was a failure; none when nothing reads as a failure."""
+def _vocabulary_lines(loc: Located) -> tuple[list[str], int]:
+    """The lines the vocabulary reads and how many cue words it needs.
+
+    The failure lines, or the whole window when an exception says there was a failure,
+    need one cue. A short text with no routine (INFO/DEBUG) line and no failure word was
+    handed over as the failure itself (a failure event's message, a pasted error): its
+    lines are read, but only two cues decide, since nothing else says it is a failure.
+    Otherwise nothing reads as a failure and there is nothing to explain.
+    """
     failing = [ln for ln in loc.window if is_failure_line(ln)]
-    return failing or (loc.window if loc.root is not None else [])
+    if failing or loc.root is not None:
+        return failing or loc.window, 1
+    lines = [ln for ln in loc.window if ln.strip()]
+    if len(lines) <= _SHORT_TEXT_LINES and not any(line_level(ln) is Level.INFO for ln in lines):
+        return lines, 2
+    return [], 1
 
 
 def _notes(evidence: Evidence, loc: Located, kind: Kind) -> list[str]:

@@ -207,8 +207,9 @@ class Vocabulary:
         share = p / sum(self._p(c, f) for c in self.categories)
         return share * len(self.categories) >= _CUE_LIFT
 
-    def match(self, lines: Sequence[str]) -> VocabularyMatch | None:
-        """The ranked categories for `lines`, or None when no cue supports the best one."""
+    def match(self, lines: Sequence[str], min_cues: int = 1) -> VocabularyMatch | None:
+        """The ranked categories for `lines`, or None when fewer than `min_cues` cue words
+        support the best one."""
         lines = [
             ln[:_MAX_LINE] for ln in lines[-_MAX_LINES:] if ln.strip() and not _CODE_LINE.match(ln)
         ]
@@ -219,7 +220,7 @@ class Vocabulary:
         ranked = self.posterior(fs)
         best = ranked[0][0]
         cues = sorted(f for f in fs & self.vocab if self.is_cue(f, best))
-        if not cues:
+        if not cues or len(cues) < min_cues:
             return None
         cue_set = set(cues)
         i = max(range(len(lines)), key=lambda k: (len(per_line[k] & cue_set), k))

@@ -80,6 +80,7 @@ def test_a_cue_word_decides_and_the_line_holding_it_is_quoted() -> None:
     assert found.ranked[0][0] is Category.TIMEOUT
     assert "deadline" in found.cues
     assert found.line == "upload failed: deadline reached"
+    assert _toy().match(["upload failed: deadline reached"], min_cues=2) is None
     assert sum(p for _, p in found.ranked) == pytest.approx(1.0)
 
 
@@ -133,9 +134,20 @@ def test_analyze_reads_an_unmatched_failure_line_by_its_words() -> None:
     assert any("inferred from the words" in n for n in report.notes)
 
 
+def test_a_short_text_handed_over_as_the_failure_is_read_on_two_cues() -> None:
+    # No level, no failure word: a failure event's one-line message.
+    text = "export of batch 7 gave up: heap usage above the configured memory limit"
+    report = analyze(from_text(text))
+    assert report.category is Category.RESOURCE_EXHAUSTION
+    assert report.candidates[0].evidence == [text]
+
+
 @pytest.mark.parametrize(
     "text",
     [
+        "pipeline finished",  # one cue word ("pipeline") is not enough without a failure
+        "backfill complete for 2024-01-01",
+        "INFO heap usage above the configured memory limit",  # routine level: not a failure
         "job 17 failed with exit status 1",
         'Error occurred while executing op "reconcile"',
         "Container grafana is waiting: CrashLoopBackOff",  # judged non-diagnostic by the catalog
