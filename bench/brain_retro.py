@@ -8,7 +8,8 @@ such commit out into a temporary git worktree, runs that commit's brain on its b
 (the "before" score), then applies today's `sentinel_brain.vocabulary` module to that
 commit's catalog wherever the old brain abstained, as the analyzers' stage 5b does
 (`sentinel_brain.analyzers.by_vocabulary`: the failure lines, or the whole window when an
-exception was parsed; `unknown` kept when no cue word supports the best category). The
+exception was parsed, or a short text with no routine line on two cues; `unknown` kept
+when no cue word supports the best category). The
 "after" score is what the vocabulary would have earned on systems nobody had tuned for,
 with only the knowledge (the catalog) of the time.
 
@@ -32,6 +33,7 @@ BATCHES = {
     "5afc74c": "batch 2: 10 cases, 8 new systems",
     "0ff2915": "batch 3: 32 configuration-error cases",
     "18c140c": "batch 4: 7 misconfigurations behind a surface failure",
+    "ebaf0c4": "batch 5: 56 cases, 47 new systems",
 }
 
 # Runs inside the old worktree (its brain on sys.path), with today's vocabulary module.
@@ -41,7 +43,7 @@ from pathlib import Path
 import yaml
 from sentinel_brain.analyzers import _UNKNOWN_BELOW, analyze, locate_error
 from sentinel_brain.evidence import from_text
-from sentinel_brain.textscan import is_failure_line
+from sentinel_brain.textscan import Level, is_failure_line, line_level
 from sentinel_brain.vocabulary import catalog_vocabulary
 
 vocab = catalog_vocabulary(_UNKNOWN_BELOW)
@@ -59,8 +61,11 @@ for folder in sys.argv[1:]:
     if report.category.value == "unknown":
         loc = locate_error(evidence)
         failing = [ln for ln in loc.window if is_failure_line(ln)]
-        lines = failing or (loc.window if loc.judged else [])
-        found = vocab.match(lines) if lines else None
+        lines, min_cues = failing or (loc.window if loc.judged else []), 1
+        short = [ln for ln in loc.window if ln.strip()]
+        if not lines and len(short) <= 8 and not any(line_level(ln) is Level.INFO for ln in short):
+            lines, min_cues = short, 2
+        found = vocab.match(lines, min_cues) if lines else None
         if found is not None:
             top = [c.value for c, _ in found.ranked[:3]]
     out["after1"] += top[0] == exp["category"]
