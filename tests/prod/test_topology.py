@@ -53,7 +53,11 @@ def topo(
         "SENTINEL_BRAIN": "rules",
     }
     home = tmp_path_factory.mktemp("prod_home")
-    with prod_topology(home, database.rsplit("/", 1)[1], env) as t:
+    # A daemon killed mid-launch (the restart test) leaves that run STARTING until run
+    # monitoring fails it: deploy/dagster-prod.yaml's 180 s start timeout, checked every
+    # 120 s by Dagster's default, held the module up ~4 min; here it is 90 s, checked every 5 s.
+    monitoring = {"start_timeout_seconds": 90, "poll_interval_seconds": 5}
+    with prod_topology(home, database.rsplit("/", 1)[1], env, run_monitoring=monitoring) as t:
         # Warm-up: the code servers load, and a green demo_etl goes through Celery.
         ok = t.launch("demo_etl", {"ops": {"extract_data": {"config": {"scenario": "none"}}}})
         assert t.wait_terminal([ok])[ok] == "SUCCESS", t.log("celery-worker:0")[-3000:]
