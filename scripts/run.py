@@ -32,6 +32,21 @@ def _default_signals() -> None:
         signal.signal(sig, signal.SIG_DFL)
 
 
+def catch_stop_signals() -> list[int]:
+    """Install our SIGINT/SIGTERM/SIGHUP handler and return the list each one is appended to:
+    the launcher's loop runs while it is empty. Ours first: a stop request must reach the loop
+    even if we were started with SIG_IGN (children get default dispositions back,
+    `_default_signals`)."""
+    stopping: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stopping.append(signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    return stopping
+
+
 def _start(argv: list[str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(argv, cwd=REPO, preexec_fn=_default_signals, start_new_session=True)
 
@@ -76,14 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", default=os.environ.get("DAGSTER_PORT", "3000"))
     args = parser.parse_args(argv)
 
-    stopping: list[int] = []
-
-    def on_signal(signum: int, _frame: object) -> None:
-        stopping.append(signum)
-
-    # Ours first: a stop request must reach this loop even if we were started with SIG_IGN.
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
+    stopping = catch_stop_signals()
 
     children = [
         _start(

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from pydantic import BaseModel
 # One way to start and stop a process tree, shared with `make run` (scripts/run.py).
 from scripts.run import _default_signals as default_signals
 from scripts.run import _stop as stop
+from scripts.run import catch_stop_signals
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -271,13 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-dir", type=Path, default=None, help="one log file per process")
     args = parser.parse_args(argv)
 
-    stopping: list[int] = []
-
-    def on_signal(signum: int, _frame: object) -> None:
-        stopping.append(signum)
-
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
+    stopping = catch_stop_signals()
 
     if "DAGSTER_HOME" not in os.environ:
         print("run-prod: set DAGSTER_HOME (make run-prod does)", file=sys.stderr)

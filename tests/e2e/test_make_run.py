@@ -12,6 +12,7 @@ import pytest
 
 from tests.fakes.dagster_dev import Deployment, dagster_dev
 from tests.fakes.slack_server import FakeSlack
+from tests.fakes.ticks import wait_sensor_ticks
 
 pytestmark = pytest.mark.e2e
 
@@ -55,6 +56,7 @@ def test_launching_demo_etl_reports_to_slack_and_materializes_rca(
     while deployment.run_status(run_id) not in ("FAILURE", "SUCCESS") and time.time() < deadline:
         time.sleep(0.5)
     assert deployment.run_status(run_id) == "FAILURE"  # Sentinel never changes the outcome
+    failed_by = time.time()
 
     mat = deployment.rca_materialization()
     assert mat is not None
@@ -62,8 +64,11 @@ def test_launching_demo_etl_reports_to_slack_and_materializes_rca(
     assert "ZeroDivisionError" in entries["report"]["mdStr"]
     assert entries["run_id"]["text"] == run_id
 
-    # The run-failure sensor sees the same failed run and must not report it again.
-    time.sleep(12)
+    # The run-failure sensor sees the same failed run and must not report it again: two of
+    # its ticks evaluated after the failure (it posts within its tick).
+    wait_sensor_ticks(
+        deployment.client, "sentinel_run_failure_sensor", failed_by, log=deployment.log.read_text
+    )
     assert len(slack.top_level()) == 1
 
 

@@ -33,6 +33,7 @@ from dagster_sentinel.timeline import TimelineStore
 from sentinel_brain.models import Evidence
 from tests.fakes.dagster_split import Split, split_deployment
 from tests.fakes.rates_service import RatesService
+from tests.fakes.ticks import wait_sensor_ticks
 
 pytestmark = pytest.mark.e2e
 
@@ -138,7 +139,11 @@ def test_a_code_error_opted_in_is_never_retried(deployment: Split, home: Path) -
         )
 
     _wait(skipped, 60, "the auto-retry decision", deployment)
-    time.sleep(12)  # at least two sensor ticks
+    # Two remediation-sensor ticks that evaluated after the decision launched nothing.
+    decided_by = time.time()
+    wait_sensor_ticks(
+        deployment.client, "sentinel_remediation_sensor", decided_by, log=deployment.log_tail
+    )
     assert _retries(deployment, run_id) == []
     assert RemediationStore(_url(home)).chain(run_id) == []
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import yaml
 from dagster_graphql import DagsterGraphQLClient
 
 from scripts import run_prod
@@ -145,8 +146,15 @@ def prod_topology(
     extra_env: Mapping[str, str],
     workers: int = 1,
     workspace: Path = run_prod.REPO / "workspace.yaml",
+    run_monitoring: Mapping[str, int] | None = None,
 ) -> Iterator[Topology]:
-    """Start the topology on a PostgreSQL database that exists, and stop it afterwards."""
+    """Start the topology on a PostgreSQL database that exists, and stop it afterwards.
+    `run_monitoring` overrides keys of deploy/dagster-prod.yaml's `run_monitoring`."""
+    if run_monitoring:
+        config = yaml.safe_load((run_prod.REPO / "deploy" / "dagster-prod.yaml").read_text())
+        config["run_monitoring"] = {**config.get("run_monitoring", {}), **run_monitoring}
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "dagster.yaml").write_text(yaml.safe_dump(config))  # prepare_home keeps it
     port = run_prod.free_ports(1)[0]
     base = {
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GEMINI_", "SENTINEL_"))

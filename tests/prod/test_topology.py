@@ -20,6 +20,7 @@ from dagster_sentinel.outbox import Outbox
 from scripts import run_prod
 from tests.fakes.prod_topology import Topology, broker_up, prod_topology
 from tests.fakes.slack_server import FakeSlack
+from tests.fakes.ticks import wait_sensor_ticks
 from tests.sentinel.conftest import fresh_postgres_database
 
 pytestmark = [pytest.mark.prod, pytest.mark.postgres]
@@ -52,7 +53,11 @@ def topo(
         "SENTINEL_BRAIN": "rules",
     }
     home = tmp_path_factory.mktemp("prod_home")
-    with prod_topology(home, database.rsplit("/", 1)[1], env) as t:
+    # A daemon killed mid-launch (the restart test) leaves that run STARTING until run
+    # monitoring fails it: deploy/dagster-prod.yaml's 180 s start timeout, checked every
+    # 120 s by Dagster's default, held the module up ~4 min; here it is 90 s, checked every 5 s.
+    monitoring = {"start_timeout_seconds": 90, "poll_interval_seconds": 5}
+    with prod_topology(home, database.rsplit("/", 1)[1], env, run_monitoring=monitoring) as t:
         # Warm-up: the code servers load, and a green demo_etl goes through Celery.
         ok = t.launch("demo_etl", {"ops": {"extract_data": {"config": {"scenario": "none"}}}})
         assert t.wait_terminal([ok])[ok] == "SUCCESS", t.log("celery-worker:0")[-3000:]
@@ -90,11 +95,16 @@ def test_celery_step_failure_is_reported_once_with_the_workers_logs(
     assert "transform_data: 8 orders across" in evidence.get("logs", ""), evidence.get("logs")
 
     assert topo.wait_terminal([run_id])[run_id] == "FAILURE"
+    failed_by = time.time()
     # The hook fired inside the Celery worker (its log has the step and the hook's events).
     worker_log = topo.log("celery-worker:0")
     assert "Executing steps transform_data in celery worker" in worker_log
     assert f"{run_id} - transform_data - HOOK_COMPLETED" in worker_log
-    time.sleep(12)  # the run-failure sensor sees the run too, and must not report it again
+    # The run-failure sensor sees the run too, and must not report it again: two of its
+    # ticks evaluated after the failure (it posts within its tick).
+    wait_sensor_ticks(
+        topo.client, "sentinel_run_failure_sensor", failed_by, log=lambda: topo.log("daemon")
+    )
     assert len(_top_level_of(slack, run_id)) == 1
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,6 +48,31 @@ def slack_env(
     monkeypatch.setenv("SLACK_API_URL", fake_slack.url)
     monkeypatch.setenv("SLACK_CHANNEL", "#data-alerts")
     return fake_slack
+
+
+MaterializeRca = Callable[..., dg.ExecuteInProcessResult]
+
+
+@pytest.fixture
+def materialize_rca() -> MaterializeRca:
+    """`materialize_rca(instance, key, **resources)`: one run of the RCA asset for the incident
+    partition `key`, as the run a Sentinel sensor requests (or a re-diagnosis from the UI)
+    does, with `SentinelConfig()` read from the environment at call time as the `sentinel`
+    resource unless `resources` gives another."""
+    from dagster_sentinel.assets import rca_report
+    from dagster_sentinel.config import SentinelConfig
+
+    def materialize(
+        instance: dg.DagsterInstance, key: str, **resources: object
+    ) -> dg.ExecuteInProcessResult:
+        return dg.materialize(
+            [rca_report],
+            partition_key=key,
+            instance=instance,
+            resources={"sentinel": SentinelConfig(), **resources},
+        )
+
+    return materialize
 
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -18,7 +18,6 @@ from dagster_sentinel.alerts import (
     matches,
     plan_alert_incidents,
 )
-from dagster_sentinel.assets import rca_report
 from dagster_sentinel.config import SentinelConfig
 from dagster_sentinel.context_assets import sentinel_alert_incidents_sensor
 from dagster_sentinel.evidence import failure_of
@@ -29,6 +28,7 @@ from sentinel_brain.context import IncidentContext, RelatedSignal
 from sentinel_brain.diagnose import diagnose
 from sentinel_brain.fingerprint import alert_fingerprint
 from tests.fakes.slack_server import FakeSlack
+from tests.sentinel.conftest import MaterializeRca
 
 NOW = 1_800_000_000.0
 WINDOW = 900.0
@@ -186,7 +186,10 @@ def test_by_default_a_firing_alert_opens_no_incident(
 
 
 def test_configured_alert_opens_one_incident_reported_then_resolved(
-    instance: dg.DagsterInstance, slack_env: FakeSlack, monkeypatch: pytest.MonkeyPatch
+    instance: dg.DagsterInstance,
+    slack_env: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+    materialize_rca: MaterializeRca,
 ) -> None:
     monkeypatch.setenv("SENTINEL_ALERTS_OPEN_INCIDENTS", "true")
     monkeypatch.setenv("SENTINEL_ALERTS_INCIDENT_MATCH", "severity=critical")
@@ -217,12 +220,7 @@ def test_configured_alert_opens_one_incident_reported_then_resolved(
     assert slack_env.top_level()[failure_posts:] == []  # nothing remote inside a tick
 
     # The requested RCA run diagnoses it offline and posts it through the outbox, once.
-    out = dg.materialize(
-        [rca_report],
-        partition_key=request.partition_key,
-        instance=instance,
-        resources={"sentinel": SentinelConfig()},
-    )
+    out = materialize_rca(instance, request.partition_key)
     assert out.success
     [post] = slack_env.top_level()[failure_posts:]
     blocks = json.dumps(post.body["blocks"])

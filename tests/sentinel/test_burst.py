@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_sentinel.assets import rca_report
 from dagster_sentinel.config import SentinelConfig
 from dagster_sentinel.resources import sentinel_for
 from dagster_sentinel.sensors import sentinel_failure_sweep_sensor
 from tests.fakes.failing_jobs import run_failures
 from tests.fakes.slack_server import FakeSlack
+from tests.sentinel.conftest import MaterializeRca
 
 
 def test_burst_of_failures_becomes_one_incident_per_cause(
-    instance: dg.DagsterInstance, slack_env: FakeSlack
+    instance: dg.DagsterInstance,
+    slack_env: FakeSlack,
+    materialize_rca: MaterializeRca,
 ) -> None:
     n = 24
     run_ids = run_failures(instance, n)
@@ -38,12 +40,7 @@ def test_burst_of_failures_becomes_one_incident_per_cause(
     assert again.run_requests == []
 
     for key in keys:
-        dg.materialize(
-            [rca_report],
-            partition_key=key,
-            instance=instance,
-            resources={"sentinel": SentinelConfig()},
-        )
+        materialize_rca(instance, key)
     s.outbox.drain(s.transport, deadline_s=60)
     assert len(slack_env.top_level()) == 4
     assert s.outbox.backlog() == 0

@@ -11,7 +11,6 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dagster_sentinel.assets import rca_report
 from dagster_sentinel.component import SentinelComponent
 from dagster_sentinel.config import SentinelConfig
 from dagster_sentinel.context import (
@@ -29,6 +28,7 @@ from pipelines.demo.etl import demo_etl
 from sentinel_brain.context import IncidentContext, RelatedSignal, RunbookSection
 from sentinel_brain.evidence import from_text
 from tests.fakes.slack_server import FakeSlack
+from tests.sentinel.conftest import MaterializeRca
 
 CORPUS = Path(__file__).parent / "runbooks"
 
@@ -95,7 +95,10 @@ def test_metric_anomalies_near_the_failure_are_cited(
 
 
 def test_rediagnosis_through_rca_report_gathers_context_again(
-    instance: dg.DagsterInstance, slack_env: FakeSlack, monkeypatch: pytest.MonkeyPatch
+    instance: dg.DagsterInstance,
+    slack_env: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+    materialize_rca: MaterializeRca,
 ) -> None:
     demo_etl.execute_in_process(instance=instance, raise_on_error=False)
     [incident] = sentinel_for(SentinelConfig(), instance).store.all()
@@ -104,12 +107,7 @@ def test_rediagnosis_through_rca_report_gathers_context_again(
 
     # Runbooks configured afterwards: materializing the partition again finds them.
     monkeypatch.setenv("SENTINEL_RUNBOOKS", str(CORPUS))
-    result = dg.materialize(
-        [rca_report],
-        instance=instance,
-        partition_key=incident.id,
-        resources={"sentinel": SentinelConfig()},
-    )
+    result = materialize_rca(instance, incident.id)
     assert result.success
     again = instance.get_latest_materialization_event(RCA_ASSET_KEY)
     report = again.asset_materialization.metadata["report"].value

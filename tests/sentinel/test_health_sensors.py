@@ -37,11 +37,11 @@ from dagster._utils.error import SerializableErrorInfo
 
 from dagster_sentinel import health_sensors as hs
 from dagster_sentinel import slack
-from dagster_sentinel.assets import rca_report
 from dagster_sentinel.config import SentinelConfig
 from dagster_sentinel.incidents import Incident
 from dagster_sentinel.resources import sentinel_for
 from tests.fakes.slack_server import FakeSlack, Scripted
+from tests.sentinel.conftest import MaterializeRca
 
 HOUR = 3600.0
 
@@ -105,7 +105,9 @@ def no_nulls_blocking() -> dg.AssetCheckResult:
 
 
 def test_failed_non_blocking_check_opens_one_incident_then_resolves(
-    instance: dg.DagsterInstance, slack_env: FakeSlack
+    instance: dg.DagsterInstance,
+    slack_env: FakeSlack,
+    materialize_rca: MaterializeRca,
 ) -> None:
     dg.materialize([orders, row_count_low], instance=instance)
 
@@ -124,12 +126,7 @@ def test_failed_non_blocking_check_opens_one_incident_then_resolves(
     assert slack_env.calls == []  # nothing remote inside a tick
 
     # The requested run diagnoses the finding and posts it, once.
-    out = dg.materialize(
-        [rca_report],
-        partition_key=request.partition_key,
-        instance=instance,
-        resources={"sentinel": SentinelConfig()},
-    )
+    out = materialize_rca(instance, request.partition_key)
     assert out.success
     [post] = slack_env.top_level()
     assert "row_count" in json.dumps(post.body)

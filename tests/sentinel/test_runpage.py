@@ -5,12 +5,12 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from dagster_sentinel.assets import rca_report
 from dagster_sentinel.config import SentinelConfig
 from dagster_sentinel.hooks import sentinel_failure_hook_with_resource
 from dagster_sentinel.runpage import TAG_CATEGORY, TAG_CONFIDENCE, TAG_INCIDENT, report_url
 from dagster_sentinel.sensors import sentinel_run_failure_sensor
 from pipelines.demo.etl import demo_etl
+from tests.sentinel.conftest import MaterializeRca
 from tests.sentinel.test_sensors import _failure_context, unhooked_job
 
 
@@ -38,18 +38,15 @@ def test_hook_tags_the_run_and_logs_one_line(instance: dg.DagsterInstance) -> No
 
 
 def test_sensor_path_annotates_the_failed_run_once(
-    instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+    instance: dg.DagsterInstance,
+    monkeypatch: pytest.MonkeyPatch,
+    materialize_rca: MaterializeRca,
 ) -> None:
     monkeypatch.delenv("PARTNER_FEED_URL", raising=False)
     result = unhooked_job.execute_in_process(instance=instance, raise_on_error=False)
     request = sentinel_run_failure_sensor(_failure_context(instance, result))
     for _ in range(2):  # a re-diagnosis with the same answer adds no second line
-        dg.materialize(
-            [rca_report],
-            partition_key=request.partition_key,
-            instance=instance,
-            resources={"sentinel": SentinelConfig()},
-        )
+        materialize_rca(instance, request.partition_key)
     tags = instance.get_run_by_id(result.run_id).tags
     assert tags[TAG_INCIDENT] == request.partition_key
     assert tags[TAG_CATEGORY] == "config_error"

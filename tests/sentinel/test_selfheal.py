@@ -33,6 +33,7 @@ from dagster_sentinel.timeline import TimelineStore
 from pipelines.demo.dependency import demo_dependency
 from pipelines.demo.etl import demo_etl
 from tests.fakes.slack_server import FakeSlack
+from tests.sentinel.conftest import MaterializeRca
 
 
 def _closed_port() -> int:
@@ -385,9 +386,11 @@ def unhooked_partner_job() -> None:  # no Sentinel hook: the sensor and the RCA 
 
 
 def test_the_rca_path_schedules_for_jobs_without_the_hook(
-    instance: dg.DagsterInstance, opted: FakeSlack, monkeypatch: pytest.MonkeyPatch
+    instance: dg.DagsterInstance,
+    opted: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+    materialize_rca: MaterializeRca,
 ) -> None:
-    from dagster_sentinel.assets import rca_report
     from dagster_sentinel.sensors import sentinel_run_failure_sensor
 
     monkeypatch.setenv("SENTINEL_AUTO_RETRY", "job:unhooked_partner_job")
@@ -405,12 +408,7 @@ def test_the_rca_path_schedules_for_jobs_without_the_hook(
     assert isinstance(request, dg.RunRequest)
     assert _store(instance).chain(result.run_id) == []  # nothing decided inside the tick
     for _ in range(2):  # the RCA run, then a re-diagnosis from the UI: still one retry
-        dg.materialize(
-            [rca_report],
-            partition_key=request.partition_key,
-            instance=instance,
-            resources={"sentinel": SentinelConfig()},
-        )
+        materialize_rca(instance, request.partition_key)
     rows = _store(instance).chain(result.run_id)
     assert [(r.attempt, r.status, r.category) for r in rows] == [
         (1, "scheduled", "dependency_unavailable")

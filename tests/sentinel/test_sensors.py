@@ -6,12 +6,12 @@ import json
 
 import dagster as dg
 
-from dagster_sentinel.assets import rca_report
 from dagster_sentinel.config import SentinelConfig
 from dagster_sentinel.rca import RCA_ASSET_KEY
 from dagster_sentinel.resources import sentinel_for
 from dagster_sentinel.sensors import sentinel_recovery_sensor, sentinel_run_failure_sensor
 from tests.fakes.slack_server import FakeSlack
+from tests.sentinel.conftest import MaterializeRca
 
 
 @dg.op
@@ -49,7 +49,10 @@ def _failure_context(instance: dg.DagsterInstance, result: dg.ExecuteInProcessRe
 
 
 def test_sensor_registers_unhooked_failure_and_requests_rca(
-    instance: dg.DagsterInstance, slack_env: FakeSlack, monkeypatch
+    instance: dg.DagsterInstance,
+    slack_env: FakeSlack,
+    monkeypatch,
+    materialize_rca: MaterializeRca,
 ) -> None:
     monkeypatch.delenv("PARTNER_FEED_URL", raising=False)
     result = unhooked_job.execute_in_process(instance=instance, raise_on_error=False)
@@ -66,12 +69,7 @@ def test_sensor_registers_unhooked_failure_and_requests_rca(
     assert len(first) == 1 and "PARTNER_FEED_URL" in json.dumps(first[0].body)
 
     # The requested run: materialize that partition of the RCA asset.
-    out = dg.materialize(
-        [rca_report],
-        partition_key=incident_id,
-        instance=instance,
-        resources={"sentinel": SentinelConfig()},
-    )
+    out = materialize_rca(instance, incident_id)
     assert out.success
     meta = instance.get_latest_materialization_event(RCA_ASSET_KEY).asset_materialization.metadata
     assert meta["job"].value == "unhooked_job"
@@ -104,34 +102,30 @@ def test_sensor_skips_runs_the_hook_reported(
 
 
 def test_rematerializing_rediagnoses_and_updates_instead_of_reposting(
-    instance: dg.DagsterInstance, slack_env: FakeSlack, monkeypatch
+    instance: dg.DagsterInstance,
+    slack_env: FakeSlack,
+    monkeypatch,
+    materialize_rca: MaterializeRca,
 ) -> None:
     monkeypatch.delenv("PARTNER_FEED_URL", raising=False)
     result = unhooked_job.execute_in_process(instance=instance, raise_on_error=False)
     request = sentinel_run_failure_sensor(_failure_context(instance, result))
     for _ in range(2):
-        dg.materialize(
-            [rca_report],
-            partition_key=request.partition_key,
-            instance=instance,
-            resources={"sentinel": SentinelConfig()},
-        )
+        materialize_rca(instance, request.partition_key)
     assert len(slack_env.top_level()) == 1  # the tick's first report
     assert len(slack_env.messages("chat.update")) == 2  # one per re-diagnosis
 
 
 def test_next_success_resolves_and_edits_the_message(
-    instance: dg.DagsterInstance, slack_env: FakeSlack, monkeypatch
+    instance: dg.DagsterInstance,
+    slack_env: FakeSlack,
+    monkeypatch,
+    materialize_rca: MaterializeRca,
 ) -> None:
     monkeypatch.delenv("PARTNER_FEED_URL", raising=False)
     failed = unhooked_job.execute_in_process(instance=instance, raise_on_error=False)
     request = sentinel_run_failure_sensor(_failure_context(instance, failed))
-    dg.materialize(
-        [rca_report],
-        partition_key=request.partition_key,
-        instance=instance,
-        resources={"sentinel": SentinelConfig()},
-    )
+    materialize_rca(instance, request.partition_key)
 
     fixed = unhooked_job_fixed.execute_in_process(instance=instance)
     ctx = dg.build_run_status_sensor_context(
