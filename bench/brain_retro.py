@@ -9,7 +9,9 @@ such commit out into a temporary git worktree, runs that commit's brain on its b
 commit's catalog wherever the old brain abstained, as the analyzers' stage 5b does
 (`sentinel_brain.analyzers.by_vocabulary`: the failure lines, or the whole window when an
 exception was parsed, or a short text with no routine line on two cues; `unknown` kept
-when no cue word supports the best category). The
+when no cue word supports the best category), and where the old brain's top hit was a weak
+wording (below 0.75) that two cue words contradict, as stage 5c does
+(`sentinel_brain.analyzers.vocabulary_overrules`). The
 "after" score is what the vocabulary would have earned on systems nobody had tuned for,
 with only the knowledge (the catalog) of the time.
 
@@ -58,6 +60,14 @@ for folder in sys.argv[1:]:
     out["n"] += 1
     out["before1"] += top[0] == exp["category"]
     out["before3"] += bool(accepted & set(top))
+    if report.category.value != "unknown" and report.candidates[0].confidence < 0.75:
+        # stage 5c: a weak wording yields to two cue words of another category
+        loc = locate_error(evidence)
+        lines = [ln for ln in loc.window if is_failure_line(ln)] or loc.window
+        found = vocab.match(lines, 2) if lines else None
+        if found is not None and found.ranked[0][0].value != top[0]:
+            lead = found.ranked[0][0].value
+            top = [lead] + [c for c in top if c != lead][:2]
     if report.category.value == "unknown":
         loc = locate_error(evidence)
         failing = [ln for ln in loc.window if is_failure_line(ln)]

@@ -65,6 +65,8 @@ _UNKNOWN_BELOW = 0.34
 _VOCABULARY_BASE = 0.2
 _VOCABULARY_SPAN = 0.25
 _SHORT_TEXT_LINES = 8
+# Below this, a catalog hit is a broad keyword or surface wording the vocabulary may overrule.
+_WEAK_WORDING = 0.75
 _NO_FAILURE_CAP = 0.3
 _SPECIFIC = 0.8  # a signature this confident names a failure by its wording alone
 _NEAR_LINES = 12
@@ -1171,6 +1173,40 @@ def by_vocabulary(
     return out + [c for c in candidates if c.category is Category.UNKNOWN], True
 
 
+_OVERRULED_NOTE = (
+    "The matched wording is a weak one: the failure lines' words point to another category "
+    "more strongly, so it leads and the wording's category follows."
+)
+
+
+def vocabulary_overrules(candidates: list[Candidate], loc: Located) -> tuple[list[Candidate], bool]:
+    """Stage 5c: a weak catalog hit (a broad keyword or surface wording, below
+    `_WEAK_WORDING`) yields to the vocabulary when two or more cue words of the failure
+    lines name another category. The wording's category stays second."""
+    top = candidates[0]
+    if top.category is Category.UNKNOWN or top.confidence >= _WEAK_WORDING:
+        return candidates, False
+    lines = [ln for ln in loc.window if is_failure_line(ln)] or loc.window
+    found = catalog_vocabulary(_UNKNOWN_BELOW).match(lines, 2)
+    if found is None or found.ranked[0][0] is top.category:
+        return candidates, False
+    cat = found.ranked[0][0]
+    words = ", ".join(f'"{c}"' for c in found.cues[:4])
+    have = next((c for c in candidates if c.category is cat), None)
+    lead = Candidate(
+        category=cat,
+        cause=(
+            f"The failure line's words ({words}) are those of {cat.value.replace('_', ' ')} "
+            f"failures, more than the matched wording's ({top.cause[:1].lower()}{top.cause[1:]})"
+        ),
+        confidence=round(min(_WEAK_WORDING, top.confidence + 0.01), 3),
+        evidence=[found.line],
+        remediation=(have.remediation if have is not None else []) or [FIRST_STEP[cat]],
+        signature=have.signature if have is not None else None,
+    )
+    return [lead] + [c for c in candidates if c.category is not cat], True
+
+
 def _vocabulary_lines(loc: Located) -> tuple[list[str], int]:
     """The lines the vocabulary reads and how many cue words it needs.
 
@@ -1331,11 +1367,16 @@ def _safe_report(evidence: Evidence) -> Report:
     ranked = rank(hits + extra)
     candidates = build_candidates(ranked, loc, evidence)
     by_words = kind.is_failure and candidates[0].category is Category.UNKNOWN
+    overruled = False
     if by_words:
         candidates, by_words = by_vocabulary(candidates, ranked, loc)
+    elif kind.is_failure:
+        candidates, overruled = vocabulary_overrules(candidates, loc)
     report = build_report(evidence, loc, ranked, candidates, kind, kind_examined)
     if by_words:
         report.notes.append(_BY_VOCABULARY_NOTE)
+    if overruled:
+        report.notes.append(_OVERRULED_NOTE)
     return report
 
 

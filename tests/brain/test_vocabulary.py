@@ -169,3 +169,29 @@ def test_a_catalog_wording_still_outranks_the_vocabulary() -> None:
 
 def test_every_category_has_a_first_step() -> None:
     assert set(FIRST_STEP) == {c for c in Category if c is not Category.UNKNOWN}
+
+
+def test_a_weak_wording_yields_to_two_cue_words_of_another_category() -> None:
+    text = "ERROR query 42: memory usage exceeds the limit of this session (heap 12 GB of 8 GB)"
+    report = analyze(from_text(text))
+    # The broad data-quality keyword ("exceeds the limit") matched; the words say memory.
+    assert [c.category for c in report.candidates[:2]] == [
+        Category.RESOURCE_EXHAUSTION,
+        Category.DATA_QUALITY,
+    ]
+    assert report.candidates[0].evidence == [text]
+    assert report.candidates[0].confidence < 0.75
+    assert any("matched wording is a weak one" in n for n in report.notes)
+
+
+def test_a_weak_wording_the_words_agree_with_stays() -> None:
+    report = analyze(from_text("ERROR: value exceeds the threshold for column amount"))
+    assert report.category is Category.DATA_QUALITY
+    assert not any("matched wording is a weak one" in n for n in report.notes)
+
+
+def test_a_strong_wording_is_never_overruled() -> None:
+    text = "ERROR: canceling statement due to statement timeout; memory heap limit"
+    report = analyze(from_text(text))
+    assert report.category is Category.TIMEOUT
+    assert report.candidates[0].confidence >= 0.75
