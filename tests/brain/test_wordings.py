@@ -596,6 +596,38 @@ CASES: list[tuple[str, C]] = [
         "[E 2026-12-01 10:00:30.000 JupyterHub user:718] Unhandled error starting alice's server: Server at http://10.0.0.7:8888/user/alice/ didn't respond in 30 seconds",
         C.TIMEOUT,
     ),
+    # a disk or block device failing under the worker (kernel log lines, any filesystem)
+    (
+        "[ 1021.000001] blk_update_request: I/O error, dev sdc, sector 2048 op 0x1:(WRITE) flags 0x0 phys_seg 1 prio class 0",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "[ 1021.000002] Buffer I/O error on dev sdc1, logical block 1024, lost async page write",
+        C.INFRASTRUCTURE,
+    ),
+    ("[ 1022.000000] EXT4-fs (nvme1n1p1): Remounting filesystem read-only", C.INFRASTRUCTURE),
+    (
+        "[ 1023.000000] XFS (dm-3): metadata I/O error in \"xfs_trans_read_buf_map\" at daddr 0x10 len 8 error 5",
+        C.INFRASTRUCTURE,
+    ),
+    # a cloud with no capacity left for the machine type or zone
+    (
+        "An error occurred (InsufficientInstanceCapacity) when calling the StartInstances operation: There is no Spot capacity available that matches your request.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "ERROR: (gcloud.compute.instances.create) Could not fetch resource:\n - The zone 'projects/acme/zones/europe-west4-a' does not have enough resources available to fulfill the request.  Try a different zone, or try again later.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "Code: ZonalAllocationFailed. Message: Allocation failed. We do not have sufficient capacity for the requested VM size in this zone.",
+        C.INFRASTRUCTURE,
+    ),
+    # a cloud notice that the hardware under the instance degraded
+    (
+        "EC2 has detected degradation of the underlying hardware hosting your Amazon EC2 instance (instance-ID: i-0123456789abcdef0).",
+        C.INFRASTRUCTURE,
+    ),
 ]
 
 
