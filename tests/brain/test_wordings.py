@@ -628,6 +628,33 @@ CASES: list[tuple[str, C]] = [
         "EC2 has detected degradation of the underlying hardware hosting your Amazon EC2 instance (instance-ID: i-0123456789abcdef0).",
         C.INFRASTRUCTURE,
     ),
+    # another process, run or operation already holds the lock, device or object
+    (
+        "Existing lock /var/run/yum.pid: another copy is running as pid 4242.\nAnother app is currently holding the yum lock; waiting for it to exit...",
+        C.CONCURRENCY,
+    ),
+    (
+        "E: Could not get lock /var/lib/dpkg/lock-frontend - open (11: Resource temporarily unavailable)\nE: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?",
+        C.CONCURRENCY,
+    ),
+    (
+        "Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress",
+        C.CONCURRENCY,
+    ),
+    (
+        "error: failed to init transaction (unable to lock database)\nerror: could not lock database: File exists",
+        C.CONCURRENCY,
+    ),
+    (
+        "PermissionError: [WinError 32] The process cannot access the file because it is being used by another process: 'C:\\\\data\\\\out.parquet'",
+        C.CONCURRENCY,
+    ),
+    (
+        "I1201 10:00:00.000000 4242 tpu_initializer_helper.cc:116] The TPU is already in use by process with pid 4241. Not attempting to load libtpu.so in this process.",
+        C.CONCURRENCY,
+    ),
+    # a package name that holds the word "concurrent" is no concurrency conflict
+    ("java.util.concurrent.TimeoutException: Idle timeout expired: 30000/30000 ms", C.TIMEOUT),
 ]
 
 
