@@ -655,6 +655,19 @@ CASES: list[tuple[str, C]] = [
     ),
     # a package name that holds the word "concurrent" is no concurrency conflict
     ("java.util.concurrent.TimeoutException: Idle timeout expired: 30000/30000 ms", C.TIMEOUT),
+    # an applied migration edited afterwards (migration tools' checksum validation)
+    (
+        "ERROR: Validate failed: Migrations have failed validation\nMigration checksum mismatch for migration version 3\n-> Applied to database : 1234567\n-> Resolved locally    : 7654321",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "liquibase.exception.ValidationFailedException: Validation Failed:\n     1 changesets check sum\n          db/changelog/001-init.yaml::1::alice was: 9:0123abcd but is now: 9:dcba3210",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "Error: checksum mismatch\n\nYou have a checksum error in your migration directory.",
+        C.SCHEMA_MISMATCH,
+    ),
 ]
 
 
