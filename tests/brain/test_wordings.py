@@ -668,6 +668,24 @@ CASES: list[tuple[str, C]] = [
         "Error: checksum mismatch\n\nYou have a checksum error in your migration directory.",
         C.SCHEMA_MISMATCH,
     ),
+    # a query over its memory limit (Doris/StarRocks wordings)
+    (
+        "ERROR 1064 (HY000): Memory of query_pool exceed limit. Pipeline Backend: 10.0.0.5, fragment: 0000-0001. Used: 4294967296, Limit: 4294967296.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "ERROR 1064 (HY000): Mem usage has exceed the limit of BE, query id: 0000-0001",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    # a machine with fewer CPUs or less memory than the tool requires
+    (
+        "X Exiting due to RSRC_INSUFFICIENT_SYS_MEMORY: System only has 1024MiB available, less than the required 1800MiB for Kubernetes",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "docker: Error response from daemon: Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available.",
+        C.RESOURCE_EXHAUSTION,
+    ),
 ]
 
 
