@@ -686,6 +686,23 @@ CASES: list[tuple[str, C]] = [
         "docker: Error response from daemon: Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available.",
         C.RESOURCE_EXHAUSTION,
     ),
+    # Kafka brokers down or between leaders; a replication factor the cluster cannot hold
+    (
+        "org.apache.kafka.common.errors.NotEnoughReplicasException: Messages are rejected since there are fewer in-sync replicas than required.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "%3|1700000000.000|ERROR|rdkafka#producer-1| [thrd:main]: Message delivery failed: Broker: Not enough in-sync replicas",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "[2026-12-01 10:00:00,000] WARN [Producer clientId=producer-1] Error while fetching metadata with correlation id 7 : {events=LEADER_NOT_AVAILABLE} (org.apache.kafka.clients.NetworkClient)",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "Error while executing topic command : Replication factor: 3 larger than available brokers: 1.\norg.apache.kafka.common.errors.InvalidReplicationFactorException: Replication factor: 3 larger than available brokers: 1.",
+        C.CONFIG_ERROR,
+    ),
 ]
 
 
