@@ -703,6 +703,13 @@ CASES: list[tuple[str, C]] = [
         "Error while executing topic command : Replication factor: 3 larger than available brokers: 1.\norg.apache.kafka.common.errors.InvalidReplicationFactorException: Replication factor: 3 larger than available brokers: 1.",
         C.CONFIG_ERROR,
     ),
+    # an MQTT broker refusing the login (CONNACK return codes 4 and 5)
+    ("Connection Refused: bad user name or password.", C.AUTH_FAILURE),
+    ("Error: Connection refused: Not authorized", C.AUTH_FAILURE),
+    (
+        "1700000000: Client sensor-17 disconnected, not authorised.",
+        C.AUTH_FAILURE,
+    ),
 ]
 
 
