@@ -710,6 +710,21 @@ CASES: list[tuple[str, C]] = [
         "1700000000: Client sensor-17 disconnected, not authorised.",
         C.AUTH_FAILURE,
     ),
+    # a native build missing a header (the development package is not installed)
+    (
+        "  src/binding.c:4:10: fatal error: libpq-fe.h: No such file or directory\n  compilation terminated.\n  error: command '/usr/bin/gcc' failed with exit code 1",
+        C.ENVIRONMENT,
+    ),
+    (
+        "src/ext.c:1:10: fatal error: 'openssl/ssl.h' file not found\n#include <openssl/ssl.h>\n         ^~~~~~~~~~~~~~~\n1 error generated.",
+        C.ENVIRONMENT,
+    ),
+    # an installed major version that dropped what the code uses
+    (
+        "TypeError: Descriptors cannot be created directly.\nIf this call came from a _pb2.py file, your generated code is out of date and must be regenerated with protoc >= 3.19.0.",
+        C.ENVIRONMENT,
+    ),
+    ("xlrd.biffh.XLRDError: Excel xlsx file; not supported", C.ENVIRONMENT),
 ]
 
 
