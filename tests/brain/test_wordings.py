@@ -725,6 +725,19 @@ CASES: list[tuple[str, C]] = [
         C.ENVIRONMENT,
     ),
     ("xlrd.biffh.XLRDError: Excel xlsx file; not supported", C.ENVIRONMENT),
+    # a file that is not a decodable image; an image that was never read
+    (
+        "PIL.UnidentifiedImageError: cannot identify image file <_io.BytesIO object at 0x7f0000000000>",
+        C.DATA_QUALITY,
+    ),
+    (
+        "OSError: image file is truncated (12 bytes not processed)",
+        C.DATA_QUALITY,
+    ),
+    (
+        "cv2.error: OpenCV(4.8.0) /io/opencv/modules/imgproc/src/resize.cpp:4062: error: (-215:Assertion failed) !ssize.empty() in function 'resize'",
+        C.MISSING_INPUT,
+    ),
 ]
 
 
