@@ -738,6 +738,11 @@ CASES: list[tuple[str, C]] = [
         "cv2.error: OpenCV(4.8.0) /io/opencv/modules/imgproc/src/resize.cpp:4062: error: (-215:Assertion failed) !ssize.empty() in function 'resize'",
         C.MISSING_INPUT,
     ),
+    # absent application-default credentials as Go's Google client library words it (Terraform, gcsfuse, Go SDK tools)
+    (
+        "Error: Attempted to load application default credentials since neither `credentials` nor `access_token` was set in the provider block.  No credentials loaded. To use your gcloud credentials, run 'gcloud auth application-default login'.  Original error: google: could not find default credentials. See https://cloud.google.com/docs/authentication/external/set-up-adc for more information",
+        C.CONFIG_ERROR,
+    ),
 ]
 
 
