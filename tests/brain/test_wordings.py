@@ -743,6 +743,15 @@ CASES: list[tuple[str, C]] = [
         "Error: Attempted to load application default credentials since neither `credentials` nor `access_token` was set in the provider block.  No credentials loaded. To use your gcloud credentials, run 'gcloud auth application-default login'.  Original error: google: could not find default credentials. See https://cloud.google.com/docs/authentication/external/set-up-adc for more information",
         C.CONFIG_ERROR,
     ),
+    # traced (jit) code that needs a concrete value (JAX's documented tracer errors)
+    (
+        "jax.errors.TracerBoolConversionError: Attempted boolean conversion of traced array with shape bool[].",
+        C.CODE_ERROR,
+    ),
+    (
+        "jax.errors.UnexpectedTracerError: Encountered an unexpected tracer. A function transformed by JAX had a side effect, allowing for a reference to an intermediate value with type float32[] to escape the scope of the transformation.",
+        C.CODE_ERROR,
+    ),
 ]
 
 
