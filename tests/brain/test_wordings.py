@@ -752,6 +752,8 @@ CASES: list[tuple[str, C]] = [
         "jax.errors.UnexpectedTracerError: Encountered an unexpected tracer. A function transformed by JAX had a side effect, allowing for a reference to an intermediate value with type float32[] to escape the scope of the transformation.",
         C.CODE_ERROR,
     ),
+    # a named branch, repository or object the command reads is not found
+    ("Error executing command: repository 'analytics' not found", C.MISSING_INPUT),
 ]
 
 
