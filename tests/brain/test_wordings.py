@@ -754,6 +754,19 @@ CASES: list[tuple[str, C]] = [
     ),
     # a named branch, repository or object the command reads is not found
     ("Error executing command: repository 'analytics' not found", C.MISSING_INPUT),
+    # cluster members bootstrapped in conflicting ways
+    (
+        "2026/12/01 10:00:00 [ERR] consul: 'server-a' and 'server-b' are both in bootstrap mode. Only one node should be in bootstrap mode, not adding Raft peer.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "[2026-12-01T10:00:00,000][WARN ][o.e.c.c.ClusterFormationFailureHelper] [es-1] master not discovered yet, this node has not previously joined a bootstrapped cluster, and [cluster.initial_master_nodes] is empty on this node",
+        C.CONFIG_ERROR,
+    ),
+    (
+        'etcdserver: request cluster ID mismatch (got 1a2b3c4d5e6f7081 want 8f7e6d5c4b3a2910)',
+        C.CONFIG_ERROR,
+    ),
 ]
 
 
