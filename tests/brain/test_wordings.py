@@ -596,6 +596,177 @@ CASES: list[tuple[str, C]] = [
         "[E 2026-12-01 10:00:30.000 JupyterHub user:718] Unhandled error starting alice's server: Server at http://10.0.0.7:8888/user/alice/ didn't respond in 30 seconds",
         C.TIMEOUT,
     ),
+    # a disk or block device failing under the worker (kernel log lines, any filesystem)
+    (
+        "[ 1021.000001] blk_update_request: I/O error, dev sdc, sector 2048 op 0x1:(WRITE) flags 0x0 phys_seg 1 prio class 0",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "[ 1021.000002] Buffer I/O error on dev sdc1, logical block 1024, lost async page write",
+        C.INFRASTRUCTURE,
+    ),
+    ("[ 1022.000000] EXT4-fs (nvme1n1p1): Remounting filesystem read-only", C.INFRASTRUCTURE),
+    (
+        "[ 1023.000000] XFS (dm-3): metadata I/O error in \"xfs_trans_read_buf_map\" at daddr 0x10 len 8 error 5",
+        C.INFRASTRUCTURE,
+    ),
+    # a cloud with no capacity left for the machine type or zone
+    (
+        "An error occurred (InsufficientInstanceCapacity) when calling the StartInstances operation: There is no Spot capacity available that matches your request.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "ERROR: (gcloud.compute.instances.create) Could not fetch resource:\n - The zone 'projects/acme/zones/europe-west4-a' does not have enough resources available to fulfill the request.  Try a different zone, or try again later.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "Code: ZonalAllocationFailed. Message: Allocation failed. We do not have sufficient capacity for the requested VM size in this zone.",
+        C.INFRASTRUCTURE,
+    ),
+    # a cloud notice that the hardware under the instance degraded
+    (
+        "EC2 has detected degradation of the underlying hardware hosting your Amazon EC2 instance (instance-ID: i-0123456789abcdef0).",
+        C.INFRASTRUCTURE,
+    ),
+    # another process, run or operation already holds the lock, device or object
+    (
+        "Existing lock /var/run/yum.pid: another copy is running as pid 4242.\nAnother app is currently holding the yum lock; waiting for it to exit...",
+        C.CONCURRENCY,
+    ),
+    (
+        "E: Could not get lock /var/lib/dpkg/lock-frontend - open (11: Resource temporarily unavailable)\nE: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?",
+        C.CONCURRENCY,
+    ),
+    (
+        "Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress",
+        C.CONCURRENCY,
+    ),
+    (
+        "error: failed to init transaction (unable to lock database)\nerror: could not lock database: File exists",
+        C.CONCURRENCY,
+    ),
+    (
+        "PermissionError: [WinError 32] The process cannot access the file because it is being used by another process: 'C:\\\\data\\\\out.parquet'",
+        C.CONCURRENCY,
+    ),
+    (
+        "I1201 10:00:00.000000 4242 tpu_initializer_helper.cc:116] The TPU is already in use by process with pid 4241. Not attempting to load libtpu.so in this process.",
+        C.CONCURRENCY,
+    ),
+    # a package name that holds the word "concurrent" is no concurrency conflict
+    ("java.util.concurrent.TimeoutException: Idle timeout expired: 30000/30000 ms", C.TIMEOUT),
+    # an applied migration edited afterwards (migration tools' checksum validation)
+    (
+        "ERROR: Validate failed: Migrations have failed validation\nMigration checksum mismatch for migration version 3\n-> Applied to database : 1234567\n-> Resolved locally    : 7654321",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "liquibase.exception.ValidationFailedException: Validation Failed:\n     1 changesets check sum\n          db/changelog/001-init.yaml::1::alice was: 9:0123abcd but is now: 9:dcba3210",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "Error: checksum mismatch\n\nYou have a checksum error in your migration directory.",
+        C.SCHEMA_MISMATCH,
+    ),
+    # a query over its memory limit (Doris/StarRocks wordings)
+    (
+        "ERROR 1064 (HY000): Memory of query_pool exceed limit. Pipeline Backend: 10.0.0.5, fragment: 0000-0001. Used: 4294967296, Limit: 4294967296.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "ERROR 1064 (HY000): Mem usage has exceed the limit of BE, query id: 0000-0001",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    # a machine with fewer CPUs or less memory than the tool requires
+    (
+        "X Exiting due to RSRC_INSUFFICIENT_SYS_MEMORY: System only has 1024MiB available, less than the required 1800MiB for Kubernetes",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "docker: Error response from daemon: Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    # Kafka brokers down or between leaders; a replication factor the cluster cannot hold
+    (
+        "org.apache.kafka.common.errors.NotEnoughReplicasException: Messages are rejected since there are fewer in-sync replicas than required.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "%3|1700000000.000|ERROR|rdkafka#producer-1| [thrd:main]: Message delivery failed: Broker: Not enough in-sync replicas",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "[2026-12-01 10:00:00,000] WARN [Producer clientId=producer-1] Error while fetching metadata with correlation id 7 : {events=LEADER_NOT_AVAILABLE} (org.apache.kafka.clients.NetworkClient)",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "Error while executing topic command : Replication factor: 3 larger than available brokers: 1.\norg.apache.kafka.common.errors.InvalidReplicationFactorException: Replication factor: 3 larger than available brokers: 1.",
+        C.CONFIG_ERROR,
+    ),
+    # an MQTT broker refusing the login (CONNACK return codes 4 and 5)
+    ("Connection Refused: bad user name or password.", C.AUTH_FAILURE),
+    ("Error: Connection refused: Not authorized", C.AUTH_FAILURE),
+    (
+        "1700000000: Client sensor-17 disconnected, not authorised.",
+        C.AUTH_FAILURE,
+    ),
+    # a native build missing a header (the development package is not installed)
+    (
+        "  src/binding.c:4:10: fatal error: libpq-fe.h: No such file or directory\n  compilation terminated.\n  error: command '/usr/bin/gcc' failed with exit code 1",
+        C.ENVIRONMENT,
+    ),
+    (
+        "src/ext.c:1:10: fatal error: 'openssl/ssl.h' file not found\n#include <openssl/ssl.h>\n         ^~~~~~~~~~~~~~~\n1 error generated.",
+        C.ENVIRONMENT,
+    ),
+    # an installed major version that dropped what the code uses
+    (
+        "TypeError: Descriptors cannot be created directly.\nIf this call came from a _pb2.py file, your generated code is out of date and must be regenerated with protoc >= 3.19.0.",
+        C.ENVIRONMENT,
+    ),
+    ("xlrd.biffh.XLRDError: Excel xlsx file; not supported", C.ENVIRONMENT),
+    # a file that is not a decodable image; an image that was never read
+    (
+        "PIL.UnidentifiedImageError: cannot identify image file <_io.BytesIO object at 0x7f0000000000>",
+        C.DATA_QUALITY,
+    ),
+    (
+        "OSError: image file is truncated (12 bytes not processed)",
+        C.DATA_QUALITY,
+    ),
+    (
+        "cv2.error: OpenCV(4.8.0) /io/opencv/modules/imgproc/src/resize.cpp:4062: error: (-215:Assertion failed) !ssize.empty() in function 'resize'",
+        C.MISSING_INPUT,
+    ),
+    # absent application-default credentials as Go's Google client library words it (Terraform, gcsfuse, Go SDK tools)
+    (
+        "Error: Attempted to load application default credentials since neither `credentials` nor `access_token` was set in the provider block.  No credentials loaded. To use your gcloud credentials, run 'gcloud auth application-default login'.  Original error: google: could not find default credentials. See https://cloud.google.com/docs/authentication/external/set-up-adc for more information",
+        C.CONFIG_ERROR,
+    ),
+    # traced (jit) code that needs a concrete value (JAX's documented tracer errors)
+    (
+        "jax.errors.TracerBoolConversionError: Attempted boolean conversion of traced array with shape bool[].",
+        C.CODE_ERROR,
+    ),
+    (
+        "jax.errors.UnexpectedTracerError: Encountered an unexpected tracer. A function transformed by JAX had a side effect, allowing for a reference to an intermediate value with type float32[] to escape the scope of the transformation.",
+        C.CODE_ERROR,
+    ),
+    # a named branch, repository or object the command reads is not found
+    ("Error executing command: repository 'analytics' not found", C.MISSING_INPUT),
+    # cluster members bootstrapped in conflicting ways
+    (
+        "2026/12/01 10:00:00 [ERR] consul: 'server-a' and 'server-b' are both in bootstrap mode. Only one node should be in bootstrap mode, not adding Raft peer.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "[2026-12-01T10:00:00,000][WARN ][o.e.c.c.ClusterFormationFailureHelper] [es-1] master not discovered yet, this node has not previously joined a bootstrapped cluster, and [cluster.initial_master_nodes] is empty on this node",
+        C.CONFIG_ERROR,
+    ),
+    (
+        'etcdserver: request cluster ID mismatch (got 1a2b3c4d5e6f7081 want 8f7e6d5c4b3a2910)',
+        C.CONFIG_ERROR,
+    ),
 ]
 
 
