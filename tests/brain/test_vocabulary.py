@@ -172,7 +172,7 @@ def test_every_category_has_a_first_step() -> None:
 
 
 def test_a_weak_wording_yields_to_two_cue_words_of_another_category() -> None:
-    text = "ERROR query 42: memory usage exceeds the limit of this session (heap 12 GB of 8 GB)"
+    text = "ERROR batch 9: heap usage of the sort buffer exceeds the limit (memory 12 GB of 8 GB)"
     report = analyze(from_text(text))
     # The broad data-quality keyword ("exceeds the limit") matched; the words say memory.
     assert [c.category for c in report.candidates[:2]] == [
