@@ -19,6 +19,9 @@ is matched by the text patterns, bounded so a 1 MB input stays fast.
    the secondary categories, and a health finding's default diagnosis (`sentinel_brain.health`);
 4. `rank`: the best hit per category with a small bonus for corroboration;
 5. `build_candidates`: the top five, or an honest `unknown` saying what was examined;
+   `by_vocabulary` (5b): when no wording matched, the category whose cue words the failure
+   lines hold (`sentinel_brain.vocabulary`), at low confidence, or still `unknown`;
+   `vocabulary_overrules` (5c): a weak wording yields to two cue words of another category;
 6. `build_report`: identity, location, fix at the failing line, summary, fingerprint.
 """
 
