@@ -65,9 +65,17 @@ _DOTTED = re.compile(r"\b(?:[A-Za-z_][\w$]*\.)+([A-Za-z_][\w$]*)")
 _CODE_LINE = re.compile(r"\s*(?:at [\w$.<>/]+\(|Traceback \(most recent call last\)|goroutine \d+)")
 
 
+# The languages' base exception classes name no cause: "RuntimeException: Task failed" says
+# nothing about a runtime environment.
+_BASE_EXCEPTION = re.compile(
+    r"\b(?:RuntimeException|RuntimeError|BaseException|Exception|Throwable|Error)\b(?=:|\s*$)",
+    re.MULTILINE,
+)
+
+
 def tokens(text: str) -> list[str]:
     """Lowercase words of `text`, camelCase split, stop words and one-letter words dropped."""
-    text = _DOTTED.sub(r"\1", _URL_OR_PATH.sub(" ", text))
+    text = _BASE_EXCEPTION.sub(" ", _DOTTED.sub(r"\1", _URL_OR_PATH.sub(" ", text)))
     out: list[str] = []
     for word in _WORD.findall(text):
         for part in _CAMEL.sub(" ", word).split():
