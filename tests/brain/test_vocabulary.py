@@ -206,10 +206,16 @@ _NO_CAUSE = [
     "ERROR: Job failed: exit code 1",
     "Error: Process completed with exit code 2.",
     "make: *** [Makefile:12: build] Error 2",
-    "npm ERR! code ELIFECYCLE\nnpm ERR! errno 1\nnpm ERR! app@1.0.0 start: `node index.js`\nnpm ERR! Exit status 1",
+    (
+        "npm ERR! code ELIFECYCLE\nnpm ERR! errno 1\nnpm ERR! app@1.0.0 start: `node "
+        "index.js`\nnpm ERR! Exit status 1"
+    ),
     "The command '/bin/sh -c ./run.sh' returned a non-zero code: 1",
     "subprocess.CalledProcessError: Command '['bash', 'run.sh']' returned non-zero exit status 2.",
-    'dagster._core.errors.DagsterExecutionStepExecutionError: Error occurred while executing op "load"',
+    (
+        "dagster._core.errors.DagsterExecutionStepExecutionError: Error occurred while "
+        'executing op "load"'
+    ),
     "Exception: Something went wrong",
     "RuntimeError: failed",
     "java.lang.RuntimeException: Task failed",
@@ -220,20 +226,32 @@ _NO_CAUSE = [
     "Pod status: Error",
     "Task instance failed; marking as FAILED",
     "Sync failed",
-    'Traceback (most recent call last):\n  File "x.py", line 1, in <module>\n    main()\nMyAppError',
+    (
+        'Traceback (most recent call last):\n  File "x.py", line 1, in <module>\n    '
+        "main()\nMyAppError"
+    ),
     "Unhandled exception",
-    'ERROR: failed to solve: process "/bin/sh -c pip install -r requirements.txt" did not complete successfully: exit code: 1',
+    (
+        'ERROR: failed to solve: process "/bin/sh -c pip install -r requirements.txt" did '
+        "not complete successfully: exit code: 1"
+    ),
     "2024-05-01 10:00:00 ERROR worker-3 job 8812 failed after 3 attempts",
     'Execution of step "transform" failed.',
     'level=error msg="reconcile failed" controller=app',
     "E0501 10:00:00.000000       1 controller.go:114] error syncing 'default/app': failed",
     "WARN: retrying request (attempt 2 of 5)",
-    "2024-05-01 10:00:00,123 INFO Starting job nightly\n2024-05-01 10:05:00,456 INFO Job nightly finished in 300s",
+    (
+        "2024-05-01 10:00:00,123 INFO Starting job nightly\n2024-05-01 10:05:00,456 INFO Job "
+        "nightly finished in 300s"
+    ),
     "Build step 'Execute shell' marked build as failure",
     "##[error]Bash exited with code '1'.",
     "Error: Command failed: ./deploy.sh",
     "panic: something bad happened\n\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:10 +0x39",
-    "org.apache.spark.SparkException: Job aborted due to stage failure: Task 0 in stage 1.0 failed 4 times",
+    (
+        "org.apache.spark.SparkException: Job aborted due to stage failure: Task 0 in stage "
+        "1.0 failed 4 times"
+    ),
 ]
 
 
