@@ -767,6 +767,32 @@ CASES: list[tuple[str, C]] = [
         'etcdserver: request cluster ID mismatch (got 1a2b3c4d5e6f7081 want 8f7e6d5c4b3a2910)',
         C.CONFIG_ERROR,
     ),
+    # a GPU driver or native runtime other than the one the program was built for (CUDA runtime error text, PyTorch, TensorRT)
+    ("RuntimeError: CUDA error: CUDA driver version is insufficient for CUDA runtime version", C.ENVIRONMENT),
+    (
+        "RuntimeError: The NVIDIA driver on your system is too old (found version 10010). Please update your GPU driver by downloading and installing a new version from the URL: http://www.nvidia.com/Download/index.aspx",
+        C.ENVIRONMENT,
+    ),
+    (
+        "[TRT] [E] 1: [stdArchiveReader.cpp::StdArchiveReader::42] Error Code 1: Serialization (Serialization assertion stdVersionRead == serializationVersion failed.Version tag does not match. Note: Current Version: 213, Serialized Engine Version: 205)\n[TRT] [E] 6: The engine plan file is not compatible with this version of TensorRT, expecting library version 8.5.1.7 got 8.4.3.1, please rebuild.",
+        C.ENVIRONMENT,
+    ),
+    # vectors of another dimension than the vector index or collection (another embedding model)
+    ("PineconeApiException: (400) Reason: Bad Request HTTP response body: Vector dimension 384 does not match the dimension of the index 1536", C.SCHEMA_MISMATCH),
+    ("chromadb.errors.InvalidDimensionException: Embedding dimension 1024 does not match collection dimensionality 384", C.SCHEMA_MISMATCH),
+    ("psycopg.errors.DataException: expected 1536 dimensions, not 768", C.SCHEMA_MISMATCH),
+    # package solvers that find no set of versions satisfying the pins (conda/mamba libmamba, pip, npm)
+    ("error    libmamba Could not solve for environment specs\n    The following packages are incompatible", C.ENVIRONMENT),
+    (
+        "ERROR: Cannot install pandas==2.2.0 and numpy==1.21.0 because these package versions have conflicting dependencies.",
+        C.ENVIRONMENT,
+    ),
+    ("npm ERR! code ERESOLVE\nnpm ERR! ERESOLVE unable to resolve dependency tree", C.ENVIRONMENT),
+    # an MPI launcher asked for more process slots than the allocation has (Open MPI's help text)
+    (
+        "There are not enough slots available in the system to satisfy the 4\nslots that were requested by the application:\n\n  ./train\n\nEither request fewer slots for your application, or make more slots\navailable for use.",
+        C.RESOURCE_EXHAUSTION,
+    ),
 ]
 
 
