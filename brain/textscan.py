@@ -72,6 +72,13 @@ _MARKER_START = re.compile(
     r"|Msg \d+, Level (?:1[1-9]|2\d)\b"
     r"|thread '[^']*' panicked at)"
 )
+# The non-OK canonical gRPC status codes that say something failed (CANCELLED and UNKNOWN
+# say too little).
+_GRPC_CODES = (
+    "DEADLINE_EXCEEDED|UNAVAILABLE|RESOURCE_EXHAUSTED|PERMISSION_DENIED|UNAUTHENTICATED|"
+    "NOT_FOUND|ALREADY_EXISTS|FAILED_PRECONDITION|ABORTED|OUT_OF_RANGE|INVALID_ARGUMENT|"
+    "UNIMPLEMENTED|INTERNAL|DATA_LOSS"
+)
 # ...or anywhere in it (HTTP statuses, exit codes, JSON error bodies), behind a cheap
 # literal pre-check so that ordinary lines cost a few substring tests.
 _MARKER_ANY = re.compile(
@@ -84,6 +91,9 @@ _MARKER_ANY = re.compile(
     # that name the error's class (`error_class=Fluent::...Error`), whatever their level
     r"|[\"'](?:\w{1,40}_)?not_found[\"']|\b\w{1,40}/not_found\b"
     r"|\berror_class=\w"
+    # a canonical gRPC / Google API status code quoted as a JSON value (`"status":
+    # "DEADLINE_EXCEEDED"` in Cloud Tasks, Pub/Sub or Firestore logs), any system
+    r"|\"(?:" + _GRPC_CODES + r")\""
     r"|\bstatus(?:_code| code|Code)?\W{1,3}[45]\d\d\b"
     r"|\b(?:received|got|returned|response|responded with|HTTP|code)\W{1,3}(?:an? )?[45]\d\d\b"
     r"|\b[45]\d\d (?:Bad Request|Unauthorized|Forbidden|Not Found|Conflict|Too Many Requests|"
@@ -105,6 +115,7 @@ _MARKER_ANY_KEYS = (
     "code",
     " 4",
     " 5",
+    *(f'"{c.lower()}"' for c in _GRPC_CODES.split("|")),
 )
 
 
@@ -190,7 +201,7 @@ def _bounded(text: str) -> str:
 _ANY_FAILURE = re.compile(
     r"ERROR|FATAL|SEVERE|PANIC|CRITICAL|Exception|Error|error|Caused by|Killed|refused|"
     r"denied|Denied|failed|Failed|FAILED|timed out|exit code|exit status|Forbidden|"
-    r"Unauthorized|Traceback|HTTP/\d|not_found|error_class="
+    r"Unauthorized|Traceback|HTTP/\d|not_found|error_class=|\"(?:" + _GRPC_CODES + r")\""
 )
 
 

@@ -73,6 +73,19 @@ def test_api_error_tags_are_found_in_a_long_text() -> None:
     assert not is_failure_line("2026-01-01 INFO cache: key not_found_total=3 updated")
 
 
+def test_grpc_status_codes_quoted_in_json_are_failure_lines() -> None:
+    text = (
+        '{\n  "jsonPayload": {\n    "attemptResponseLog": {\n'
+        '      "status": "UNAVAILABLE",\n      "attemptDuration": "10.2s"\n    }\n  }\n}\n'
+    )
+    assert [ln for _, ln in failure_lines(text)] == ['      "status": "UNAVAILABLE",']
+    assert line_level('{"code": 8, "status": "RESOURCE_EXHAUSTED"}') is Level.ERROR
+    # the code as a word in prose or lower case, or OK, is no marker
+    assert not is_failure_line('  "status": "OK",')
+    assert not is_failure_line("2026-01-01 INFO retry policy covers UNAVAILABLE and ABORTED")
+    assert not is_failure_line('  "kind": "internal",')
+
+
 def test_failure_lines_and_jvm_root() -> None:
     text = "ok\nstill ok\nERROR boom\nCaused by: a.B: x\nCaused by: c.D: root\nok"
     assert [ln for _, ln in failure_lines(text)] == [

@@ -793,6 +793,13 @@ CASES: list[tuple[str, C]] = [
         "There are not enough slots available in the system to satisfy the 4\nslots that were requested by the application:\n\n  ./train\n\nEither request fewer slots for your application, or make more slots\navailable for use.",
         C.RESOURCE_EXHAUSTION,
     ),
+    # a call past its deadline, as the canonical gRPC status in a JSON log entry (Cloud Tasks, Pub/Sub, Firestore)
+    (
+        '{\n  "jsonPayload": {\n    "attemptResponseLog": {\n      "status": "DEADLINE_EXCEEDED",\n      "attemptDuration": "1800.0s"\n    }\n  },\n  "severity": "ERROR"\n}',
+        C.TIMEOUT,
+    ),
+    # a JSON error body whose status is 503 (B2, GCS and other REST APIs)
+    ('{\n  "code": "service_unavailable",\n  "message": "no tomes available",\n  "status": 503\n}', C.DEPENDENCY_UNAVAILABLE),
 ]
 
 
