@@ -800,6 +800,13 @@ CASES: list[tuple[str, C]] = [
     ),
     # a JSON error body whose status is 503 (B2, GCS and other REST APIs)
     ('{\n  "code": "service_unavailable",\n  "message": "no tomes available",\n  "status": 503\n}', C.DEPENDENCY_UNAVAILABLE),
+    # workflow code that does not replay deterministically (Temporal's TMPRL1100 in every SDK, Cadence)
+    (
+        "2026/12/01 10:00:00 ERROR Workflow panic Namespace default TaskQueue orders WorkerID 1@host@ WorkflowType OrderWorkflow WorkflowID o-1 RunID 3f2a Attempt 1 Error [TMPRL1100] During replay, a matching Timer command was expected in history event position 7. However, the replayed code did not produce that.",
+        C.CODE_ERROR,
+    ),
+    ('temporalio.workflow.NondeterminismError: [TMPRL1100] Nondeterminism error: Activity type of scheduled event "send_email" does not match activity type of activity command "charge_card"', C.CODE_ERROR),
+    ("BadRequestError{Message: nondeterministic workflow: history event is ActivityTaskScheduled, replay decision is ScheduleActivityTask}", C.CODE_ERROR),
 ]
 
 
