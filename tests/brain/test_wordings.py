@@ -767,6 +767,15 @@ CASES: list[tuple[str, C]] = [
         'etcdserver: request cluster ID mismatch (got 1a2b3c4d5e6f7081 want 8f7e6d5c4b3a2910)',
         C.CONFIG_ERROR,
     ),
+    # distributed SQL engines aborting the transaction that lost a conflict (YugabyteDB, CockroachDB)
+    (
+        "ERROR: Operation failed. Try again: Conflicts with committed transaction: 7d1c2e40-0000-4000-8000-000000000001",
+        C.CONCURRENCY,
+    ),
+    (
+        "ERROR: restart transaction: TransactionRetryWithProtoRefreshError: ReadWithinUncertaintyIntervalError",
+        C.CONCURRENCY,
+    ),
 ]
 
 
