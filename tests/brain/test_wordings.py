@@ -776,6 +776,8 @@ CASES: list[tuple[str, C]] = [
         "ERROR: restart transaction: TransactionRetryWithProtoRefreshError: ReadWithinUncertaintyIntervalError",
         C.CONCURRENCY,
     ),
+    # a template variable the rendering context lacks (Jinja2's UndefinedError)
+    ("jinja2.exceptions.UndefinedError: 'customer_name' is undefined", C.CODE_ERROR),
 ]
 
 
