@@ -778,6 +778,8 @@ CASES: list[tuple[str, C]] = [
     ),
     # a template variable the rendering context lacks (Jinja2's UndefinedError)
     ("jinja2.exceptions.UndefinedError: 'customer_name' is undefined", C.CODE_ERROR),
+    # a client's "Unable to connect to <service>" when the service is not up
+    ("RuntimeError: Unable to connect to Redis at 'cache:6379'", C.DEPENDENCY_UNAVAILABLE),
 ]
 
 
