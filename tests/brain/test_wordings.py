@@ -780,6 +780,11 @@ CASES: list[tuple[str, C]] = [
     ("jinja2.exceptions.UndefinedError: 'customer_name' is undefined", C.CODE_ERROR),
     # a client's "Unable to connect to <service>" when the service is not up
     ("RuntimeError: Unable to connect to Redis at 'cache:6379'", C.DEPENDENCY_UNAVAILABLE),
+    # a data set not downloaded or prepared (torchvision's datasets)
+    (
+        "RuntimeError: Dataset not found or corrupted. You can use download=True to download it",
+        C.MISSING_INPUT,
+    ),
 ]
 
 
