@@ -785,6 +785,11 @@ CASES: list[tuple[str, C]] = [
         "RuntimeError: Dataset not found or corrupted. You can use download=True to download it",
         C.MISSING_INPUT,
     ),
+    # ONNX Runtime's input checks against the model's declared inputs
+    (
+        "onnxruntime.capi.onnxruntime_pybind11_state.InvalidArgument: [ONNXRuntimeError] : 2 : INVALID_ARGUMENT : Invalid rank for input: x Got: 3 Expected: 2 Please fix either the inputs or the model.",
+        C.SCHEMA_MISMATCH,
+    ),
 ]
 
 
