@@ -790,6 +790,12 @@ CASES: list[tuple[str, C]] = [
         "onnxruntime.capi.onnxruntime_pybind11_state.InvalidArgument: [ONNXRuntimeError] : 2 : INVALID_ARGUMENT : Invalid rank for input: x Got: 3 Expected: 2 Please fix either the inputs or the model.",
         C.SCHEMA_MISMATCH,
     ),
+    # a quota on the number of resources of a kind used up (EC2, Redis)
+    (
+        "An error occurred (VpcLimitExceeded) when calling the CreateVpc operation: The maximum number of VPCs has been reached.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("(error) ERR max number of clients reached", C.RESOURCE_EXHAUSTION),
 ]
 
 
