@@ -796,6 +796,15 @@ CASES: list[tuple[str, C]] = [
         C.RESOURCE_EXHAUSTION,
     ),
     ("(error) ERR max number of clients reached", C.RESOURCE_EXHAUSTION),
+    # NCCL's system and remote errors (sockets, interfaces, peers)
+    (
+        "RuntimeError: NCCL error in: ../torch/csrc/distributed/c10d/ProcessGroupNCCL.cpp:1191, unhandled system error, NCCL version 2.14.3",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "torch.distributed.DistBackendError: NCCL communicator was aborted: ncclRemoteError: remote process exited or there was a network error",
+        C.INFRASTRUCTURE,
+    ),
 ]
 
 
