@@ -805,6 +805,12 @@ CASES: list[tuple[str, C]] = [
         "torch.distributed.DistBackendError: NCCL communicator was aborted: ncclRemoteError: remote process exited or there was a network error",
         C.INFRASTRUCTURE,
     ),
+    # libtiff/GDAL reading a damaged raster
+    (
+        "ERROR 1: TIFFFillStrip:Read error at scanline 512; got 1000 bytes, expected 4096",
+        C.DATA_QUALITY,
+    ),
+    ("ERROR 1: /data/dem.tif, band 1: IReadBlock failed at X offset 3, Y offset 7", C.DATA_QUALITY),
 ]
 
 
