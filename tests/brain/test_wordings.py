@@ -767,6 +767,11 @@ CASES: list[tuple[str, C]] = [
         'etcdserver: request cluster ID mismatch (got 1a2b3c4d5e6f7081 want 8f7e6d5c4b3a2910)',
         C.CONFIG_ERROR,
     ),
+    # unixODBC's driver manager words a missing DSN with a comma (Windows' ODBC without one)
+    (
+        "isql: [IM002][unixODBC][Driver Manager]Data source name not found, and no default driver specified",
+        C.CONFIG_ERROR,
+    ),
     # distributed SQL engines aborting the transaction that lost a conflict (YugabyteDB, CockroachDB)
     (
         "ERROR: Operation failed. Try again: Conflicts with committed transaction: 7d1c2e40-0000-4000-8000-000000000001",
@@ -811,6 +816,25 @@ CASES: list[tuple[str, C]] = [
         C.DATA_QUALITY,
     ),
     ("ERROR 1: /data/dem.tif, band 1: IReadBlock failed at X offset 3, Y offset 7", C.DATA_QUALITY),
+    # a malformed image reference (Docker CLI, registry NAME_INVALID)
+    (
+        "docker: invalid reference format: repository name must be lowercase.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        'failed to push: unexpected status code 400 Bad Request: {"errors":[{"code":"NAME_INVALID","message":"invalid repository name"}]}',
+        C.CONFIG_ERROR,
+    ),
+    # a token requested for another audience (Azure, JWT validators)
+    (
+        "IDX10214: Audience validation failed. Audiences: 'api://reports'. Did not match: validationParameters.ValidAudience: 'api://billing'",
+        C.CONFIG_ERROR,
+    ),
+    # CoreDNS's loop plugin
+    (
+        '[FATAL] plugin/loop: Loop (127.0.0.1:41234 -> :53) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO 123. 456."',
+        C.CONFIG_ERROR,
+    ),
 ]
 
 
