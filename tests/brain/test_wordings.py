@@ -835,6 +835,11 @@ CASES: list[tuple[str, C]] = [
         '[FATAL] plugin/loop: Loop (127.0.0.1:41234 -> :53) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO 123. 456."',
         C.CONFIG_ERROR,
     ),
+    # a model file in a format version the installed llama.cpp runtime does not read
+    (
+        "error loading model: unknown (magic, version) combination: 67676d6c, 00000001; is this really a GGML file?",
+        C.ENVIRONMENT,
+    ),
 ]
 
 
