@@ -840,6 +840,8 @@ CASES: list[tuple[str, C]] = [
         "error loading model: unknown (magic, version) combination: 67676d6c, 00000001; is this really a GGML file?",
         C.ENVIRONMENT,
     ),
+    # SQL the job runs that sqlglot's parser rejects
+    ("sqlglot.errors.ParseError: Required keyword: 'this' missing for <class 'sqlglot.expressions.Merge'>. Line 1, Col: 12.", C.CODE_ERROR),
 ]
 
 
