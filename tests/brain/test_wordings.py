@@ -496,7 +496,7 @@ CASES: list[tuple[str, C]] = [
         C.CODE_ERROR,
     ),
     (
-        "ERROR:  unique constraint on partitioned table must include all partitioning columns\nDETAIL:  UNIQUE constraint on table \"measurements\" lacks column \"logdate\" which is part of the partition key.",
+        'ERROR:  unique constraint on partitioned table must include all partitioning columns\nDETAIL:  UNIQUE constraint on table "measurements" lacks column "logdate" which is part of the partition key.',
         C.CODE_ERROR,
     ),
     (
@@ -586,7 +586,10 @@ CASES: list[tuple[str, C]] = [
         "pandera.errors.SchemaError: column 'customer_id' not in dataframe. Columns in dataframe: ['id', 'amount']",
         C.SCHEMA_MISMATCH,
     ),
-    ("org.apache.avro.AvroTypeException: Expected start-union. Got VALUE_STRING", C.SCHEMA_MISMATCH),
+    (
+        "org.apache.avro.AvroTypeException: Expected start-union. Got VALUE_STRING",
+        C.SCHEMA_MISMATCH,
+    ),
     # a server that did not start in time
     (
         "[W 2026-12-01 10:00:00.000 JupyterHub base:1090] User alice is slow to start (timeout=10)",
@@ -607,7 +610,7 @@ CASES: list[tuple[str, C]] = [
     ),
     ("[ 1022.000000] EXT4-fs (nvme1n1p1): Remounting filesystem read-only", C.INFRASTRUCTURE),
     (
-        "[ 1023.000000] XFS (dm-3): metadata I/O error in \"xfs_trans_read_buf_map\" at daddr 0x10 len 8 error 5",
+        '[ 1023.000000] XFS (dm-3): metadata I/O error in "xfs_trans_read_buf_map" at daddr 0x10 len 8 error 5',
         C.INFRASTRUCTURE,
     ),
     # a cloud with no capacity left for the machine type or zone
@@ -764,11 +767,14 @@ CASES: list[tuple[str, C]] = [
         C.CONFIG_ERROR,
     ),
     (
-        'etcdserver: request cluster ID mismatch (got 1a2b3c4d5e6f7081 want 8f7e6d5c4b3a2910)',
+        "etcdserver: request cluster ID mismatch (got 1a2b3c4d5e6f7081 want 8f7e6d5c4b3a2910)",
         C.CONFIG_ERROR,
     ),
     # a GPU driver or native runtime other than the one the program was built for (CUDA runtime error text, PyTorch, TensorRT)
-    ("RuntimeError: CUDA error: CUDA driver version is insufficient for CUDA runtime version", C.ENVIRONMENT),
+    (
+        "RuntimeError: CUDA error: CUDA driver version is insufficient for CUDA runtime version",
+        C.ENVIRONMENT,
+    ),
     (
         "RuntimeError: The NVIDIA driver on your system is too old (found version 10010). Please update your GPU driver by downloading and installing a new version from the URL: http://www.nvidia.com/Download/index.aspx",
         C.ENVIRONMENT,
@@ -778,11 +784,20 @@ CASES: list[tuple[str, C]] = [
         C.ENVIRONMENT,
     ),
     # vectors of another dimension than the vector index or collection (another embedding model)
-    ("PineconeApiException: (400) Reason: Bad Request HTTP response body: Vector dimension 384 does not match the dimension of the index 1536", C.SCHEMA_MISMATCH),
-    ("chromadb.errors.InvalidDimensionException: Embedding dimension 1024 does not match collection dimensionality 384", C.SCHEMA_MISMATCH),
+    (
+        "PineconeApiException: (400) Reason: Bad Request HTTP response body: Vector dimension 384 does not match the dimension of the index 1536",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "chromadb.errors.InvalidDimensionException: Embedding dimension 1024 does not match collection dimensionality 384",
+        C.SCHEMA_MISMATCH,
+    ),
     ("psycopg.errors.DataException: expected 1536 dimensions, not 768", C.SCHEMA_MISMATCH),
     # package solvers that find no set of versions satisfying the pins (conda/mamba libmamba, pip, npm)
-    ("error    libmamba Could not solve for environment specs\n    The following packages are incompatible", C.ENVIRONMENT),
+    (
+        "error    libmamba Could not solve for environment specs\n    The following packages are incompatible",
+        C.ENVIRONMENT,
+    ),
     (
         "ERROR: Cannot install pandas==2.2.0 and numpy==1.21.0 because these package versions have conflicting dependencies.",
         C.ENVIRONMENT,
@@ -799,14 +814,101 @@ CASES: list[tuple[str, C]] = [
         C.TIMEOUT,
     ),
     # a JSON error body whose status is 503 (B2, GCS and other REST APIs)
-    ('{\n  "code": "service_unavailable",\n  "message": "no tomes available",\n  "status": 503\n}', C.DEPENDENCY_UNAVAILABLE),
+    (
+        '{\n  "code": "service_unavailable",\n  "message": "no tomes available",\n  "status": 503\n}',
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
     # workflow code that does not replay deterministically (Temporal's TMPRL1100 in every SDK, Cadence)
     (
         "2026/12/01 10:00:00 ERROR Workflow panic Namespace default TaskQueue orders WorkerID 1@host@ WorkflowType OrderWorkflow WorkflowID o-1 RunID 3f2a Attempt 1 Error [TMPRL1100] During replay, a matching Timer command was expected in history event position 7. However, the replayed code did not produce that.",
         C.CODE_ERROR,
     ),
-    ('temporalio.workflow.NondeterminismError: [TMPRL1100] Nondeterminism error: Activity type of scheduled event "send_email" does not match activity type of activity command "charge_card"', C.CODE_ERROR),
-    ("BadRequestError{Message: nondeterministic workflow: history event is ActivityTaskScheduled, replay decision is ScheduleActivityTask}", C.CODE_ERROR),
+    (
+        'temporalio.workflow.NondeterminismError: [TMPRL1100] Nondeterminism error: Activity type of scheduled event "send_email" does not match activity type of activity command "charge_card"',
+        C.CODE_ERROR,
+    ),
+    (
+        "BadRequestError{Message: nondeterministic workflow: history event is ActivityTaskScheduled, replay decision is ScheduleActivityTask}",
+        C.CODE_ERROR,
+    ),
+    # unixODBC's driver manager words a missing DSN with a comma (Windows' ODBC without one)
+    (
+        "isql: [IM002][unixODBC][Driver Manager]Data source name not found, and no default driver specified",
+        C.CONFIG_ERROR,
+    ),
+    # distributed SQL engines aborting the transaction that lost a conflict (YugabyteDB, CockroachDB)
+    (
+        "ERROR: Operation failed. Try again: Conflicts with committed transaction: 7d1c2e40-0000-4000-8000-000000000001",
+        C.CONCURRENCY,
+    ),
+    (
+        "ERROR: restart transaction: TransactionRetryWithProtoRefreshError: ReadWithinUncertaintyIntervalError",
+        C.CONCURRENCY,
+    ),
+    # a template variable the rendering context lacks (Jinja2's UndefinedError)
+    ("jinja2.exceptions.UndefinedError: 'customer_name' is undefined", C.CODE_ERROR),
+    # a client's "Unable to connect to <service>" when the service is not up
+    ("RuntimeError: Unable to connect to Redis at 'cache:6379'", C.DEPENDENCY_UNAVAILABLE),
+    # a data set not downloaded or prepared (torchvision's datasets)
+    (
+        "RuntimeError: Dataset not found or corrupted. You can use download=True to download it",
+        C.MISSING_INPUT,
+    ),
+    # ONNX Runtime's input checks against the model's declared inputs
+    (
+        "onnxruntime.capi.onnxruntime_pybind11_state.InvalidArgument: [ONNXRuntimeError] : 2 : INVALID_ARGUMENT : Invalid rank for input: x Got: 3 Expected: 2 Please fix either the inputs or the model.",
+        C.SCHEMA_MISMATCH,
+    ),
+    # a quota on the number of resources of a kind used up (EC2, Redis)
+    (
+        "An error occurred (VpcLimitExceeded) when calling the CreateVpc operation: The maximum number of VPCs has been reached.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("(error) ERR max number of clients reached", C.RESOURCE_EXHAUSTION),
+    # NCCL's system and remote errors (sockets, interfaces, peers)
+    (
+        "RuntimeError: NCCL error in: ../torch/csrc/distributed/c10d/ProcessGroupNCCL.cpp:1191, unhandled system error, NCCL version 2.14.3",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "torch.distributed.DistBackendError: NCCL communicator was aborted: ncclRemoteError: remote process exited or there was a network error",
+        C.INFRASTRUCTURE,
+    ),
+    # libtiff/GDAL reading a damaged raster
+    (
+        "ERROR 1: TIFFFillStrip:Read error at scanline 512; got 1000 bytes, expected 4096",
+        C.DATA_QUALITY,
+    ),
+    ("ERROR 1: /data/dem.tif, band 1: IReadBlock failed at X offset 3, Y offset 7", C.DATA_QUALITY),
+    # a malformed image reference (Docker CLI, registry NAME_INVALID)
+    (
+        "docker: invalid reference format: repository name must be lowercase.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        'failed to push: unexpected status code 400 Bad Request: {"errors":[{"code":"NAME_INVALID","message":"invalid repository name"}]}',
+        C.CONFIG_ERROR,
+    ),
+    # a token requested for another audience (Azure, JWT validators)
+    (
+        "IDX10214: Audience validation failed. Audiences: 'api://reports'. Did not match: validationParameters.ValidAudience: 'api://billing'",
+        C.CONFIG_ERROR,
+    ),
+    # CoreDNS's loop plugin
+    (
+        '[FATAL] plugin/loop: Loop (127.0.0.1:41234 -> :53) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO 123. 456."',
+        C.CONFIG_ERROR,
+    ),
+    # a model file in a format version the installed llama.cpp runtime does not read
+    (
+        "error loading model: unknown (magic, version) combination: 67676d6c, 00000001; is this really a GGML file?",
+        C.ENVIRONMENT,
+    ),
+    # SQL the job runs that sqlglot's parser rejects
+    (
+        "sqlglot.errors.ParseError: Required keyword: 'this' missing for <class 'sqlglot.expressions.Merge'>. Line 1, Col: 12.",
+        C.CODE_ERROR,
+    ),
 ]
 
 
