@@ -583,7 +583,13 @@ class Located:
     user_frame: Frame | None
     source_line: str | None
     context: str
-    failure_lines: int = 0  # lines of the window that read as a failure (textscan)
+    # The lines of the window that read as a failure (textscan), in order: read once here,
+    # by every later stage.
+    failing: list[str] = field(default_factory=list)
+
+    @property
+    def failure_lines(self) -> int:
+        return len(self.failing)
 
     @property
     def root(self) -> ExceptionInfo | None:
@@ -636,8 +642,8 @@ def locate_error(evidence: Evidence) -> Located:
         source_line = src.lines.get(src.line)
         ctx = "\n".join(src.lines[n] for n in sorted(src.lines) if src.line - 4 <= n < src.line)
         ctx = ctx[:2000]
-    nfail = sum(1 for ln in window if is_failure_line(ln))
-    return Located(window, hay, exceptions, judged, pseudo, user_frame, source_line, ctx, nfail)
+    failing = [ln for ln in window if is_failure_line(ln)]
+    return Located(window, hay, exceptions, judged, pseudo, user_frame, source_line, ctx, failing)
 
 
 def match_exceptions(loc: Located, evidence: Evidence) -> list[_Hit]:
@@ -777,7 +783,7 @@ def _match_failure_lines(
     Only lines that read as a failure (`is_failure_line`) are tried, the last ones first,
     so the cost stays bounded and healthy output is never diagnosed this way.
     """
-    lines = [ln for ln in loc.window if is_failure_line(ln)][-_MAX_FAILURE_LINES:]
+    lines = loc.failing[-_MAX_FAILURE_LINES:]
     if not lines:
         return []
     joined = "\n".join(lines)
@@ -1103,7 +1109,7 @@ def build_candidates(ranked: list[Ranked], loc: Located, evidence: Evidence) -> 
             f"{loc.failure_lines} line(s) read as a failure, but none matches a known failure "
             "wording"
         )
-        unknown_ev = [ln.strip() for ln in loc.window if is_failure_line(ln)][-2:] or unknown_ev
+        unknown_ev = [ln.strip() for ln in loc.failing[-2:]] or unknown_ev
     else:
         cause = "No known failure signature matches the evidence"
     unk = Candidate(
@@ -1146,13 +1152,12 @@ def by_vocabulary(
     if found is None:
         return candidates, False
     nearest = found.nearest
-    words = ", ".join(f'"{c}"' for c in found.cues[:4])
     out: list[Candidate] = []
     for i, (cat, p) in enumerate(found.ranked[:3]):
         if i == 0:
             cause = (
-                f"No known wording matched; the failure line's words ({words}) are those of "
-                f"{cat.value.replace('_', ' ')} failures"
+                f"No known wording matched; the failure line's words ({found.quoted_cues}) "
+                f"are those of {cat.value.replace('_', ' ')} failures"
             )
             remediation = [FIRST_STEP[cat]]
             if nearest is not None:
@@ -1189,18 +1194,17 @@ def vocabulary_overrules(candidates: list[Candidate], loc: Located) -> tuple[lis
     top = candidates[0]
     if top.category is Category.UNKNOWN or top.confidence >= _WEAK_WORDING:
         return candidates, False
-    lines = [ln for ln in loc.window if is_failure_line(ln)] or loc.window
-    found = catalog_vocabulary(_UNKNOWN_BELOW).match(lines, 2)
+    found = catalog_vocabulary(_UNKNOWN_BELOW).match(loc.failing or loc.window, 2)
     if found is None or found.ranked[0][0] is top.category:
         return candidates, False
     cat = found.ranked[0][0]
-    words = ", ".join(f'"{c}"' for c in found.cues[:4])
     have = next((c for c in candidates if c.category is cat), None)
     lead = Candidate(
         category=cat,
         cause=(
-            f"The failure line's words ({words}) are those of {cat.value.replace('_', ' ')} "
-            f"failures, more than the matched wording's ({top.cause[:1].lower()}{top.cause[1:]})"
+            f"The failure line's words ({found.quoted_cues}) are those of "
+            f"{cat.value.replace('_', ' ')} failures, more than the matched wording's "
+            f"({top.cause[:1].lower()}{top.cause[1:]})"
         ),
         confidence=round(min(_WEAK_WORDING, top.confidence + 0.01), 3),
         evidence=[found.line],
@@ -1219,9 +1223,8 @@ def _vocabulary_lines(loc: Located) -> tuple[list[str], int]:
     lines are read, but only two cues decide, since nothing else says it is a failure.
     Otherwise nothing reads as a failure and there is nothing to explain.
     """
-    failing = [ln for ln in loc.window if is_failure_line(ln)]
-    if failing or loc.root is not None:
-        return failing or loc.window, 1
+    if loc.failing or loc.root is not None:
+        return loc.failing or loc.window, 1
     lines = [ln for ln in loc.window if ln.strip()]
     if len(lines) <= _SHORT_TEXT_LINES and not any(line_level(ln) is Level.INFO for ln in lines):
         return lines, 2

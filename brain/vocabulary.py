@@ -169,6 +169,11 @@ class VocabularyMatch:
     line: str  # the line holding most of them
     nearest: Signature | None  # the top category's entry sharing most words with the lines
 
+    @property
+    def quoted_cues(self) -> str:
+        """The first cue words, quoted, for a report's cause: '"time", "time limit"'."""
+        return ", ".join(f'"{c}"' for c in self.cues[:4])
+
 
 class Vocabulary:
     """Naive Bayes over catalog entries, with the cue rule (see the module docstring)."""
