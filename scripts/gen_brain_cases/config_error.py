@@ -17,6 +17,7 @@ from .harness import (
     case,
     dagster_step_failure,
     module,
+    restored_environ,
     scratch,
 )
 
@@ -236,28 +237,25 @@ def configparser_missing_section() -> str:
     also=("auth_failure",),
 )
 def boto_no_credentials() -> str:
-    env_backup = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("AWS_")}
-    os.environ.update(
-        AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
-        AWS_CONFIG_FILE="/nonexistent",
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    m = module(
-        "s3_archive",
-        f"""
-        import boto3
+    with restored_environ():
+        for k in [k for k in os.environ if k.startswith("AWS_")]:
+            del os.environ[k]
+        os.environ.update(
+            AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
+            AWS_CONFIG_FILE="/nonexistent",
+            AWS_EC2_METADATA_DISABLED="true",
+        )
+        m = module(
+            "s3_archive",
+            f"""
+            import boto3
 
-        def build():
-            s3 = boto3.client("s3", region_name="eu-west-1", endpoint_url={api()!r})
-            return s3.list_objects_v2(Bucket="archive")
-        """,
-    )
-    try:
+            def build():
+                s3 = boto3.client("s3", region_name="eu-west-1", endpoint_url={api()!r})
+                return s3.list_objects_v2(Bucket="archive")
+            """,
+        )
         return capture(m.build)
-    finally:
-        for k in ("AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_EC2_METADATA_DISABLED"):
-            os.environ.pop(k, None)
-        os.environ.update(env_backup)
 
 
 @case(
