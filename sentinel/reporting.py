@@ -177,6 +177,12 @@ class Sentinel:
             to_markdown(report, title=title, run_url=run_url, log_templates=evidence.log_templates)
             + context_markdown(evidence.context, report.runbooks_cited)
         )
+        before = self.store.get(incident.id)
+        shown_thread = (
+            slack.render_report_thread(Report.model_validate_json(before.report_json))
+            if before is not None and before.report_json
+            else None
+        )
         self.store.save_report(
             incident.id,
             report_json=report.model_dump_json(),
@@ -237,7 +243,10 @@ class Sentinel:
                 parent_key=parent,
                 deliver=deliver,
             )
-            thread_key = f"{incident.id}:rediagnosis:{tag}:reply"
+            # The thread gets the new report only if it reads differently: the sensor path's
+            # first (offline) report is often what the rca_report run finds again.
+            if slack.render_report_thread(report) != shown_thread:
+                thread_key = f"{incident.id}:rediagnosis:{tag}:reply"
         if thread_key is not None and self.transport.threads:
             self.send(
                 thread_key,

@@ -254,3 +254,22 @@ def test_a_rediagnosis_after_the_fix_keeps_the_message_resolved(
     ts = s.outbox.get(post_key(incident.id)).ts
     assert fake_slack.posted_keys()[post_key(incident.id)] == 1
     assert "Resolved by run fixrun01" in json.dumps(fake_slack.content[ts])
+
+
+def test_a_rediagnosis_that_reads_the_same_adds_nothing_to_the_thread(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    """The sensor path posts the offline report at once, then the rca_report run diagnoses
+    again: when the new report reads the same, the thread does not get it twice (the
+    parent's edit is still queued); when it differs, the thread gets it."""
+    s = Sentinel(settings_for(tmp_path, fake_slack, f"sqlite:///{tmp_path / 's.db'}"))
+    incident = s.store.register(_failure(1, "r1")).incident
+    s.record(None, incident, Evidence(), _report("first"), runless=False)
+    s.record(None, incident, Evidence(), _report("first"), runless=False, rediagnosis_of="a")
+    s.record(None, incident, Evidence(), _report("second"), runless=False, rediagnosis_of="b")
+    keys = {i.key for i in s.outbox.items()}
+    assert f"{incident.id}:report" in keys
+    assert f"{incident.id}:rediagnosis:a:update" in keys
+    assert f"{incident.id}:rediagnosis:a:reply" not in keys
+    assert f"{incident.id}:rediagnosis:b:update" in keys
+    assert f"{incident.id}:rediagnosis:b:reply" in keys
