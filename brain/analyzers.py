@@ -1141,9 +1141,15 @@ def by_vocabulary(
     Stays `unknown` when no line reads as a failure (a healthy log's routine words are not
     evidence), when no cue word supports the best category, or when a catalog entry
     recognised the text and judged it non-diagnostic (a bare `CrashLoopBackOff` status).
+    A generic entry (the class-only fallback for `RuntimeError`/`Exception`) judges
+    nothing, so it does not stop the message being read.
     Returns the candidates and whether the vocabulary decided.
     """
-    if any(h.sig is not None and h.sig.confidence < _UNKNOWN_BELOW for r in ranked for h in r.hits):
+    if any(
+        h.sig is not None and not h.sig.generic and h.sig.confidence < _UNKNOWN_BELOW
+        for r in ranked
+        for h in r.hits
+    ):
         return candidates, False
     lines, min_cues = _vocabulary_lines(loc)
     if not lines:

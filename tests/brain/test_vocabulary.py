@@ -140,6 +140,17 @@ def test_a_short_text_handed_over_as_the_failure_is_read_on_two_cues() -> None:
     assert report.candidates[0].evidence == [text]
 
 
+def test_a_generic_exception_class_does_not_stop_its_message_being_read() -> None:
+    # `RuntimeError`/`Exception` match only the catalog's class-only fallback
+    # (runtime_error_plain, generic): that is no judgement of the text, so the message's
+    # words still decide, and the fallback's guess stays among the candidates.
+    text = "RuntimeError: deadline passed while waiting on the widget store"
+    report = analyze(from_text(text))
+    assert report.category is Category.TIMEOUT
+    assert any("inferred from the words" in n for n in report.notes)
+    assert analyze(from_text("RuntimeError: something went wrong")).category is Category.UNKNOWN
+
+
 @pytest.mark.parametrize(
     "text",
     [
