@@ -36,6 +36,11 @@ BATCHES = {
     "0ff2915": "batch 3: 32 configuration-error cases",
     "18c140c": "batch 4: 7 misconfigurations behind a surface failure",
     "ebaf0c4": "batch 5: 56 cases, 47 new systems",
+    "28a68e6": "batch 6: 55 cases, 46 new systems",
+    "3301664": "batch 7: 50 cases, 36 new systems",
+    "ec9b698": "batch 8 (part 1): 36 cases",
+    "8db497d": "batch 8 (part 2): 7 cases",
+    "500c09e": "batch 8 (part 3): 7 cases",
 }
 
 # Runs inside the old worktree (its brain on sys.path), with today's vocabulary module.

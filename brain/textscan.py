@@ -65,6 +65,7 @@ _MARKER_START = re.compile(
     r"|(?:[a-z_][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error)\b"  # JVM/Python qualified header
     r"|[A-Z]\w*(?:Error|Exception)(?::|$)"
     r"|Exception in thread "
+    r"|terminate called after throwing an instance of "  # a C++ program's uncaught exception
     r"|Killed\s*$"
     # engine error codes that open a line: Oracle/TNS/PL-SQL, SQL Server's `Msg N, Level
     # 11+` (levels up to 10 are informational), a Rust panic
@@ -201,7 +202,8 @@ def _bounded(text: str) -> str:
 _ANY_FAILURE = re.compile(
     r"ERROR|FATAL|SEVERE|PANIC|CRITICAL|Exception|Error|error|Caused by|Killed|refused|"
     r"denied|Denied|failed|Failed|FAILED|timed out|exit code|exit status|Forbidden|"
-    r"Unauthorized|Traceback|HTTP/\d|not_found|error_class=|\"(?:" + _GRPC_CODES + r")\""
+    r"terminate called|Unauthorized|Traceback|HTTP/\d|not_found|error_class=|"
+    r"\"(?:" + _GRPC_CODES + r")\""
 )
 
 

@@ -909,6 +909,36 @@ CASES: list[tuple[str, C]] = [
         "sqlglot.errors.ParseError: Required keyword: 'this' missing for <class 'sqlglot.expressions.Merge'>. Line 1, Col: 12.",
         C.CODE_ERROR,
     ),
+    # programming faults as each language runtime reports them (Go, Rust, JS, .NET, Ruby, PHP, C++)
+    ("panic: runtime error: slice bounds out of range [:12] with capacity 8", C.CODE_ERROR),
+    (
+        "panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4a1b2c]",
+        C.CODE_ERROR,
+    ),
+    (
+        "thread 'worker-2' panicked at 'called `Option::unwrap()` on a `None` value', src/sink.rs:88:14",
+        C.CODE_ERROR,
+    ),
+    ("Uncaught ReferenceError: rowCount is not defined", C.CODE_ERROR),
+    (
+        "Unhandled exception. System.NullReferenceException: Object reference not set to an instance of an object.",
+        C.CODE_ERROR,
+    ),
+    ("NoMethodError: undefined method `each' for nil:NilClass", C.CODE_ERROR),
+    ("PHP Fatal error:  Uncaught Error: Call to a member function fetch() on null", C.CODE_ERROR),
+    (
+        "terminate called after throwing an instance of 'std::out_of_range'\n  what():  vector::_M_range_check",
+        C.CODE_ERROR,
+    ),
+    # DB2's and sarama's documented "could not reach the server" errors
+    (
+        'SQL30081N  A communication error has been detected. Communication protocol being used: "TCP/IP".  Location where the error was detected: "10.0.0.8".  SQLSTATE=08001',
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "kafka: client has run out of available brokers to talk to: dial tcp 10.0.0.4:9092: i/o timeout",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
 ]
 
 
