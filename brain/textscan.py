@@ -136,7 +136,7 @@ _FAILURE_WORDS = re.compile(
     r"unreachable|unavailable|deadlock|segmentation fault|core dumped|crash\w*|evicted|"
     r"backoff|not set|missing|conflict|throttl\w*|rejected|expired|insufficient|overflow|"
     r"traceback|errno|terminated|lost|corrupt\w*|mismatch|unexpected|illegal|malformed|"
-    r"unsupported|incompatible|broken|stuck|hung|too many|too large|quota|limit|panicked)\b",
+    r"unsupported|incompatible|broken|stuck|hung|too many|too large|quota|limit|panicked|died)\b",
     re.IGNORECASE,
 )
 

@@ -939,6 +939,39 @@ CASES: list[tuple[str, C]] = [
         "kafka: client has run out of available brokers to talk to: dial tcp 10.0.0.4:9092: i/o timeout",
         C.DEPENDENCY_UNAVAILABLE,
     ),
+    # documented names of the same events in other runtimes and controllers
+    (
+        "Error: write EPIPE\n    at afterWriteDispatched (node:internal/stream_base_commons:160:15)",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "distributed.worker - WARNING - Worker is at 81% memory usage. Pausing worker.  Process memory: 6.4 GiB -- Worker memory limit: 8.0 GiB",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "subprocess.CalledProcessError: Command '['spark-submit', 'load.py']' died with <Signals.SIGKILL: 9>.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        'Warning  Failed     12s   kubelet  Failed to pull image "registry.internal/etl:2.1": rpc error: code = NotFound desc = failed to resolve reference',
+        C.INFRASTRUCTURE,
+    ),
+    (
+        'Warning  FailedMount  3m  kubelet  MountVolume.SetUp failed for volume "data" : mount failed: exit status 32',
+        C.INFRASTRUCTURE,
+    ),
+    (
+        'Error: container has runAsNonRoot and image will run as root (pod: "etl-7f9c_jobs(1b2c)", container: etl)',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "rpc error: code = ResourceExhausted desc = grpc: received message larger than max (5242880 vs. 4194304)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "000625 (57014): Statement '01b2c3' has locked table 'EVENTS' in transaction 1712 and this lock has not yet been released.",
+        C.CONCURRENCY,
+    ),
 ]
 
 
