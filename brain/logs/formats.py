@@ -456,17 +456,26 @@ def detect_format(sample: Iterable[str], min_share: float = 0.5) -> LineParser:
                 break
     if not lines:
         return make_parser("raw")
-    candidates: list[LineParser] = [make_parser("json"), make_parser("logfmt")]
-    candidates += [make_parser(name, constrained=True) for name in PRESETS]
+    from sentinel_brain.logs.inference import infer_header_format  # it reads LEVELS from here
+
+    named = [make_parser("json"), make_parser("logfmt")]
+    named += [make_parser(name, constrained=True) for name in PRESETS]
+    candidates = [(parser, 1) for parser in named]
+
+    inferred = infer_header_format(lines)
+    if inferred is not None:
+        # Shape inference serves logs no preset describes; a preset that reads as many
+        # lines wins the tie.
+        candidates.append((make_parser(inferred), 0))
     best: LineParser | None = None
-    best_key: tuple[float, int] = (0.0, 0)
-    for cand in candidates:
+    best_key: tuple[float, int, int] = (0.0, 0, 0)
+    for cand, known in candidates:
         ok = 0
         for rec in cand.parse_many(lines):
             if rec is not None and (cand.kind != "header" or _plausible(rec)):
                 ok += 1
         share = ok / len(lines)
-        key = (round(share, 2), len(cand.fields))
+        key = (round(share, 2), known, len(cand.fields))
         if share >= min_share and key > best_key:
             best, best_key = cand, key
     return best if best is not None else make_parser("raw")

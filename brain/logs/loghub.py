@@ -64,13 +64,15 @@ def grouping_accuracy(truth: Sequence[object], predicted: Sequence[object]) -> f
     return correct / len(truth)
 
 
-def evaluate(name: str, config: MinerConfig | None = None) -> float:
-    """GA of ``sentinel logs parse``'s engine on one Loghub 2k sample (Loghub's header format,
-    one generic miner configuration), computed from the structured CSV it writes."""
+def evaluate(name: str, config: MinerConfig | None = None, log_format: str | None = None) -> float:
+    """GA of ``sentinel logs parse``'s engine on one Loghub 2k sample (Loghub's header format
+    unless ``log_format`` is given, one generic miner configuration), computed from the
+    structured CSV it writes."""
     log_path, structured = dataset_paths(name)
     truth = pd.read_csv(structured, dtype=str, keep_default_na=False)["EventId"].tolist()
     buf = io.BytesIO()
-    parse_to_csv(str(log_path), name.lower(), buf, engine=TemplateEngine(config=config))
+    fmt = log_format or name.lower()
+    parse_to_csv(str(log_path), fmt, buf, engine=TemplateEngine(config=config))
     buf.seek(0)
     predicted = pd.read_csv(buf, dtype=str, keep_default_na=False)["EventId"].tolist()
     return grouping_accuracy(truth, predicted)
