@@ -984,3 +984,23 @@ def test_wording_decides_category_and_is_quoted(text: str, expected: C) -> None:
     )
     assert rep.top is not None and rep.top.evidence
     assert all(q in text for q in rep.top.evidence), rep.top.evidence
+
+
+@pytest.mark.parametrize(
+    ("text", "foreign"),
+    [
+        ("ERROR: Failed to authenticate some domains (authenticator: nginx)", "Snowflake"),
+        ('ERROR:  syntax error at or near "FORM" at character 15', "dbt"),
+        (
+            "ray.exceptions.OutOfMemoryError: Task was killed due to the node running low on memory.",
+            "JVM",
+        ),
+        ("upstream request failed: connect timed out after 10s", "JVM"),
+        ("urllib3: Connection to minio.internal refused", "JVM"),
+    ],
+)
+def test_a_generic_wording_names_no_system_it_does_not_see(text: str, foreign: str) -> None:
+    """A wording every system uses must not claim one system: the cause would mislead."""
+    rep = analyze(from_text(text))
+    assert rep.top is not None and rep.category is not C.UNKNOWN
+    assert foreign not in rep.top.cause, rep.top.cause
