@@ -939,6 +939,17 @@ CASES: list[tuple[str, C]] = [
         "kafka: client has run out of available brokers to talk to: dial tcp 10.0.0.4:9092: i/o timeout",
         C.DEPENDENCY_UNAVAILABLE,
     ),
+    # a memory quota is memory, not an API quota; a missing linker, interpreter or module is the environment
+    (
+        "2026-12-05T01:00:00+00:00 heroku[worker.1]: Error R14 (Memory quota exceeded)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "error: linker `cc` not found\n  |\n  = note: No such file or directory (os error 2)",
+        C.ENVIRONMENT,
+    ),
+    ("/usr/bin/env: 'python': No such file or directory", C.ENVIRONMENT),
+    ("Error: Cannot find module 'express'\nRequire stack:\n- /app/server.js", C.ENVIRONMENT),
     # documented names of the same events in other runtimes and controllers
     (
         "Error: write EPIPE\n    at afterWriteDispatched (node:internal/stream_base_commons:160:15)",
