@@ -187,13 +187,13 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     if unmatched and stats.log_format != "raw":
         print(
             f"{prog}: {unmatched} of {stats.lines} lines did not match "
-            f"{stats.log_format!r} (kept with the whole line as Content)",
+            f"'{stats.log_format}' (kept with the whole line as Content)",
             file=sys.stderr,
         )
     if not to_stdout:
         print(
             f"{prog}: {stats.lines} lines, {stats.templates} templates, "
-            f"format {stats.log_format!r} -> {args.out}",
+            f"format '{stats.log_format}' -> {args.out}",
             file=sys.stderr,
         )
     return 0

@@ -145,3 +145,17 @@ def test_auto_detection_parses_an_unseen_shape_on_both_engines(use_arrow: bool, 
     df = pd.read_csv(io.BytesIO(buf.getvalue()), dtype=str, keep_default_na=False)
     assert df["Content"][:3].tolist() == ["loaded 10 rows", "slow batch 7", lines[2]]
     assert df["Context"][1] == "pool-3 thread-1"
+
+
+def test_the_inferred_format_it_reports_can_be_given_back_explicitly(tmp_path) -> None:
+    """The CLI prints the format it used; passed back as --log-format it reads the same."""
+    path = tmp_path / "app.log"
+    path.write_text(
+        "1764896400 2026.12.05 node7 cron[88]: job started\n"
+        "1764896401 2026.12.05 node7 kernel: disk sdb failing\n"
+    )
+    auto, explicit = io.BytesIO(), io.BytesIO()
+    stats = parse_to_csv(str(path), None, auto)
+    assert stats.log_format == "<Header1> <Header2> <Header3> <Component>: <Content>"
+    parse_to_csv(str(path), stats.log_format, explicit)
+    assert auto.getvalue() == explicit.getvalue()
