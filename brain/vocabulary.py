@@ -15,7 +15,10 @@ those lines by their words instead:
   contain at least one of its cue words, a word (or word pair) found in at least
   `_CUE_MIN_ENTRIES` entries of that category and at least `_CUE_LIFT` times more likely
   there than under an even spread over the categories. "failed", "error", "exit status"
-  are shared by every category and decide nothing; "time limit", "heap", "variable" do.
+  are shared by every category and decide nothing; "time limit", "heap", "variable" do;
+- only lines holding a cue word of some category vote (when any line does): a trailer
+  such as "terminating with error status" names no cause, and its words would otherwise
+  outvote the line that does.
 
 Entries the catalog marks as non-diagnostic (confidence below the analyzers' `unknown`
 floor, e.g. a bare `CrashLoopBackOff` status) and generic wrappers are not training
@@ -53,6 +56,8 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _STOP = frozenset(
     "the a an of to in on for and or is was be been by with at as it its this that from are "
     "into than then there their which while when".split()
+    # In failure text "code" is an exit, status or error code far more often than source code.
+    + ["code"]
 )
 
 
@@ -213,6 +218,9 @@ class Vocabulary:
         ranked.sort(key=lambda cp: (-cp[1], cp[0].value))
         return ranked
 
+    def _is_any_cue(self, f: str) -> bool:
+        return f in self.vocab and any(self.is_cue(f, c) for c in self.categories)
+
     def is_cue(self, f: str, cat: Category) -> bool:
         if self._counts[cat][f] < _CUE_MIN_ENTRIES:
             return False
@@ -229,6 +237,12 @@ class Vocabulary:
         if not lines or not self.categories:
             return None
         per_line = [features(ln) for ln in lines]
+        # A line with no cue word of any category names no cause ("terminating with error
+        # status"): its words do not vote, unless no line has any.
+        voting = [k for k, f in enumerate(per_line) if any(self._is_any_cue(x) for x in f)]
+        if voting and len(voting) < len(lines):
+            lines = [lines[k] for k in voting]
+            per_line = [per_line[k] for k in voting]
         fs: set[str] = set().union(*per_line)
         ranked = self.posterior(fs)
         best = ranked[0][0]

@@ -151,6 +151,21 @@ def test_a_generic_exception_class_does_not_stop_its_message_being_read() -> Non
     assert analyze(from_text("RuntimeError: something went wrong")).category is Category.UNKNOWN
 
 
+def test_a_line_that_names_no_cause_does_not_outvote_the_one_that_does() -> None:
+    # The trailer's words ("terminating", "status") are not cue words of any category:
+    # they do not vote, so the lock line decides.
+    text = "could not get the lock for widget store (timeout)\nterminating with error status, rc 2"
+    report = analyze(from_text(text))
+    assert report.category is Category.CONCURRENCY
+    assert report.candidates[0].evidence == [text.splitlines()[0]]
+
+
+def test_code_is_not_a_word_of_the_failure() -> None:
+    # An exit, status or error code, not source code.
+    assert "code" not in tokens("npm ERR! code ELIFECYCLE")
+    assert analyze(from_text("npm ERR! code ELIFECYCLE")).category is Category.UNKNOWN
+
+
 @pytest.mark.parametrize(
     "text",
     [
