@@ -69,7 +69,7 @@ for folder in sys.argv[1:]:
         # stage 5c: a weak wording yields to two cue words of another category
         loc = locate_error(evidence)
         lines = [ln for ln in loc.window if is_failure_line(ln)] or loc.window
-        found = vocab.match(lines, 2) if lines else None
+        found = vocab.match(lines, 2, weak=False) if lines else None
         if found is not None and found.ranked[0][0].value != top[0]:
             lead = found.ranked[0][0].value
             top = [lead] + [c for c in top if c != lead][:2]

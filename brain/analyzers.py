@@ -1200,7 +1200,7 @@ def vocabulary_overrules(candidates: list[Candidate], loc: Located) -> tuple[lis
     top = candidates[0]
     if top.category is Category.UNKNOWN or top.confidence >= _WEAK_WORDING:
         return candidates, False
-    found = catalog_vocabulary(_UNKNOWN_BELOW).match(loc.failing or loc.window, 2)
+    found = catalog_vocabulary(_UNKNOWN_BELOW).match(loc.failing or loc.window, 2, weak=False)
     if found is None or found.ranked[0][0] is top.category:
         return candidates, False
     cat = found.ranked[0][0]

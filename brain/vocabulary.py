@@ -16,6 +16,11 @@ those lines by their words instead:
   `_CUE_MIN_ENTRIES` entries of that category and at least `_CUE_LIFT` times more likely
   there than under an even spread over the categories. "failed", "error", "exit status"
   are shared by every category and decide nothing; "time limit", "heap", "variable" do;
+- a *weak* cue is a word that passes the same rule with lighter smoothing (0.5 instead
+  of 1, so a word of two or three entries and of no other category qualifies: "heap",
+  "corrupt"); weak cues decide only one more than the strong ones would (two for one).
+  Words that report that a run ended ("exit", "status", "process", "step", "job"...) are
+  never cues of either kind;
 - only lines holding a cue word of some category vote (when any line does): a trailer
   such as "terminating with error status" names no cause, and its words would otherwise
   outvote the line that does.
@@ -47,6 +52,7 @@ _CUE_MIN_ENTRIES = 2
 # ...and be this many times more likely under its category than under an even spread.
 _CUE_LIFT = 3.5
 _ALPHA = 1.0  # Laplace smoothing
+_WEAK_ALPHA = 0.5  # the lighter smoothing of the weak-cue rule
 _MAX_LINES = 60
 _MAX_LINE = 500
 
@@ -58,6 +64,11 @@ _STOP = frozenset(
     "into than then there their which while when".split()
     # In failure text "code" is an exit, status or error code far more often than source code.
     + ["code"]
+)
+# Words that report that something ran and ended, not why: never cue words (they still
+# weigh in the posterior).
+_REPORT_WORDS = frozenset(
+    "exit exited status returned process task job step run build command my your our we you".split()
 )
 
 
@@ -221,16 +232,29 @@ class Vocabulary:
     def _is_any_cue(self, f: str) -> bool:
         return f in self.vocab and any(self.is_cue(f, c) for c in self.categories)
 
+    def is_weak_cue(self, f: str, cat: Category) -> bool:
+        if self._counts[cat][f] < _CUE_MIN_ENTRIES or f in _REPORT_WORDS:
+            return False
+
+        def q(c: Category) -> float:
+            return (self._counts[c][f] + _WEAK_ALPHA) / self._denominator[c]
+
+        share = q(cat) / sum(q(c) for c in self.categories)
+        return share * len(self.categories) >= _CUE_LIFT
+
     def is_cue(self, f: str, cat: Category) -> bool:
-        if self._counts[cat][f] < _CUE_MIN_ENTRIES:
+        if self._counts[cat][f] < _CUE_MIN_ENTRIES or f in _REPORT_WORDS:
             return False
         p = self._p(cat, f)
         share = p / sum(self._p(c, f) for c in self.categories)
         return share * len(self.categories) >= _CUE_LIFT
 
-    def match(self, lines: Sequence[str], min_cues: int = 1) -> VocabularyMatch | None:
+    def match(
+        self, lines: Sequence[str], min_cues: int = 1, *, weak: bool = True
+    ) -> VocabularyMatch | None:
         """The ranked categories for `lines`, or None when fewer than `min_cues` cue words
-        support the best one."""
+        support the best one. With `weak`, weak cue words count too, one more of them
+        than `min_cues` being needed."""
         lines = [
             ln[:_MAX_LINE] for ln in lines[-_MAX_LINES:] if ln.strip() and not _CODE_LINE.match(ln)
         ]
@@ -247,8 +271,10 @@ class Vocabulary:
         ranked = self.posterior(fs)
         best = ranked[0][0]
         cues = sorted(f for f in fs & self.vocab if self.is_cue(f, best))
-        if not cues or len(cues) < min_cues:
+        extra = [f for f in fs & self.vocab if weak and f not in cues and self.is_weak_cue(f, best)]
+        if len(cues) < min_cues and len(cues) + len(extra) < min_cues + 1:
             return None
+        cues = cues + sorted(extra)
         cue_set = set(cues)
         i = max(range(len(lines)), key=lambda k: (len(per_line[k] & cue_set), k))
         nearest = max(

@@ -160,6 +160,22 @@ def test_a_line_that_names_no_cause_does_not_outvote_the_one_that_does() -> None
     assert report.candidates[0].evidence == [text.splitlines()[0]]
 
 
+def test_weak_cue_words_decide_only_two_at_a_time() -> None:
+    # "heap", "usage", "free": each in few resource-exhaustion entries (weak cues).
+    report = analyze(from_text("ERROR widget cache: heap usage above the free pool"))
+    assert report.category is Category.RESOURCE_EXHAUSTION
+    assert '"heap"' in report.candidates[0].cause
+    assert analyze(from_text("ERROR widget cache: heap grew")).category is Category.UNKNOWN
+
+
+def test_words_that_report_a_run_ending_are_never_cues() -> None:
+    vocab = catalog_vocabulary(_UNKNOWN_BELOW)
+    for word in ("exit", "exited", "status", "process", "task", "job", "step", "command"):
+        assert not any(
+            vocab.is_cue(word, c) or vocab.is_weak_cue(word, c) for c in vocab.categories
+        )
+
+
 def test_code_is_not_a_word_of_the_failure() -> None:
     # An exit, status or error code, not source code.
     assert "code" not in tokens("npm ERR! code ELIFECYCLE")
