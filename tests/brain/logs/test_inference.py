@@ -22,19 +22,62 @@ def contents(fmt: str, lines: list[str]) -> list[str | None]:
     return [(parser.parse(ln) or {}).get("Content") for ln in lines]
 
 
-def test_a_severity_column_ends_the_header() -> None:
-    lines = [
-        "2026-12-05T01:02:03Z web-7 4411 WARN payments.refund: retry budget low",
-        "2026-12-05T01:02:04Z web-7 4411 INFO payments.refund: refund 88 issued",
-        "2026-12-05T01:02:09Z web-2 12 ERROR ledger.sync: ledger write failed: disk full",
-    ]
+SHAPES = {
+    "a severity column ends the header, a component: follows": (
+        [
+            "2026-12-05T01:02:03Z web-7 4411 WARN payments.refund: retry budget low",
+            "2026-12-05T01:02:04Z web-7 4411 INFO payments.refund: refund 88 issued",
+            "2026-12-05T01:02:09Z web-2 12 ERROR ledger.sync: ledger write failed: disk full",
+        ],
+        "<Header1> <Header2> <Header3> <Level> <Component>: <Content>",
+        ["retry budget low", "refund 88 issued", "ledger write failed: disk full"],
+    ),
+    "a [thread] group that may span tokens": (
+        [
+            "2026-12-05 01:00:00,001 INFO [main] org.acme.etl.Loader: loaded 10 rows",
+            "2026-12-05 01:00:00,002 WARN [pool-3 thread-1] org.acme.etl.Loader: slow batch",
+        ],
+        r"<Header1> <Header2> <Level> \[<Thread>\] <Component>: <Content>",
+        ["loaded 10 rows", "slow batch"],
+    ),
+    "a dotted logger name and a dash separator": (
+        [
+            "05/12/26 01:00:00 INFO etl.loader - loaded 10 rows",
+            "05/12/26 01:00:01 ERROR etl.writer - write failed",
+        ],
+        "<Header1> <Header2> <Level> <Component> - <Content>",
+        ["loaded 10 rows", "write failed"],
+    ),
+    "one-letter severities as a whole column": (
+        [
+            "12-05 01:00:00.100  311  320 I Sync: pulled 3 items",
+            "12-05 01:00:00.900  311  320 E Sync: pull failed",
+        ],
+        "<Header1> <Header2> <Header3> <Header4> <Level> <Component>: <Content>",
+        ["pulled 3 items", "pull failed"],
+    ),
+    "a program column after a timestamp, no severity": (
+        [
+            "1764896400 2026.12.05 node7 cron[88]: job started",
+            "1764896401 2026.12.05 node7 kernel: disk sdb failing",
+        ],
+        "<Header1> <Header2> <Header3> <Component>: <Content>",
+        ["job started", "disk sdb failing"],
+    ),
+    "pipe-separated fields": (
+        ["20261205-1:00:01|Sync|311|pulled 3 items", "20261205-1:00:02|Sync|311|a|b"],
+        r"<Header1>\|<Header2>\|<Header3>\|<Content>",
+        ["pulled 3 items", "a|b"],
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_inferred_shapes(shape: str) -> None:
+    lines, want_format, want_contents = SHAPES[shape]
     fmt = infer_header_format(lines)
-    assert fmt == "<Header1> <Header2> <Header3> <Level> <Component>: <Content>"
-    assert contents(fmt, lines) == [
-        "retry budget low",
-        "refund 88 issued",
-        "ledger write failed: disk full",
-    ]
+    assert fmt == want_format
+    assert contents(fmt, lines) == want_contents
 
 
 def test_brackets_and_colons_around_the_level_stay_literals() -> None:
@@ -48,52 +91,6 @@ def test_brackets_and_colons_around_the_level_stay_literals() -> None:
     assert detect_format(lines).name == "apache"
 
 
-def test_a_thread_group_a_dotted_logger_and_a_dash_separator() -> None:
-    lines = [
-        "2026-12-05 01:00:00,001 INFO [main] org.acme.etl.Loader: loaded 10 rows",
-        "2026-12-05 01:00:00,002 WARN [pool-3 thread-1] org.acme.etl.Loader: slow batch",
-    ]
-    fmt = infer_header_format(lines)
-    assert fmt == r"<Header1> <Header2> <Level> \[<Thread>\] <Component>: <Content>"
-    assert contents(fmt, lines) == ["loaded 10 rows", "slow batch"]
-    dashed = [
-        "05/12/26 01:00:00 INFO etl.loader - loaded 10 rows",
-        "05/12/26 01:00:01 ERROR etl.writer - write failed",
-    ]
-    fmt = infer_header_format(dashed)
-    assert fmt == "<Header1> <Header2> <Level> <Component> - <Content>"
-    assert contents(fmt, dashed) == ["loaded 10 rows", "write failed"]
-
-
-def test_one_letter_severities_count_only_as_a_whole_column() -> None:
-    lines = [
-        "12-05 01:00:00.100  311  320 I Sync: pulled 3 items",
-        "12-05 01:00:00.900  311  320 E Sync: pull failed",
-    ]
-    assert infer_header_format(lines) == (
-        "<Header1> <Header2> <Header3> <Header4> <Level> <Component>: <Content>"
-    )
-    # A lone "I" in prose is no severity column.
-    assert infer_header_format(["I think so", "we agree", "I do not"]) is None
-
-
-def test_a_program_column_without_a_severity() -> None:
-    lines = [
-        "1764896400 2026.12.05 node7 cron[88]: job started",
-        "1764896401 2026.12.05 node7 kernel: disk sdb failing",
-    ]
-    fmt = infer_header_format(lines)
-    assert fmt == "<Header1> <Header2> <Header3> <Component>: <Content>"
-    assert contents(fmt, lines) == ["job started", "disk sdb failing"]
-
-
-def test_pipe_separated_headers() -> None:
-    lines = ["20261205-1:00:01|Sync|311|pulled 3 items", "20261205-1:00:02|Sync|311|a|b"]
-    fmt = infer_header_format(lines)
-    assert fmt == r"<Header1>\|<Header2>\|<Header3>\|<Content>"
-    assert contents(fmt, lines) == ["pulled 3 items", "a|b"]
-
-
 @pytest.mark.parametrize(
     "lines",
     [
@@ -101,6 +98,7 @@ def test_pipe_separated_headers() -> None:
         ["WARN first", "second line INFO", "third ERROR line"],  # levels wander
         ["| a | b |", "| c | d |"],  # a table, not a stamped header
         ["only one line INFO"],
+        ["I think so", "we agree", "I do not"],  # a lone "I" in prose is no severity column
     ],
 )
 def test_no_shape_means_no_format(lines: list[str]) -> None:
