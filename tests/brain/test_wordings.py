@@ -983,6 +983,27 @@ CASES: list[tuple[str, C]] = [
         "000625 (57014): Statement '01b2c3' has locked table 'EVENTS' in transaction 1712 and this lock has not yet been released.",
         C.CONCURRENCY,
     ),
+    # a storage device overloaded and a client's connection cap (Aerospike), a used-up LFS data quota, the Erlang VM's system_limit, Bazel's server killed
+    (
+        "com.aerospike.client.AerospikeException: Error 18,1,0,30000,0,5,A1B2C3D4E5F6 10.0.3.7 3000: Device overload",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "com.aerospike.client.AerospikeException$Connection: Error -7,1,30000,0,3,A1B2C3D4E5F6 10.0.3.7 3000: Node A1B2C3D4E5F6 10.0.3.7 3000: Max connections 300 would be exceeded",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "Error downloading object: models/encoder.bin (4f2a9c1): Smudge error: Error downloading models/encoder.bin (4f2a9c1): batch response: This repository is over its data quota. Account responsible for LFS bandwidth should purchase more data packs to restore access.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "2026-12-05 10:00:00.123 [error] <0.4120.0> Ranch acceptor failed: {'EXIT',{system_limit,[{erlang,spawn_opt,[proc_lib,init_p,[]]}]}}",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "FATAL: Server terminated abruptly (error code: 14, error message: 'Socket closed', log file: '/home/ci/.cache/bazel/_bazel_ci/8f3e/server/jvm.out')",
+        C.RESOURCE_EXHAUSTION,
+    ),
 ]
 
 
