@@ -1004,6 +1004,43 @@ CASES: list[tuple[str, C]] = [
         "FATAL: Server terminated abruptly (error code: 14, error message: 'Socket closed', log file: '/home/ci/.cache/bazel/_bazel_ci/8f3e/server/jvm.out')",
         C.RESOURCE_EXHAUSTION,
     ),
+    # a setting behind the failure: ImageMagick's policy.xml, a Cognito client secret, kops' state store, Karpenter selectors, an ACME challenge blocked, a task subnet with no route to the registry, a missing Crossplane ProviderConfig
+    (
+        "convert: not authorized `invoice-2041.pdf' @ error/constitute.c/ReadImage/412.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "convert-im6.q16: attempt to perform an operation not allowed by the security policy `PS' @ error/constitute.c/IsCoderAuthorized/421.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "NotAuthorizedException: Unable to verify secret hash for client 5q1m2n3b4v5c6x7z8a9s0d1f2g",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "An error occurred (NotAuthorizedException) when calling the InitiateAuth operation: Client 2h4j6k8l0p9o7i5u3y1t is configured for secret but secret was not received",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "State store \"file:///tmp/kops-state\" is not cloud-reachable - please use an S3 bucket",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "{\"level\":\"ERROR\",\"time\":\"2026-12-05T10:00:00.000Z\",\"logger\":\"controller\",\"message\":\"Reconciler error\",\"error\":\"no subnets matched selector map[karpenter.sh/discovery:analytics-prod]\"}",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Certbot failed to authenticate some domains (authenticator: webroot). The Certificate Authority reported these problems:\n  Domain: shop.example.net\n  Type: connection\n  Detail: 203.0.113.10: Fetching http://shop.example.net/.well-known/acme-challenge/Zx81kQ: Timeout during connect (likely firewall problem)",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 111122223333.dkr.ecr.eu-west-1.amazonaws.com/etl:2.4: failed to do request: Head \"https://111122223333.dkr.ecr.eu-west-1.amazonaws.com/v2/etl/manifests/2.4\": dial tcp 10.0.8.14:443: i/o timeout",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Warning  CannotConnectToProvider  12s (x3 over 40s)  managed/bucket.s3.aws.upbound.io  connect failed: cannot get terraform setup: cannot get referenced ProviderConfig: ProviderConfig.aws.upbound.io \"team-a\" not found",
+        C.CONFIG_ERROR,
+    ),
 ]
 
 
