@@ -1041,6 +1041,19 @@ CASES: list[tuple[str, C]] = [
         "Warning  CannotConnectToProvider  12s (x3 over 40s)  managed/bucket.s3.aws.upbound.io  connect failed: cannot get terraform setup: cannot get referenced ProviderConfig: ProviderConfig.aws.upbound.io \"team-a\" not found",
         C.CONFIG_ERROR,
     ),
+    # kubectl without the v1alpha1 exec API, a drifted clock named as such (Chef), an OTP function gone from the installed Erlang
+    (
+        "E1205 10:00:00.000000    4121 memcache.go:265] couldn't get current server API group list: Get \"https://4F2A.gr7.eu-west-1.eks.amazonaws.com/api?timeout=32s\": getting credentials: exec plugin: invalid apiVersion \"client.authentication.k8s.io/v1alpha1\"",
+        C.ENVIRONMENT,
+    ),
+    (
+        "node-17.example.net Failed to authenticate to the chef server (http 401).\nnode-17.example.net The request failed because your clock has drifted by more than 15 minutes.",
+        C.ENVIRONMENT,
+    ),
+    (
+        "** (UndefinedFunctionError) function :http_uri.parse/1 is undefined (module :http_uri is not available)",
+        C.ENVIRONMENT,
+    ),
 ]
 
 
