@@ -1054,6 +1054,15 @@ CASES: list[tuple[str, C]] = [
         "** (UndefinedFunctionError) function :http_uri.parse/1 is undefined (module :http_uri is not available)",
         C.ENVIRONMENT,
     ),
+    # /dev/kvm not accessible to the user (QEMU, Firecracker)
+    (
+        "qemu-system-x86_64: Could not access KVM kernel module: Permission denied\nqemu-system-x86_64: failed to initialize kvm: Permission denied",
+        C.PERMISSION_DENIED,
+    ),
+    (
+        "thread 'main' panicked at 'Error creating the Kvm object: Error(13)', src/vmm/src/vstate.rs:120:9",
+        C.PERMISSION_DENIED,
+    ),
 ]
 
 
