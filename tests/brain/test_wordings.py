@@ -1063,6 +1063,19 @@ CASES: list[tuple[str, C]] = [
         "thread 'main' panicked at 'Error creating the Kvm object: Error(13)', src/vmm/src/vstate.rs:120:9",
         C.PERMISSION_DENIED,
     ),
+    # a repository lock held by another client (Borg, restic); an environment still busy with the previous deployment (Elastic Beanstalk)
+    (
+        "Failed to create/acquire the lock /srv/backup/borg-repo/lock.exclusive (timeout).",
+        C.CONCURRENCY,
+    ),
+    (
+        "unable to create lock in backend: repository is already locked by PID 2211 on backup-07 by root (UID 0, GID 0)",
+        C.CONCURRENCY,
+    ),
+    (
+        "ERROR: InvalidParameterValueError - Environment named shop-prod is in an invalid state for this operation. Must be Ready.",
+        C.CONCURRENCY,
+    ),
 ]
 
 
