@@ -1076,6 +1076,15 @@ CASES: list[tuple[str, C]] = [
         "ERROR: InvalidParameterValueError - Environment named shop-prod is in an invalid state for this operation. Must be Ready.",
         C.CONCURRENCY,
     ),
+    # an unknown JSON property (Jackson), binlog rows wider than the table schema (Canal)
+    (
+        "com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException: Unrecognized field \"discountCode\" (class com.acme.orders.OrderDto), not marked as ignorable (5 known properties: \"id\", \"items\", \"total\", \"currency\", \"customer\"])",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "com.alibaba.otter.canal.parse.exception.CanalParseException: column size is not match for table:shop.orders,12 vs 11",
+        C.SCHEMA_MISMATCH,
+    ),
 ]
 
 
