@@ -1085,6 +1085,13 @@ CASES: list[tuple[str, C]] = [
         "com.alibaba.otter.canal.parse.exception.CanalParseException: column size is not match for table:shop.orders,12 vs 11",
         C.SCHEMA_MISMATCH,
     ),
+    # a value that cannot be cast (CrateDB), a damaged PDF (Ghostscript, pypdf)
+    ("SQLParseException[Cannot cast value `twelve` to type `integer`]", C.DATA_QUALITY),
+    (
+        "   **** Error:  An error occurred while reading an XREF table.\n   **** Ghostscript will attempt to recover the data.",
+        C.DATA_QUALITY,
+    ),
+    ("pypdf.errors.PdfReadError: EOF marker not found", C.DATA_QUALITY),
 ]
 
 
