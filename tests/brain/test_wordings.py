@@ -1092,6 +1092,15 @@ CASES: list[tuple[str, C]] = [
         C.DATA_QUALITY,
     ),
     ("pypdf.errors.PdfReadError: EOF marker not found", C.DATA_QUALITY),
+    # an empty CMake subdirectory (submodules not checked out), a COPY source missing from the build context (BuildKit)
+    (
+        "CMake Error at CMakeLists.txt:88 (add_subdirectory):\n  The source directory\n\n    /src/engine/third_party/glfw\n\n  does not contain a CMakeLists.txt file.",
+        C.MISSING_INPUT,
+    ),
+    (
+        "ERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref q8w7e6r5::u2i1o0p9: \"/dist/config.json\": not found",
+        C.MISSING_INPUT,
+    ),
 ]
 
 
