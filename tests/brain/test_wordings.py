@@ -1101,6 +1101,12 @@ CASES: list[tuple[str, C]] = [
         "ERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref q8w7e6r5::u2i1o0p9: \"/dist/config.json\": not found",
         C.MISSING_INPUT,
     ),
+    # a CI job stopped at its time limit (GitHub Actions, GitLab)
+    (
+        "##[error]The job running on runner GitHub Actions 12 has exceeded the maximum execution time of 360 minutes.",
+        C.TIMEOUT,
+    ),
+    ("ERROR: Job failed: execution took longer than 1h0m0s seconds", C.TIMEOUT),
 ]
 
 
