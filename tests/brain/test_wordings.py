@@ -1107,6 +1107,23 @@ CASES: list[tuple[str, C]] = [
         C.TIMEOUT,
     ),
     ("ERROR: Job failed: execution took longer than 1h0m0s seconds", C.TIMEOUT),
+    # a CDN server error (CocoaPods), no Kafka broker reachable (librdkafka), no cluster node discovered (EventStoreDB), a Bazel download failing
+    (
+        "[!] CDN: trunk URL couldn't be downloaded: https://cdn.cocoapods.org/all_pods_versions_a_7_5.txt Response: 502",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "cimpl.KafkaException: KafkaError{code=_TRANSPORT,val=-195,str=\"Failed to get metadata: Local: Broker transport failure\"}",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "EventStore.Client.DiscoveryException: Failed to discover candidate in 5 attempts.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "java.io.IOException: Error downloading [https://mirror.example.org/deps/zlib-1.3.tar.gz] to /home/ci/.cache/bazel/_bazel_ci/external/zlib/temp42/zlib-1.3.tar.gz: GET returned 410 Gone",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
 ]
 
 
