@@ -1124,6 +1124,16 @@ CASES: list[tuple[str, C]] = [
         "java.io.IOException: Error downloading [https://mirror.example.org/deps/zlib-1.3.tar.gz] to /home/ci/.cache/bazel/_bazel_ci/external/zlib/temp42/zlib-1.3.tar.gz: GET returned 410 Gone",
         C.DEPENDENCY_UNAVAILABLE,
     ),
+    # a write that reached a read-only replica after a failover (MySQL/Aurora, Redis/ElastiCache), no cloud capacity to place a server (Hetzner)
+    (
+        "ERROR 1290 (HY000) at line 12: The MySQL server is running with the --read-only option so it cannot execute this statement",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "StackExchange.Redis.RedisServerException: READONLY You can't write against a read-only replica.",
+        C.INFRASTRUCTURE,
+    ),
+    ("Error: error during placement (resource_unavailable, 7f3c2a91b04e5d66)", C.INFRASTRUCTURE),
 ]
 
 
