@@ -1134,6 +1134,9 @@ CASES: list[tuple[str, C]] = [
         C.INFRASTRUCTURE,
     ),
     ("Error: error during placement (resource_unavailable, 7f3c2a91b04e5d66)", C.INFRASTRUCTURE),
+    # jq's runtime type errors: the filter does not fit the input's shape
+    ("jq: error (at <stdin>:14): Cannot index array with \"name\"", C.CODE_ERROR),
+    ("jq: error (at orders.json:0): Cannot iterate over null (null)", C.CODE_ERROR),
 ]
 
 
