@@ -983,6 +983,160 @@ CASES: list[tuple[str, C]] = [
         "000625 (57014): Statement '01b2c3' has locked table 'EVENTS' in transaction 1712 and this lock has not yet been released.",
         C.CONCURRENCY,
     ),
+    # a storage device overloaded and a client's connection cap (Aerospike), a used-up LFS data quota, the Erlang VM's system_limit, Bazel's server killed
+    (
+        "com.aerospike.client.AerospikeException: Error 18,1,0,30000,0,5,A1B2C3D4E5F6 10.0.3.7 3000: Device overload",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "com.aerospike.client.AerospikeException$Connection: Error -7,1,30000,0,3,A1B2C3D4E5F6 10.0.3.7 3000: Node A1B2C3D4E5F6 10.0.3.7 3000: Max connections 300 would be exceeded",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "Error downloading object: models/encoder.bin (4f2a9c1): Smudge error: Error downloading models/encoder.bin (4f2a9c1): batch response: This repository is over its data quota. Account responsible for LFS bandwidth should purchase more data packs to restore access.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "2026-12-05 10:00:00.123 [error] <0.4120.0> Ranch acceptor failed: {'EXIT',{system_limit,[{erlang,spawn_opt,[proc_lib,init_p,[]]}]}}",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "FATAL: Server terminated abruptly (error code: 14, error message: 'Socket closed', log file: '/home/ci/.cache/bazel/_bazel_ci/8f3e/server/jvm.out')",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    # a setting behind the failure: ImageMagick's policy.xml, a Cognito client secret, kops' state store, Karpenter selectors, an ACME challenge blocked, a task subnet with no route to the registry, a missing Crossplane ProviderConfig
+    (
+        "convert: not authorized `invoice-2041.pdf' @ error/constitute.c/ReadImage/412.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "convert-im6.q16: attempt to perform an operation not allowed by the security policy `PS' @ error/constitute.c/IsCoderAuthorized/421.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "NotAuthorizedException: Unable to verify secret hash for client 5q1m2n3b4v5c6x7z8a9s0d1f2g",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "An error occurred (NotAuthorizedException) when calling the InitiateAuth operation: Client 2h4j6k8l0p9o7i5u3y1t is configured for secret but secret was not received",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "State store \"file:///tmp/kops-state\" is not cloud-reachable - please use an S3 bucket",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "{\"level\":\"ERROR\",\"time\":\"2026-12-05T10:00:00.000Z\",\"logger\":\"controller\",\"message\":\"Reconciler error\",\"error\":\"no subnets matched selector map[karpenter.sh/discovery:analytics-prod]\"}",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Certbot failed to authenticate some domains (authenticator: webroot). The Certificate Authority reported these problems:\n  Domain: shop.example.net\n  Type: connection\n  Detail: 203.0.113.10: Fetching http://shop.example.net/.well-known/acme-challenge/Zx81kQ: Timeout during connect (likely firewall problem)",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 111122223333.dkr.ecr.eu-west-1.amazonaws.com/etl:2.4: failed to do request: Head \"https://111122223333.dkr.ecr.eu-west-1.amazonaws.com/v2/etl/manifests/2.4\": dial tcp 10.0.8.14:443: i/o timeout",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Warning  CannotConnectToProvider  12s (x3 over 40s)  managed/bucket.s3.aws.upbound.io  connect failed: cannot get terraform setup: cannot get referenced ProviderConfig: ProviderConfig.aws.upbound.io \"team-a\" not found",
+        C.CONFIG_ERROR,
+    ),
+    # kubectl without the v1alpha1 exec API, a drifted clock named as such (Chef), an OTP function gone from the installed Erlang
+    (
+        "E1205 10:00:00.000000    4121 memcache.go:265] couldn't get current server API group list: Get \"https://4F2A.gr7.eu-west-1.eks.amazonaws.com/api?timeout=32s\": getting credentials: exec plugin: invalid apiVersion \"client.authentication.k8s.io/v1alpha1\"",
+        C.ENVIRONMENT,
+    ),
+    (
+        "node-17.example.net Failed to authenticate to the chef server (http 401).\nnode-17.example.net The request failed because your clock has drifted by more than 15 minutes.",
+        C.ENVIRONMENT,
+    ),
+    (
+        "** (UndefinedFunctionError) function :http_uri.parse/1 is undefined (module :http_uri is not available)",
+        C.ENVIRONMENT,
+    ),
+    # /dev/kvm not accessible to the user (QEMU, Firecracker)
+    (
+        "qemu-system-x86_64: Could not access KVM kernel module: Permission denied\nqemu-system-x86_64: failed to initialize kvm: Permission denied",
+        C.PERMISSION_DENIED,
+    ),
+    (
+        "thread 'main' panicked at 'Error creating the Kvm object: Error(13)', src/vmm/src/vstate.rs:120:9",
+        C.PERMISSION_DENIED,
+    ),
+    # a repository lock held by another client (Borg, restic); an environment still busy with the previous deployment (Elastic Beanstalk)
+    (
+        "Failed to create/acquire the lock /srv/backup/borg-repo/lock.exclusive (timeout).",
+        C.CONCURRENCY,
+    ),
+    (
+        "unable to create lock in backend: repository is already locked by PID 2211 on backup-07 by root (UID 0, GID 0)",
+        C.CONCURRENCY,
+    ),
+    (
+        "ERROR: InvalidParameterValueError - Environment named shop-prod is in an invalid state for this operation. Must be Ready.",
+        C.CONCURRENCY,
+    ),
+    # an unknown JSON property (Jackson), binlog rows wider than the table schema (Canal)
+    (
+        "com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException: Unrecognized field \"discountCode\" (class com.acme.orders.OrderDto), not marked as ignorable (5 known properties: \"id\", \"items\", \"total\", \"currency\", \"customer\"])",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "com.alibaba.otter.canal.parse.exception.CanalParseException: column size is not match for table:shop.orders,12 vs 11",
+        C.SCHEMA_MISMATCH,
+    ),
+    # a value that cannot be cast (CrateDB), a damaged PDF (Ghostscript, pypdf)
+    ("SQLParseException[Cannot cast value `twelve` to type `integer`]", C.DATA_QUALITY),
+    (
+        "   **** Error:  An error occurred while reading an XREF table.\n   **** Ghostscript will attempt to recover the data.",
+        C.DATA_QUALITY,
+    ),
+    ("pypdf.errors.PdfReadError: EOF marker not found", C.DATA_QUALITY),
+    # an empty CMake subdirectory (submodules not checked out), a COPY source missing from the build context (BuildKit)
+    (
+        "CMake Error at CMakeLists.txt:88 (add_subdirectory):\n  The source directory\n\n    /src/engine/third_party/glfw\n\n  does not contain a CMakeLists.txt file.",
+        C.MISSING_INPUT,
+    ),
+    (
+        "ERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref q8w7e6r5::u2i1o0p9: \"/dist/config.json\": not found",
+        C.MISSING_INPUT,
+    ),
+    # a CI job stopped at its time limit (GitHub Actions, GitLab)
+    (
+        "##[error]The job running on runner GitHub Actions 12 has exceeded the maximum execution time of 360 minutes.",
+        C.TIMEOUT,
+    ),
+    ("ERROR: Job failed: execution took longer than 1h0m0s seconds", C.TIMEOUT),
+    # a CDN server error (CocoaPods), no Kafka broker reachable (librdkafka), no cluster node discovered (EventStoreDB), a Bazel download failing
+    (
+        "[!] CDN: trunk URL couldn't be downloaded: https://cdn.cocoapods.org/all_pods_versions_a_7_5.txt Response: 502",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "cimpl.KafkaException: KafkaError{code=_TRANSPORT,val=-195,str=\"Failed to get metadata: Local: Broker transport failure\"}",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "EventStore.Client.DiscoveryException: Failed to discover candidate in 5 attempts.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "java.io.IOException: Error downloading [https://mirror.example.org/deps/zlib-1.3.tar.gz] to /home/ci/.cache/bazel/_bazel_ci/external/zlib/temp42/zlib-1.3.tar.gz: GET returned 410 Gone",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    # a write that reached a read-only replica after a failover (MySQL/Aurora, Redis/ElastiCache), no cloud capacity to place a server (Hetzner)
+    (
+        "ERROR 1290 (HY000) at line 12: The MySQL server is running with the --read-only option so it cannot execute this statement",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "StackExchange.Redis.RedisServerException: READONLY You can't write against a read-only replica.",
+        C.INFRASTRUCTURE,
+    ),
+    ("Error: error during placement (resource_unavailable, 7f3c2a91b04e5d66)", C.INFRASTRUCTURE),
+    # jq's runtime type errors: the filter does not fit the input's shape
+    ("jq: error (at <stdin>:14): Cannot index array with \"name\"", C.CODE_ERROR),
+    ("jq: error (at orders.json:0): Cannot iterate over null (null)", C.CODE_ERROR),
 ]
 
 
