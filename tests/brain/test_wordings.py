@@ -1137,6 +1137,11 @@ CASES: list[tuple[str, C]] = [
     # jq's runtime type errors: the filter does not fit the input's shape
     ("jq: error (at <stdin>:14): Cannot index array with \"name\"", C.CODE_ERROR),
     ("jq: error (at orders.json:0): Cannot iterate over null (null)", C.CODE_ERROR),
+    # batch 10 and 12: Dagster's explanation of a step process ended by a signal
+    (
+        "Multiprocess executor: child process for step load_orders was terminated by signal 9 (SIGKILL). This usually indicates that the process was killed by the operating system due to running out of memory.",
+        C.INFRASTRUCTURE,
+    ),
 ]
 
 
