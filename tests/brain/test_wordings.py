@@ -1142,6 +1142,24 @@ CASES: list[tuple[str, C]] = [
         "Multiprocess executor: child process for step load_orders was terminated by signal 9 (SIGKILL). This usually indicates that the process was killed by the operating system due to running out of memory.",
         C.INFRASTRUCTURE,
     ),
+    # batch 10 and 12: a client too old for its service, an agent with no auth token configured
+    (
+        "Error response from daemon: client version 1.22 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version",
+        C.ENVIRONMENT,
+    ),
+    (
+        "Tunnel session failed: This looks like an ngrok 2.0 authtoken, but you're using ngrok v1.",
+        C.ENVIRONMENT,
+    ),
+    (
+        "ERROR:  authentication failed: Usage of ngrok requires a verified account and authtoken.\nERROR:  ERR_NGROK_4018",
+        C.CONFIG_ERROR,
+    ),
+    # batch 10 and 12: "failed to allocate" is memory only when it says bytes or memory
+    (
+        "io.netty.util.internal.OutOfDirectMemoryError: failed to allocate 16777216 byte(s) of direct memory (used: 503316480, max: 510656512)",
+        C.RESOURCE_EXHAUSTION,
+    ),
 ]
 
 
