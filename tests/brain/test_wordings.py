@@ -1160,6 +1160,11 @@ CASES: list[tuple[str, C]] = [
         "io.netty.util.internal.OutOfDirectMemoryError: failed to allocate 16777216 byte(s) of direct memory (used: 503316480, max: 510656512)",
         C.RESOURCE_EXHAUSTION,
     ),
+    # batch 10 and 12: libpq had no password to send (none configured), not a rejected one
+    (
+        'psql: error: connection to server at "pg.example.internal" (10.1.2.3), port 5432 failed: fe_sendauth: no password supplied',
+        C.CONFIG_ERROR,
+    ),
 ]
 
 
