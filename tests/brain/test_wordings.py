@@ -1165,6 +1165,23 @@ CASES: list[tuple[str, C]] = [
         'psql: error: connection to server at "pg.example.internal" (10.1.2.3), port 5432 failed: fe_sendauth: no password supplied',
         C.CONFIG_ERROR,
     ),
+    # batch 10 and 12: a failed RAID member or ZFS device, a VPN handshake that never completes
+    (
+        "This is an automatically generated mail message from mdadm\nrunning on db7.example.org\n\nA Fail event had been detected on md device /dev/md0.\n\nIt could be related to component device /dev/sdc1.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "  pool: tank\n state: SUSPENDED\nstatus: One or more devices are faulted in response to IO failures.\n   see: http://zfsonlinux.org/msg/ZFS-8000-HC\nerrors: List of errors unavailable: pool I/O is currently suspended",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "2026-12-06 09:12:44 TLS Error: TLS key negotiation failed to occur within 60 seconds (check your network connectivity)\n2026-12-06 09:12:44 TLS Error: TLS handshake failed",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "[  812.331] wireguard: wg0: Handshake for peer 3 (198.51.100.7:51820) did not complete after 5 seconds, retrying (try 2)",
+        C.INFRASTRUCTURE,
+    ),
 ]
 
 
