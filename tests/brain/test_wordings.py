@@ -1182,6 +1182,19 @@ CASES: list[tuple[str, C]] = [
         "[  812.331] wireguard: wg0: Handshake for peer 3 (198.51.100.7:51820) did not complete after 5 seconds, retrying (try 2)",
         C.INFRASTRUCTURE,
     ),
+    # batch 10 and 12: PHP's memory_limit, SBCL's dynamic space, a redo log that wrapped during a backup
+    (
+        "PHP Fatal error:  Allowed memory size of 536870912 bytes exhausted (tried to allocate 4096 bytes) in /srv/app/vendor/acme/lib/Parser.php on line 212",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "Heap exhausted during allocation: 1048576 bytes available, 2097168 requested.\nfatal error encountered in SBCL pid 4242: Heap exhausted, game over.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "xtrabackup: error: it looks like InnoDB log has wrapped around before xtrabackup could process all records due to either log copying being too slow, or  log files being too small.",
+        C.RESOURCE_EXHAUSTION,
+    ),
 ]
 
 
