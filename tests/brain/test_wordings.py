@@ -1195,6 +1195,71 @@ CASES: list[tuple[str, C]] = [
         "xtrabackup: error: it looks like InnoDB log has wrapped around before xtrabackup could process all records due to either log copying being too slow, or  log files being too small.",
         C.RESOURCE_EXHAUSTION,
     ),
+    # batch 10 and 12: what the host or image lacks (a kernel module, a server extension, browsers, a driver for this browser, a host limit, a runtime module)
+    ("modprobe: FATAL: Module nbd not found in directory /lib/modules/6.1.0-18-cloud-amd64", C.ENVIRONMENT),
+    (
+        "iscsiadm: Could not insert module tcp. Kmod error -2\niscsiadm: iSCSI driver tcp is not loaded. Load the module then retry the command.",
+        C.ENVIRONMENT,
+    ),
+    (
+        'ERROR:  could not open extension control file "/usr/share/postgresql/15/extension/postgis.control": No such file or directory',
+        C.ENVIRONMENT,
+    ),
+    (
+        "Error: browserType.launch: Executable doesn't exist at /home/ci/.cache/ms-playwright/firefox-1440/firefox/firefox",
+        C.ENVIRONMENT,
+    ),
+    (
+        "Error: Could not find Chrome (ver. 121.0.6167.85). This can occur if either\n 1. you did not perform an installation before running the script (e.g. `npx puppeteer browsers install chrome`) or",
+        C.ENVIRONMENT,
+    ),
+    (
+        "selenium.common.exceptions.SessionNotCreatedException: Message: session not created: This version of ChromeDriver only supports Chrome version 118",
+        C.ENVIRONMENT,
+    ),
+    (
+        "[2026/12/06 08:00:01.117 +00:00] [FATAL] [server.rs:311] [\"the maximum number of open file descriptors is too small, got 4096, expect greater or equal to 82920\"]",
+        C.ENVIRONMENT,
+    ),
+    (
+        "ERROR: [1] bootstrap checks failed\n[1]: max virtual memory areas vm.max_map_count [65530] is too low, increase to at least [262144]",
+        C.ENVIRONMENT,
+    ),
+    (
+        "ERROR 2026-12-06 08:00:02,311 [shard 0] seastar - Could not setup Async I/O: Resource temporarily unavailable. The most common cause is not enough request capacity in /proc/sys/fs/aio-max-nr.",
+        C.ENVIRONMENT,
+    ),
+    (
+        "Can't locate Text/CSV_XS.pm in @INC (you may need to install the Text::CSV_XS module) (@INC contains: /etc/perl /usr/share/perl5) at /opt/etl/load.pl line 9.",
+        C.ENVIRONMENT,
+    ),
+    (
+        "ERROR: The Python ssl extension was not compiled. Missing the OpenSSL lib?\nBUILD FAILED (Debian 12 using python-build 2.3.35)",
+        C.ENVIRONMENT,
+    ),
+    # batch 10 and 12: a committed lockfile out of step with the manifest in a frozen install
+    (
+        ' ERR_PNPM_OUTDATED_LOCKFILE  Cannot install with "frozen-lockfile" because pnpm-lock.yaml is not up to date with packages/api/package.json',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "npm ERR! `npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync. Please update your lock file with `npm install` before continuing.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "error Your lockfile needs to be updated, but yarn was run with `--frozen-lockfile`.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "pyproject.toml changed significantly since poetry.lock was last generated. Run `poetry lock [--no-update]` to fix the lock file.",
+        C.CONFIG_ERROR,
+    ),
+    # batch 10 and 12: no NATS server to connect to; an ADO.NET reader used after close
+    ("[ERROR] connect: nats: no servers available for connection", C.DEPENDENCY_UNAVAILABLE),
+    (
+        "System.InvalidOperationException: Invalid attempt to call FieldCount when reader is closed.",
+        C.CODE_ERROR,
+    ),
 ]
 
 
