@@ -1260,6 +1260,33 @@ CASES: list[tuple[str, C]] = [
         "System.InvalidOperationException: Invalid attempt to call FieldCount when reader is closed.",
         C.CODE_ERROR,
     ),
+    # batch 10 and 12: names that do not resolve (and an empty one), feeds, databases, replicas and masters that cannot be reached, a server error received
+    (
+        'level=error msg="sync failed" err="Get \\"https://registry.internal:5000/v2/\\": dial tcp: lookup registry.internal on 10.96.0.10:53: no such host"',
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        'level=warn msg="peer join failed: lookup : no such host" component=gossip',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "error NU1301: Unable to load the service index for source https://pkgs.example.com/nuget/v3/index.json.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    ("Error: P1001: Can't reach database server at `postgres`:`5432`", C.DEPENDENCY_UNAVAILABLE),
+    (
+        "ReqlOpFailedError: Cannot perform read: primary replica for shard [\"\", +inf) not available",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "cassandra.Unavailable: Error from server: code=1000 [Unavailable exception] message=\"Cannot achieve consistency level QUORUM\" info={'consistency': 'QUORUM', 'required_replicas': 2, 'alive_replicas': 1}",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "[ERROR   ] Error while bringing up minion for multi-master. Is master at salt.example.lan responding? The error message was Unable to sign_in to master: Attempt to authenticate with the salt master failed with timeout error",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    ("2026-12-06 03:10:44,120 - WARNING: received 502 HTTP response", C.DEPENDENCY_UNAVAILABLE),
 ]
 
 
