@@ -1287,6 +1287,19 @@ CASES: list[tuple[str, C]] = [
         C.DEPENDENCY_UNAVAILABLE,
     ),
     ("2026-12-06 03:10:44,120 - WARNING: received 502 HTTP response", C.DEPENDENCY_UNAVAILABLE),
+    # batch 10 and 12: a per-second call limit, a daily API quota, a per-tenant write limit
+    (
+        '{"errors":"Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."}',
+        C.RATE_LIMITED,
+    ),
+    (
+        "googleapiclient.errors.HttpError: <HttpError 403 when requesting https://www.googleapis.com/youtube/v3/search?part=snippet returned \"The request cannot be completed because you have exceeded your <a href=\"/youtube/v3/getting-started#quota\">quota</a>.\">",
+        C.RATE_LIMITED,
+    ),
+    (
+        'level=error ts=2026-12-06T02:00:00Z caller=distributor.go:310 msg="pusher failed to consume trace data" err="rpc error: code = FailedPrecondition desc = LIVE_TRACES_EXCEEDED: max live traces per tenant exceeded: per-user traces limit (local: 5000 global: 0 actual local: 5000) exceeded"',
+        C.RATE_LIMITED,
+    ),
 ]
 
 
