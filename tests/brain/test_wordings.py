@@ -1300,6 +1300,30 @@ CASES: list[tuple[str, C]] = [
         'level=error ts=2026-12-06T02:00:00Z caller=distributor.go:310 msg="pusher failed to consume trace data" err="rpc error: code = FailedPrecondition desc = LIVE_TRACES_EXCEEDED: max live traces per tenant exceeded: per-user traces limit (local: 5000 global: 0 actual local: 5000) exceeded"',
         C.RATE_LIMITED,
     ),
+    # batch 10 and 12: manifests that do not compile, a Puppet template missing from its module
+    (
+        "Error: Could not retrieve catalog from remote server: Error 500 on SERVER: Server Error: Evaluation Error: Error while evaluating a Resource Statement, Package[nginx]: has no parameter named 'enable' (file: /etc/puppetlabs/code/environments/production/manifests/site.pp, line: 12, column: 3) on node web1.example.net",
+        C.CODE_ERROR,
+    ),
+    (
+        "Error: Could not retrieve catalog from remote server: Error 500 on SERVER: Server Error: Duplicate declaration: File[/etc/motd] is already declared at (file: /etc/puppetlabs/code/modules/base/manifests/init.pp, line: 4); cannot redeclare",
+        C.CODE_ERROR,
+    ),
+    (
+        "Error: Could not retrieve catalog from remote server: Error 500 on SERVER: Server Error: Evaluation Error: Error while evaluating a Function Call, Could not find template 'ntp/ntp.conf.rhel9.erb' (file: /etc/puppetlabs/code/modules/ntp/manifests/config.pp, line: 7, column: 16) on node db2.example.net",
+        C.MISSING_INPUT,
+    ),
+    # batch 10 and 12: blocking code on an event-loop thread (Vert.x, Quarkus)
+    (
+        "WARN  [io.vertx.core.impl.BlockedThreadChecker] Thread Thread[vert.x-eventloop-thread-3,5,main] has been blocked for 4312 ms, time limit is 2000 ms\nio.vertx.core.VertxException: Thread blocked",
+        C.CODE_ERROR,
+    ),
+    (
+        "java.lang.IllegalStateException: You have attempted to perform a blocking operation on a IO thread. This is not allowed, as blocking the IO thread will cause major performance issues with your application.",
+        C.CODE_ERROR,
+    ),
+    # batch 10 and 12: a control character in an XML input
+    ("lxml.etree.XMLSyntaxError: PCDATA invalid Char value 27, line 4, column 88", C.DATA_QUALITY),
 ]
 
 
