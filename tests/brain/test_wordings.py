@@ -1324,6 +1324,33 @@ CASES: list[tuple[str, C]] = [
     ),
     # batch 10 and 12: a control character in an XML input
     ("lxml.etree.XMLSyntaxError: PCDATA invalid Char value 27, line 4, column 88", C.DATA_QUALITY),
+    # batch 10 and 12: inputs that cannot be read (an encrypted document, a truncated archive)
+    (
+        "Caused by: org.apache.pdfbox.pdmodel.encryption.InvalidPasswordException: Cannot decrypt PDF, the password is incorrect",
+        C.DATA_QUALITY,
+    ),
+    ("pypdf.errors.FileNotDecryptedError: File has not been decrypted", C.DATA_QUALITY),
+    (
+        "Archive:  exports-2026-12.zip\n  End-of-central-directory signature not found.  Either this file is not\n  a zipfile, or it constitutes one disk of a multi-part archive.",
+        C.DATA_QUALITY,
+    ),
+    ("gzip: stdin: unexpected end of file\ntar: Unexpected EOF in archive\ntar: Error is not recoverable: exiting now", C.DATA_QUALITY),
+    # batch 10 and 12: values or documents that do not fit the declared schema; an undefined column inside a JSON body
+    (
+        "There was a problem with the database: Couldn't coerce value for field `roles` of `account:ada`: Expected `set<string>` but found `['admin', 'admin']`",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        '2026-12-06T05:00:00.000Z  WARN quickwit_indexing::actors::doc_processor: doc mapper parse error: the document must contain field "event_time" index_id="app-logs"',
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        '{"code": "DB_ERROR", "message": "error returned from database: column \\"tenant_id\\" of relation \\"invoices\\" does not exist"}',
+        C.SCHEMA_MISMATCH,
+    ),
+    # batch 10 and 12: an SMTP server rejecting the login (reply 535)
+    ("mailer: send failed: 535 5.7.3 Authentication unsuccessful [DB8PR04CA0011.eurprd04.prod.example.com]", C.AUTH_FAILURE),
+    ("SMTP Error: 535-5.7.8 Username and Password not accepted. For more information, go to", C.AUTH_FAILURE),
 ]
 
 
