@@ -1351,6 +1351,44 @@ CASES: list[tuple[str, C]] = [
     # batch 10 and 12: an SMTP server rejecting the login (reply 535)
     ("mailer: send failed: 535 5.7.3 Authentication unsuccessful [DB8PR04CA0011.eurprd04.prod.example.com]", C.AUTH_FAILURE),
     ("SMTP Error: 535-5.7.8 Username and Password not accepted. For more information, go to", C.AUTH_FAILURE),
+    # batch 10 and 12: files refused for their owner or mode (logrotate, Nagios, OpenSSH), a gem directory the user cannot write
+    (
+        'Dec  6 00:00:01 host7 logrotate[811]: error: skipping "/var/log/app/worker.log" because parent directory has insecure permissions (It\'s world writable or writable by group which is not "root") Set "su" directive in config file to tell logrotate which user/group should be used for rotation.',
+        C.PERMISSION_DENIED,
+    ),
+    (
+        "Error: Could not open command file '/usr/local/nagios/var/rw/nagios.cmd' for update!\nThe permissions on the external command file and/or directory may be incorrect.",
+        C.PERMISSION_DENIED,
+    ),
+    (
+        "Permissions 0644 for '/home/deploy/.ssh/id_ed25519' are too open.\nIt is required that your private key files are NOT accessible by others.",
+        C.PERMISSION_DENIED,
+    ),
+    (
+        "ERROR:  While executing gem ... (Gem::FilePermissionError)\n    You don't have write permissions for the /usr/lib/ruby/gems/3.1.0 directory.",
+        C.PERMISSION_DENIED,
+    ),
+    # batch 10 and 12: a build step past its time limit, a volume attachment that timed out
+    (
+        "Error: Static page generation for /blog/archive is still timing out after 3 attempts. See more info here https://nextjs.org/docs/messages/static-page-generation-timeout",
+        C.TIMEOUT,
+    ),
+    (
+        'Warning  FailedAttachVolume  2m  attachdetach-controller  AttachVolume.Attach failed for volume "pvc-0a1b2c3d" : attachdetachment timeout for volume pvc-0a1b2c3d',
+        C.TIMEOUT,
+    ),
+    # batch 10 and 12: a make prerequisite that does not exist, a component a toolchain release does not ship
+    ("make[1]: *** No rule to make target 'vendor/libfoo/src/foo.c', needed by 'build/foo.o'.  Stop.", C.MISSING_INPUT),
+    (
+        "error: component 'clippy' for target 'aarch64-unknown-linux-gnu' is unavailable for download for channel 'nightly-2026-11-30'",
+        C.MISSING_INPUT,
+    ),
+    # batch 10 and 12: a client blocked for lacking an identifying User-Agent; SeaweedFS with no free volume slot
+    (
+        "403 Client Error: Forbidden for url: https://api.example.org/search\nRequest forbidden by administrative rules. Please make sure your request has a User-Agent header",
+        C.CONFIG_ERROR,
+    ),
+    ('{"error":"rpc error: code = Unknown desc = no free volumes left for {\\"replication\\":{\\"node\\":1}}"}', C.CONFIG_ERROR),
 ]
 
 
