@@ -1389,6 +1389,28 @@ CASES: list[tuple[str, C]] = [
         C.CONFIG_ERROR,
     ),
     ('{"error":"rpc error: code = Unknown desc = no free volumes left for {\\"replication\\":{\\"node\\":1}}"}', C.CONFIG_ERROR),
+    # batch 10 and 12: a Proxmox VM configuration lock held by another task
+    ("TASK ERROR: can't lock file '/var/lock/qemu-server/lock-211.conf' - got timeout", C.CONCURRENCY),
+    # batch 10 and 12: an export record that does not parse; a Tailscale auth key rejected
+    (
+        "2026-12-06 01:00:00,000 ERROR [main] mapreduce.TextExportMapper: Exception:\njava.lang.RuntimeException: Can't parse input data: 'N/A'",
+        C.DATA_QUALITY,
+    ),
+    (
+        "2026/12/06 01:00:00 control: TryLogin: register request: http 400: invalid key: invalid API token",
+        C.AUTH_FAILURE,
+    ),
+    # batch 10 and 12: tools rejecting their own settings (Terragrunt, SonarQube scanner, pnpm, Vercel); an LVM volume group too small
+    ("Error parsing Terragrunt config file terragrunt.hcl: remote_state bucket cannot be empty", C.CONFIG_ERROR),
+    (
+        "ERROR: The preview mode, along with the 'sonar.analysis.mode' parameter, is no more supported. You should stop using this parameter.",
+        C.CONFIG_ERROR,
+    ),
+    ('Error: No Output Directory named "public" found after the Build completed. You can configure the Output Directory in your Project Settings.', C.CONFIG_ERROR),
+    (
+        '  Volume group "vg_data" has insufficient free space (1279 extents): 2560 required.',
+        C.RESOURCE_EXHAUSTION,
+    ),
 ]
 
 
