@@ -68,7 +68,8 @@ _STOP = frozenset(
 # Words that report that something ran and ended, not why: never cue words (they still
 # weigh in the posterior).
 _REPORT_WORDS = frozenset(
-    "exit exited status returned process task job step run build command my your our we you".split()
+    "exit exited status returned process task job step run build command worker".split()
+    + "my your our we you".split()
 )
 
 

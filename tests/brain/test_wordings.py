@@ -1022,11 +1022,11 @@ CASES: list[tuple[str, C]] = [
         C.CONFIG_ERROR,
     ),
     (
-        "State store \"file:///tmp/kops-state\" is not cloud-reachable - please use an S3 bucket",
+        'State store "file:///tmp/kops-state" is not cloud-reachable - please use an S3 bucket',
         C.CONFIG_ERROR,
     ),
     (
-        "{\"level\":\"ERROR\",\"time\":\"2026-12-05T10:00:00.000Z\",\"logger\":\"controller\",\"message\":\"Reconciler error\",\"error\":\"no subnets matched selector map[karpenter.sh/discovery:analytics-prod]\"}",
+        '{"level":"ERROR","time":"2026-12-05T10:00:00.000Z","logger":"controller","message":"Reconciler error","error":"no subnets matched selector map[karpenter.sh/discovery:analytics-prod]"}',
         C.CONFIG_ERROR,
     ),
     (
@@ -1034,16 +1034,16 @@ CASES: list[tuple[str, C]] = [
         C.CONFIG_ERROR,
     ),
     (
-        "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 111122223333.dkr.ecr.eu-west-1.amazonaws.com/etl:2.4: failed to do request: Head \"https://111122223333.dkr.ecr.eu-west-1.amazonaws.com/v2/etl/manifests/2.4\": dial tcp 10.0.8.14:443: i/o timeout",
+        'CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 111122223333.dkr.ecr.eu-west-1.amazonaws.com/etl:2.4: failed to do request: Head "https://111122223333.dkr.ecr.eu-west-1.amazonaws.com/v2/etl/manifests/2.4": dial tcp 10.0.8.14:443: i/o timeout',
         C.CONFIG_ERROR,
     ),
     (
-        "Warning  CannotConnectToProvider  12s (x3 over 40s)  managed/bucket.s3.aws.upbound.io  connect failed: cannot get terraform setup: cannot get referenced ProviderConfig: ProviderConfig.aws.upbound.io \"team-a\" not found",
+        'Warning  CannotConnectToProvider  12s (x3 over 40s)  managed/bucket.s3.aws.upbound.io  connect failed: cannot get terraform setup: cannot get referenced ProviderConfig: ProviderConfig.aws.upbound.io "team-a" not found',
         C.CONFIG_ERROR,
     ),
     # kubectl without the v1alpha1 exec API, a drifted clock named as such (Chef), an OTP function gone from the installed Erlang
     (
-        "E1205 10:00:00.000000    4121 memcache.go:265] couldn't get current server API group list: Get \"https://4F2A.gr7.eu-west-1.eks.amazonaws.com/api?timeout=32s\": getting credentials: exec plugin: invalid apiVersion \"client.authentication.k8s.io/v1alpha1\"",
+        'E1205 10:00:00.000000    4121 memcache.go:265] couldn\'t get current server API group list: Get "https://4F2A.gr7.eu-west-1.eks.amazonaws.com/api?timeout=32s": getting credentials: exec plugin: invalid apiVersion "client.authentication.k8s.io/v1alpha1"',
         C.ENVIRONMENT,
     ),
     (
@@ -1078,7 +1078,7 @@ CASES: list[tuple[str, C]] = [
     ),
     # an unknown JSON property (Jackson), binlog rows wider than the table schema (Canal)
     (
-        "com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException: Unrecognized field \"discountCode\" (class com.acme.orders.OrderDto), not marked as ignorable (5 known properties: \"id\", \"items\", \"total\", \"currency\", \"customer\"])",
+        'com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException: Unrecognized field "discountCode" (class com.acme.orders.OrderDto), not marked as ignorable (5 known properties: "id", "items", "total", "currency", "customer"])',
         C.SCHEMA_MISMATCH,
     ),
     (
@@ -1098,7 +1098,7 @@ CASES: list[tuple[str, C]] = [
         C.MISSING_INPUT,
     ),
     (
-        "ERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref q8w7e6r5::u2i1o0p9: \"/dist/config.json\": not found",
+        'ERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref q8w7e6r5::u2i1o0p9: "/dist/config.json": not found',
         C.MISSING_INPUT,
     ),
     # a CI job stopped at its time limit (GitHub Actions, GitLab)
@@ -1113,7 +1113,7 @@ CASES: list[tuple[str, C]] = [
         C.DEPENDENCY_UNAVAILABLE,
     ),
     (
-        "cimpl.KafkaException: KafkaError{code=_TRANSPORT,val=-195,str=\"Failed to get metadata: Local: Broker transport failure\"}",
+        'cimpl.KafkaException: KafkaError{code=_TRANSPORT,val=-195,str="Failed to get metadata: Local: Broker transport failure"}',
         C.DEPENDENCY_UNAVAILABLE,
     ),
     (
@@ -1135,7 +1135,7 @@ CASES: list[tuple[str, C]] = [
     ),
     ("Error: error during placement (resource_unavailable, 7f3c2a91b04e5d66)", C.INFRASTRUCTURE),
     # jq's runtime type errors: the filter does not fit the input's shape
-    ("jq: error (at <stdin>:14): Cannot index array with \"name\"", C.CODE_ERROR),
+    ('jq: error (at <stdin>:14): Cannot index array with "name"', C.CODE_ERROR),
     ("jq: error (at orders.json:0): Cannot iterate over null (null)", C.CODE_ERROR),
     # batch 10 and 12: Dagster's explanation of a step process ended by a signal
     (
@@ -1196,7 +1196,10 @@ CASES: list[tuple[str, C]] = [
         C.RESOURCE_EXHAUSTION,
     ),
     # batch 10 and 12: what the host or image lacks (a kernel module, a server extension, browsers, a driver for this browser, a host limit, a runtime module)
-    ("modprobe: FATAL: Module nbd not found in directory /lib/modules/6.1.0-18-cloud-amd64", C.ENVIRONMENT),
+    (
+        "modprobe: FATAL: Module nbd not found in directory /lib/modules/6.1.0-18-cloud-amd64",
+        C.ENVIRONMENT,
+    ),
     (
         "iscsiadm: Could not insert module tcp. Kmod error -2\niscsiadm: iSCSI driver tcp is not loaded. Load the module then retry the command.",
         C.ENVIRONMENT,
@@ -1218,7 +1221,7 @@ CASES: list[tuple[str, C]] = [
         C.ENVIRONMENT,
     ),
     (
-        "[2026/12/06 08:00:01.117 +00:00] [FATAL] [server.rs:311] [\"the maximum number of open file descriptors is too small, got 4096, expect greater or equal to 82920\"]",
+        '[2026/12/06 08:00:01.117 +00:00] [FATAL] [server.rs:311] ["the maximum number of open file descriptors is too small, got 4096, expect greater or equal to 82920"]',
         C.ENVIRONMENT,
     ),
     (
@@ -1275,7 +1278,7 @@ CASES: list[tuple[str, C]] = [
     ),
     ("Error: P1001: Can't reach database server at `postgres`:`5432`", C.DEPENDENCY_UNAVAILABLE),
     (
-        "ReqlOpFailedError: Cannot perform read: primary replica for shard [\"\", +inf) not available",
+        'ReqlOpFailedError: Cannot perform read: primary replica for shard ["", +inf) not available',
         C.DEPENDENCY_UNAVAILABLE,
     ),
     (
@@ -1293,7 +1296,7 @@ CASES: list[tuple[str, C]] = [
         C.RATE_LIMITED,
     ),
     (
-        "googleapiclient.errors.HttpError: <HttpError 403 when requesting https://www.googleapis.com/youtube/v3/search?part=snippet returned \"The request cannot be completed because you have exceeded your <a href=\"/youtube/v3/getting-started#quota\">quota</a>.\">",
+        'googleapiclient.errors.HttpError: <HttpError 403 when requesting https://www.googleapis.com/youtube/v3/search?part=snippet returned "The request cannot be completed because you have exceeded your <a href="/youtube/v3/getting-started#quota">quota</a>.">',
         C.RATE_LIMITED,
     ),
     (
@@ -1334,7 +1337,10 @@ CASES: list[tuple[str, C]] = [
         "Archive:  exports-2026-12.zip\n  End-of-central-directory signature not found.  Either this file is not\n  a zipfile, or it constitutes one disk of a multi-part archive.",
         C.DATA_QUALITY,
     ),
-    ("gzip: stdin: unexpected end of file\ntar: Unexpected EOF in archive\ntar: Error is not recoverable: exiting now", C.DATA_QUALITY),
+    (
+        "gzip: stdin: unexpected end of file\ntar: Unexpected EOF in archive\ntar: Error is not recoverable: exiting now",
+        C.DATA_QUALITY,
+    ),
     # batch 10 and 12: values or documents that do not fit the declared schema; an undefined column inside a JSON body
     (
         "There was a problem with the database: Couldn't coerce value for field `roles` of `account:ada`: Expected `set<string>` but found `['admin', 'admin']`",
@@ -1349,8 +1355,14 @@ CASES: list[tuple[str, C]] = [
         C.SCHEMA_MISMATCH,
     ),
     # batch 10 and 12: an SMTP server rejecting the login (reply 535)
-    ("mailer: send failed: 535 5.7.3 Authentication unsuccessful [DB8PR04CA0011.eurprd04.prod.example.com]", C.AUTH_FAILURE),
-    ("SMTP Error: 535-5.7.8 Username and Password not accepted. For more information, go to", C.AUTH_FAILURE),
+    (
+        "mailer: send failed: 535 5.7.3 Authentication unsuccessful [DB8PR04CA0011.eurprd04.prod.example.com]",
+        C.AUTH_FAILURE,
+    ),
+    (
+        "SMTP Error: 535-5.7.8 Username and Password not accepted. For more information, go to",
+        C.AUTH_FAILURE,
+    ),
     # batch 10 and 12: files refused for their owner or mode (logrotate, Nagios, OpenSSH), a gem directory the user cannot write
     (
         'Dec  6 00:00:01 host7 logrotate[811]: error: skipping "/var/log/app/worker.log" because parent directory has insecure permissions (It\'s world writable or writable by group which is not "root") Set "su" directive in config file to tell logrotate which user/group should be used for rotation.',
@@ -1378,7 +1390,10 @@ CASES: list[tuple[str, C]] = [
         C.TIMEOUT,
     ),
     # batch 10 and 12: a make prerequisite that does not exist, a component a toolchain release does not ship
-    ("make[1]: *** No rule to make target 'vendor/libfoo/src/foo.c', needed by 'build/foo.o'.  Stop.", C.MISSING_INPUT),
+    (
+        "make[1]: *** No rule to make target 'vendor/libfoo/src/foo.c', needed by 'build/foo.o'.  Stop.",
+        C.MISSING_INPUT,
+    ),
     (
         "error: component 'clippy' for target 'aarch64-unknown-linux-gnu' is unavailable for download for channel 'nightly-2026-11-30'",
         C.MISSING_INPUT,
@@ -1388,9 +1403,15 @@ CASES: list[tuple[str, C]] = [
         "403 Client Error: Forbidden for url: https://api.example.org/search\nRequest forbidden by administrative rules. Please make sure your request has a User-Agent header",
         C.CONFIG_ERROR,
     ),
-    ('{"error":"rpc error: code = Unknown desc = no free volumes left for {\\"replication\\":{\\"node\\":1}}"}', C.CONFIG_ERROR),
+    (
+        '{"error":"rpc error: code = Unknown desc = no free volumes left for {\\"replication\\":{\\"node\\":1}}"}',
+        C.CONFIG_ERROR,
+    ),
     # batch 10 and 12: a Proxmox VM configuration lock held by another task
-    ("TASK ERROR: can't lock file '/var/lock/qemu-server/lock-211.conf' - got timeout", C.CONCURRENCY),
+    (
+        "TASK ERROR: can't lock file '/var/lock/qemu-server/lock-211.conf' - got timeout",
+        C.CONCURRENCY,
+    ),
     # batch 10 and 12: an export record that does not parse; a Tailscale auth key rejected
     (
         "2026-12-06 01:00:00,000 ERROR [main] mapreduce.TextExportMapper: Exception:\njava.lang.RuntimeException: Can't parse input data: 'N/A'",
@@ -1401,12 +1422,18 @@ CASES: list[tuple[str, C]] = [
         C.AUTH_FAILURE,
     ),
     # batch 10 and 12: tools rejecting their own settings (Terragrunt, SonarQube scanner, pnpm, Vercel); an LVM volume group too small
-    ("Error parsing Terragrunt config file terragrunt.hcl: remote_state bucket cannot be empty", C.CONFIG_ERROR),
+    (
+        "Error parsing Terragrunt config file terragrunt.hcl: remote_state bucket cannot be empty",
+        C.CONFIG_ERROR,
+    ),
     (
         "ERROR: The preview mode, along with the 'sonar.analysis.mode' parameter, is no more supported. You should stop using this parameter.",
         C.CONFIG_ERROR,
     ),
-    ('Error: No Output Directory named "public" found after the Build completed. You can configure the Output Directory in your Project Settings.', C.CONFIG_ERROR),
+    (
+        'Error: No Output Directory named "public" found after the Build completed. You can configure the Output Directory in your Project Settings.',
+        C.CONFIG_ERROR,
+    ),
     (
         '  Volume group "vg_data" has insufficient free space (1279 extents): 2560 required.',
         C.RESOURCE_EXHAUSTION,
