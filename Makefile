@@ -42,7 +42,7 @@ test: lint
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check sentinel brain
+	$(VENV)/bin/ruff format --check sentinel brain pipelines scripts tests bench
 	$(VENV)/bin/mypy -p sentinel_brain -p dagster_sentinel
 	$(VENV)/bin/lint-imports
 
