@@ -36,8 +36,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.loopback import LoopbackHTTPServer
 
 _PATH_RE = re.compile(r"^/(?P<version>v1beta|v1|v1alpha)/models/(?P<model>[^/:]+):generateContent$")
 _BLOCK_RE = re.compile(
@@ -200,8 +202,7 @@ class FakeGemini:
         self._queue: collections.deque[Reply] = collections.deque()
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._server = ThreadingHTTPServer((host, 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = LoopbackHTTPServer((host, 0), self._handler_class())
         self._server.block_on_close = False
         self._thread: threading.Thread | None = None
 

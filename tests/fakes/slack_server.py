@@ -20,9 +20,11 @@ import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
 from urllib.parse import parse_qs
+
+from tests.fakes.loopback import LoopbackHTTPServer
 
 Fault = Literal["stall", "stall_then_fail", "fail_after_accept", "drop_after_accept", "drop_before"]
 
@@ -63,7 +65,7 @@ class FakeSlack:
     token: str = "xoxb-test-token"
     calls: list[Call] = field(default_factory=list)
     script: deque[Scripted] = field(default_factory=deque)
-    _server: ThreadingHTTPServer | None = None
+    _server: LoopbackHTTPServer | None = None
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _last_ts: float = 0.0
@@ -368,8 +370,7 @@ class FakeSlack:
                 except OSError:
                     pass  # the client gave up (timed out) while we stalled
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self._server.daemon_threads = True
+        self._server = LoopbackHTTPServer(("127.0.0.1", port), Handler)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
