@@ -97,9 +97,15 @@ def test_celery_step_failure_is_reported_once_with_the_workers_logs(
     assert topo.wait_terminal([run_id])[run_id] == "FAILURE"
     failed_by = time.time()
     # The hook fired inside the Celery worker (its log has the step and the hook's events).
+    # The worker's log is a file its output is redirected to: a line can land a moment
+    # after the run's status does.
+    hook_line = f"{run_id} - transform_data - HOOK_COMPLETED"
+    deadline = time.time() + 30
+    while hook_line not in topo.log("celery-worker:0") and time.time() < deadline:
+        time.sleep(0.5)
     worker_log = topo.log("celery-worker:0")
     assert "Executing steps transform_data in celery worker" in worker_log
-    assert f"{run_id} - transform_data - HOOK_COMPLETED" in worker_log
+    assert hook_line in worker_log
     # The run-failure sensor sees the run too, and must not report it again: two of its
     # ticks evaluated after the failure (it posts within its tick).
     wait_sensor_ticks(
