@@ -233,22 +233,19 @@ class Vocabulary:
     def _is_any_cue(self, f: str) -> bool:
         return f in self.vocab and any(self.is_cue(f, c) for c in self.categories)
 
-    def is_weak_cue(self, f: str, cat: Category) -> bool:
+    def is_cue(self, f: str, cat: Category, alpha: float = _ALPHA) -> bool:
+        """The cue rule; under `_WEAK_ALPHA` smoothing it names the weak cues."""
         if self._counts[cat][f] < _CUE_MIN_ENTRIES or f in _REPORT_WORDS:
             return False
 
         def q(c: Category) -> float:
-            return (self._counts[c][f] + _WEAK_ALPHA) / self._denominator[c]
+            return (self._counts[c][f] + alpha) / self._denominator[c]
 
         share = q(cat) / sum(q(c) for c in self.categories)
         return share * len(self.categories) >= _CUE_LIFT
 
-    def is_cue(self, f: str, cat: Category) -> bool:
-        if self._counts[cat][f] < _CUE_MIN_ENTRIES or f in _REPORT_WORDS:
-            return False
-        p = self._p(cat, f)
-        share = p / sum(self._p(c, f) for c in self.categories)
-        return share * len(self.categories) >= _CUE_LIFT
+    def is_weak_cue(self, f: str, cat: Category) -> bool:
+        return self.is_cue(f, cat, _WEAK_ALPHA)
 
     def match(
         self, lines: Sequence[str], min_cues: int = 1, *, weak: bool = True

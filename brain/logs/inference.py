@@ -11,7 +11,7 @@ across logging libraries, never by field names or known datasets:
   follow, then an optional ` - ` separator;
 - with no severity column, a `program[pid]:`-style token (ending in `:`) at the same position
   in most lines, after at least one token with a digit (a timestamp): syslog's shape;
-- else `|`-separated header fields, as many as nearly every line has, the first one stamped.
+- else `|`-separated header fields, as many as most lines have, the first one stamped.
 
 Indented lines (stack frames, continuations) are left out of the sample.
 
@@ -58,11 +58,8 @@ def _is_level_word(token: str) -> bool:
 
 
 def _column_share(rows: Sequence[list[str]], p: int, test: Callable[[str], bool]) -> float:
-    """The share of all rows whose token p passes `test` (0 when too few rows reach p)."""
-    eligible = [r for r in rows if len(r) > p]
-    if len(eligible) < MIN_SHARE * len(rows):
-        return 0.0
-    return sum(test(r[p]) for r in eligible) / len(rows)
+    """The share of all rows whose token p passes `test` (a row too short fails)."""
+    return _share_at(rows, [p] * len(rows), test)
 
 
 def _level_position(rows: Sequence[list[str]]) -> int | None:
@@ -109,10 +106,10 @@ def infer_header_format(lines: Sequence[str]) -> str | None:
         at = _past_bracket(rows, at)
     if _share_at(rows, at, lambda t: len(t) > 1 and t.endswith(":")) >= MIN_SHARE:
         items.append("<Component>:")
-        at = [None if k is None else k + 1 for k in at]
+        at = _next_token(at)
     elif _share_at(rows, at, _is_dotted_name) >= MIN_SHARE:
         items.append("<Component>")
-        at = [None if k is None else k + 1 for k in at]
+        at = _next_token(at)
         if _share_at(rows, at, _opens_bracket) >= MIN_SHARE:
             items.append(r"\[<Context>\]")
             at = _past_bracket(rows, at)
@@ -130,6 +127,10 @@ def _share_at(
     ) / len(rows)
 
 
+def _next_token(at: Sequence[int | None]) -> list[int | None]:
+    return [None if k is None else k + 1 for k in at]
+
+
 def _past_bracket(rows: Sequence[list[str]], at: Sequence[int | None]) -> list[int | None]:
     """Each row's cursor moved past the token that closes its `[...]` group."""
     out: list[int | None] = []
@@ -140,15 +141,14 @@ def _past_bracket(rows: Sequence[list[str]], at: Sequence[int | None]) -> list[i
 
 
 def _delimited(lines: Sequence[str]) -> str | None:
-    """`a|b|c|message`: as many `|`-separated header fields as nearly every line has, when
-    the first of them holds a digit (a timestamp)."""
-    heads = [ln for ln in lines if ln.strip()]
-    counts = sorted(ln.count("|") for ln in heads)
-    n = counts[int((1 - MIN_SHARE) * len(counts))]  # nearly every line has at least n
+    """`a|b|c|message`: as many `|`-separated header fields as most lines have, when the
+    first of them holds a digit (a timestamp)."""
+    counts = sorted(ln.count("|") for ln in lines)
+    n = counts[int((1 - MIN_SHARE) * len(counts))]  # MIN_SHARE of the lines have at least n
     if n < 2 or n > MAX_HEADER_TOKENS:
         return None
-    stamped = sum(any(ch.isdigit() for ch in ln.split("|", 1)[0]) for ln in heads)
-    if stamped < MIN_SHARE * len(heads):
+    stamped = sum(any(ch.isdigit() for ch in ln.split("|", 1)[0]) for ln in lines)
+    if stamped < MIN_SHARE * len(lines):
         return None
     return r"\|".join([*(f"<Header{i + 1}>" for i in range(n)), "<Content>"])
 
