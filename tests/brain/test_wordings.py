@@ -1438,6 +1438,142 @@ CASES: list[tuple[str, C]] = [
         '  Volume group "vg_data" has insufficient free space (1279 extents): 2560 required.',
         C.RESOURCE_EXHAUSTION,
     ),
+    # documented codes: platform
+    ("io.grpc.StatusRuntimeException: UNAVAILABLE: io exception", C.DEPENDENCY_UNAVAILABLE),
+    ("Error: 14 UNAVAILABLE: No connection established", C.DEPENDENCY_UNAVAILABLE),
+    (
+        'KafkaError{code=NOT_LEADER_FOR_PARTITION,val=6,str="Broker: Not leader for partition"}',
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "org.apache.kafka.common.errors.CoordinatorNotAvailableException: The coordinator is not available.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    ("curl: (52) Empty reply from server", C.DEPENDENCY_UNAVAILABLE),
+    ("curl: (18) transfer closed with 1024 bytes remaining to read", C.DEPENDENCY_UNAVAILABLE),
+    ("curl: (22) The requested URL returned error: 503", C.DEPENDENCY_UNAVAILABLE),
+    ("OSError: [Errno 112] Host is down", C.DEPENDENCY_UNAVAILABLE),
+    ("Error: connect ENETUNREACH 10.1.2.3:443", C.DEPENDENCY_UNAVAILABLE),
+    (
+        "org.apache.hadoop.ipc.RemoteException(org.apache.hadoop.ipc.StandbyException): Operation category READ is not supported in state standby",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    ('KafkaError{code=_MSG_TIMED_OUT,val=-192,str="Local: Message timed out"}', C.TIMEOUT),
+    ("read tcp 10.0.0.2:51234->10.0.0.5:5432: i/o timeout", C.TIMEOUT),
+    ('Get "https://registry.acme.dev/v2/": net/http: TLS handshake timeout', C.TIMEOUT),
+    ("systemd[1]: etl.service: Failed with result 'timeout'.", C.TIMEOUT),
+    (
+        "systemd[1]: etl.service: Watchdog timeout (limit 30s)!\nsystemd[1]: etl.service: Failed with result 'watchdog'.",
+        C.TIMEOUT,
+    ),
+    (
+        'KafkaError{code=UNKNOWN_TOPIC_OR_PART,val=3,str="Subscribed topic not available: orders: Broker: Unknown topic or partition"}',
+        C.MISSING_INPUT,
+    ),
+    (
+        "[Consumer clientId=c-1, groupId=g] Error while fetching metadata with correlation id 7 : {orders=UNKNOWN_TOPIC_OR_PARTITION}",
+        C.MISSING_INPUT,
+    ),
+    (
+        'KafkaError{code=OFFSET_OUT_OF_RANGE,val=1,str="Broker: Offset out of range"}',
+        C.MISSING_INPUT,
+    ),
+    ("curl: (22) The requested URL returned error: 404", C.MISSING_INPUT),
+    ('Error from server (NotFound): deployments.apps "etl" not found', C.MISSING_INPUT),
+    ('"reason": "RESOURCE_QUOTA_EXCEEDED"', C.RATE_LIMITED),
+    (
+        "An error occurred (IncompleteSignature) when calling the ListQueues operation: The request signature does not conform to AWS standards.",
+        C.AUTH_FAILURE,
+    ),
+    (
+        "An error occurred (RequestExpired) when calling the DescribeInstances operation: Request has expired.",
+        C.AUTH_FAILURE,
+    ),
+    ('"reason": "API_KEY_INVALID"', C.AUTH_FAILURE),
+    ("(InvalidAuthenticationToken) The access token is invalid.", C.AUTH_FAILURE),
+    ("error:0A000418:SSL routines::tlsv1 alert unknown ca", C.AUTH_FAILURE),
+    ("remote error: tls: bad certificate", C.AUTH_FAILURE),
+    (
+        'KafkaError{code=SASL_AUTHENTICATION_FAILED,val=58,str="Broker: SASL Authentication failed"}',
+        C.AUTH_FAILURE,
+    ),
+    (
+        "rpc error: code = PermissionDenied desc = caller does not have permission",
+        C.PERMISSION_DENIED,
+    ),
+    (
+        'KafkaError{code=TOPIC_AUTHORIZATION_FAILED,val=29,str="Broker: Topic authorization failed"}',
+        C.PERMISSION_DENIED,
+    ),
+    (
+        "org.apache.kafka.common.errors.ClusterAuthorizationException: Cluster authorization failed.",
+        C.PERMISSION_DENIED,
+    ),
+    ('"reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT"', C.PERMISSION_DENIED),
+    ("(RequestDisallowedByPolicy) Resource 'vm1' was disallowed by policy.", C.PERMISSION_DENIED),
+    ("curl: (22) The requested URL returned error: 403", C.PERMISSION_DENIED),
+    ("java.io.FileNotFoundException: /var/log/app.log (Permission denied)", C.PERMISSION_DENIED),
+    (
+        "google.api_core.exceptions.PermissionDenied: 403 BigQuery API has not been used in project 123456 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/bigquery.googleapis.com/overview?project=123456 then retry.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "google.api_core.exceptions.Forbidden: 403 Billing has not been enabled for this project. Enable billing at https://console.cloud.google.com/billing.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "An error occurred (MissingAuthenticationToken) when calling the DescribeStacks operation: Request is missing Authentication Token",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "An error occurred (OptInRequired) when calling the RunInstances operation: You are not subscribed to this service.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "An error occurred (InvalidAMIID.NotFound) when calling the RunInstances operation: The image id '[ami-0abc]' does not exist",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "(MissingSubscriptionRegistration) The subscription is not registered to use namespace 'Microsoft.DataFactory'.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "An error occurred (BucketAlreadyExists) when calling the CreateBucket operation: The requested bucket name is not available.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Warning  FailedScheduling  10s  default-scheduler  0/4 nodes are available: 4 node(s) didn't match Pod's node affinity/selector.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Warning  FailedScheduling  10s  default-scheduler  0/9 nodes are available: 3 Insufficient memory, 6 node(s) didn't match Pod's node affinity/selector.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        'Error from server (Forbidden): error when creating "job.yaml": pods "etl" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "org.apache.kafka.common.errors.UnsupportedSaslMechanismException: Client SASL mechanism 'SCRAM-SHA-512' not enabled in the server, enabled mechanisms are [PLAIN]",
+        C.CONFIG_ERROR,
+    ),
+    (
+        'KafkaError{code=MSG_SIZE_TOO_LARGE,val=10,str="Broker: Message size too large"}',
+        C.CONFIG_ERROR,
+    ),
+    ("http: server gave HTTP response to HTTPS client", C.CONFIG_ERROR),
+    ("tls: first record does not look like a TLS handshake", C.CONFIG_ERROR),
+    ("error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure", C.CONFIG_ERROR),
+    ("curl: (5) Could not resolve proxy: proxy.acme.internal", C.CONFIG_ERROR),
+    ("Failed to start etl.service: Unit etl.service not found.", C.CONFIG_ERROR),
+    (
+        "systemd[1]: etl.service: Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "org.apache.hadoop.security.AccessControlException: Client cannot authenticate via:[TOKEN, KERBEROS]",
+        C.CONFIG_ERROR,
+    ),
 ]
 
 
