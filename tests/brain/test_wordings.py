@@ -1574,6 +1574,138 @@ CASES: list[tuple[str, C]] = [
         "org.apache.hadoop.security.AccessControlException: Client cannot authenticate via:[TOKEN, KERBEROS]",
         C.CONFIG_ERROR,
     ),
+    ("Error: spawn ENOMEM", C.RESOURCE_EXHAUSTION),
+    ("OSError: [Errno 105] No buffer space available", C.RESOURCE_EXHAUSTION),
+    ("OSError: [Errno 7] Argument list too long: '/usr/bin/gsutil'", C.RESOURCE_EXHAUSTION),
+    (
+        'Error from server (Forbidden): pods "etl-1" is forbidden: exceeded quota: compute-resources, requested: limits.memory=4Gi, used: limits.memory=14Gi, limited: limits.memory=16Gi',
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "(QuotaExceeded) Operation could not be completed as it results in exceeding approved standardDSv3Family Cores quota.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "Code=OperationNotAllowed Message=Operation results in exceeding quota limits of Core. Maximum allowed: 4, Current in use: 4, Additional requested: 2.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "An error occurred (VcpuLimitExceeded) when calling the RunInstances operation: You have requested more vCPU capacity than your current vCPU limit of 32 allows",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "An error occurred (SubnetIPAddressLimitReachedException) when calling the Invoke operation: Lambda was not able to set up VPC access for the Lambda function because one or more configured subnets has no available IP addresses.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ('KafkaError{code=_QUEUE_FULL,val=-184,str="Local: Queue full"}', C.RESOURCE_EXHAUSTION),
+    (
+        "java.util.concurrent.RejectedExecutionException: Task java.util.concurrent.FutureTask@1a2b rejected from java.util.concurrent.ThreadPoolExecutor@3c4d[Running, pool size = 8, active threads = 8, queued tasks = 1000, completed tasks = 10]",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "org.apache.hadoop.util.DiskChecker$DiskErrorException: Could not find any valid local directory for output/attempt_1/file.out",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("kernel: nf_conntrack: nf_conntrack: table full, dropping packet", C.RESOURCE_EXHAUSTION),
+    (
+        "Warning  SystemOOM  kubelet  System OOM encountered, victim process: java, pid: 1234",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        'KafkaError{code=REBALANCE_IN_PROGRESS,val=27,str="Broker: Group rebalance in progress"}',
+        C.CONCURRENCY,
+    ),
+    (
+        "org.apache.kafka.common.errors.ProducerFencedException: There is a newer producer with the same transactionalId which fences the current one.",
+        C.CONCURRENCY,
+    ),
+    (
+        "org.apache.kafka.common.errors.IllegalGenerationException: Specified group generation id is not valid.",
+        C.CONCURRENCY,
+    ),
+    ("rpc error: code = Aborted desc = transaction aborted due to conflict", C.CONCURRENCY),
+    ("Error: 10 ABORTED: Too much contention on these documents. Please try again.", C.CONCURRENCY),
+    (
+        "(AnotherOperationInProgress) Another operation on this or dependent resource is in progress.",
+        C.CONCURRENCY,
+    ),
+    (
+        'Warning  FailedAttachVolume  1m  attachdetach-controller  Multi-Attach error for volume "pvc-123" Volume is already exclusively attached to one node and can\'t be attached to another',
+        C.CONCURRENCY,
+    ),
+    ("kernel: INFO: task kworker/u8:2:1234 blocked for more than 120 seconds.", C.INFRASTRUCTURE),
+    ("kernel: watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [java:4242]", C.INFRASTRUCTURE),
+    ("kernel: XFS (sdb1): Corruption detected. Unmount and run xfs_repair", C.INFRASTRUCTURE),
+    ("OSError: [Errno 117] Structure needs cleaning: '/mnt/data/part-0001'", C.INFRASTRUCTURE),
+    (
+        "kernel: EDAC MC0: 1 UE memory read error on CPU_SrcID#0_Ha#0_Chan#1_DIMM#0",
+        C.INFRASTRUCTURE,
+    ),
+    ("systemd[1]: etl.service: Main process exited, code=dumped, status=11/SEGV", C.INFRASTRUCTURE),
+    ("systemd[1]: etl.service: Failed with result 'core-dump'.", C.INFRASTRUCTURE),
+    (
+        "org.apache.kafka.common.errors.KafkaStorageException: Disk error when trying to access log file on the disk.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "org.apache.hadoop.fs.ChecksumException: Checksum error: /data/orders/part-0 at 0 exp: 123 got: 456",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "Error: unable to verify the first certificate\n  code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'",
+        C.ENVIRONMENT,
+    ),
+    ("curl: (60) SSL certificate problem: certificate has expired", C.ENVIRONMENT),
+    (
+        "curl: (77) error setting certificate verify locations:  CAfile: /etc/ssl/certs/ca-certificates.crt CApath: none",
+        C.ENVIRONMENT,
+    ),
+    (
+        "tls: failed to verify certificate: x509: certificate is valid for a.acme.dev, not b.acme.dev",
+        C.ENVIRONMENT,
+    ),
+    (
+        "javax.net.ssl.SSLPeerUnverifiedException: Certificate for <db.internal> doesn't match any of the subject alternative names: [x.internal]",
+        C.ENVIRONMENT,
+    ),
+    (
+        "Error: error:0308010C:digital envelope routines::unsupported\n  code: 'ERR_OSSL_EVP_UNSUPPORTED'",
+        C.ENVIRONMENT,
+    ),
+    (
+        "[ERROR] Failed to execute goal on project etl: Could not resolve dependencies for project com.acme:etl:jar:1.0: Could not find artifact com.acme:core:jar:2.0 in central (https://repo.maven.apache.org/maven2)",
+        C.ENVIRONMENT,
+    ),
+    (
+        "> Could not resolve all files for configuration ':app:runtimeClasspath'.\n   > Could not find com.acme:core:2.0.",
+        C.ENVIRONMENT,
+    ),
+    ("E: Unable to locate package python3.13-venv", C.ENVIRONMENT),
+    ("E: Unable to correct problems, you have held broken packages.", C.ENVIRONMENT),
+    ("No package postgresql16-server available.", C.ENVIRONMENT),
+    (
+        "npm ERR! code ETARGET\nnpm ERR! notarget No matching version found for left-pad@9.9.9.",
+        C.ENVIRONMENT,
+    ),
+    ("rpc error: code = Unimplemented desc = unknown service acme.v1.Orders", C.ENVIRONMENT),
+    (
+        "org.apache.kafka.common.errors.UnsupportedVersionException: The broker does not support INIT_PRODUCER_ID",
+        C.ENVIRONMENT,
+    ),
+    (
+        'TypeError [ERR_INVALID_ARG_TYPE]: The "path" argument must be of type string. Received undefined',
+        C.CODE_ERROR,
+    ),
+    (
+        "Error [ERR_HTTP_HEADERS_SENT]: Cannot set headers after they are sent to the client",
+        C.CODE_ERROR,
+    ),
+    ('Exception in thread "main" java.lang.StackOverflowError', C.CODE_ERROR),
+    ("rpc error: code = FailedPrecondition desc = the index is not ready", C.CONFIG_ERROR),
+    (
+        "io.grpc.StatusRuntimeException: FAILED_PRECONDITION: The query requires an index.",
+        C.CONFIG_ERROR,
+    ),
 ]
 
 
