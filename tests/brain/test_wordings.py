@@ -1706,6 +1706,51 @@ CASES: list[tuple[str, C]] = [
         "io.grpc.StatusRuntimeException: FAILED_PRECONDITION: The query requires an index.",
         C.CONFIG_ERROR,
     ),
+    ("rpc error: code = NotFound desc = table not found", C.MISSING_INPUT),
+    (
+        "An error occurred (ValidationException) when calling the GetItem operation: The provided key element does not match the schema",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "azure.core.exceptions.ResourceExistsError: There is currently a lease on the blob and no lease ID was specified in the request.\nErrorCode:LeaseIdMissing",
+        C.CONCURRENCY,
+    ),
+    (
+        "ErrorCode:ConditionNotMet The condition specified using HTTP conditional header(s) is not met.",
+        C.CONCURRENCY,
+    ),
+    (
+        "javax.net.ssl.SSLHandshakeException: Received fatal alert: handshake_failure",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "javax.net.ssl.SSLHandshakeException: No appropriate protocol (protocol is disabled or cipher suites are inappropriate)",
+        C.CONFIG_ERROR,
+    ),
+    ("javax.net.ssl.SSLHandshakeException: Received fatal alert: bad_certificate", C.AUTH_FAILURE),
+    (
+        "org.apache.hadoop.security.authorize.AuthorizationException: User: etl@ACME.COM is not allowed to impersonate alice",
+        C.PERMISSION_DENIED,
+    ),
+    (
+        "Container [pid=1234,containerID=container_1_0001_01_000002] is running beyond physical memory limits. Current usage: 2.1 GB of 2 GB physical memory used; 4.0 GB of 4.2 GB virtual memory used. Killing container.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "Container [pid=1234,containerID=container_e01_1_0001_01_000002] is running 120913408B beyond the 'PHYSICAL' memory limit. Current usage: 2.1 GB of 2 GB physical memory used",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("curl: (22) The requested URL returned error: 401", C.AUTH_FAILURE),
+    (
+        "kernel: java: page allocation failure: order:4, mode:0x40cc0(GFP_KERNEL|__GFP_COMP), nodemask=(null)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("OSError: [Errno 99] Cannot assign requested address", C.CONFIG_ERROR),
+    (
+        "org.apache.kafka.common.errors.InvalidTopicException: Invalid topics: [orders events]",
+        C.CONFIG_ERROR,
+    ),
+    ("Error [ERR_SOCKET_CONNECTION_TIMEOUT]: Socket connection timeout", C.TIMEOUT),
 ]
 
 
