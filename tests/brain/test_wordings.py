@@ -1751,6 +1751,40 @@ CASES: list[tuple[str, C]] = [
         C.CONFIG_ERROR,
     ),
     ("Error [ERR_SOCKET_CONNECTION_TIMEOUT]: Socket connection timeout", C.TIMEOUT),
+    (
+        "An error occurred (DisabledException) when calling the Decrypt operation: arn:aws:kms:us-east-1:1:key/abc is disabled.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "An error occurred (KMSInvalidStateException) when calling the Decrypt operation: arn:aws:kms:us-east-1:1:key/abc is pending deletion.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        'Warning  FailedScheduling  default-scheduler  0/3 nodes are available: persistentvolumeclaim "data" not found.',
+        C.CONFIG_ERROR,
+    ),
+    ('"Error": "States.Permissions"', C.PERMISSION_DENIED),
+    (
+        '"Error": "States.DataLimitExceeded", "Cause": "The state/task \'Load\' returned a result with a size exceeding the maximum number of bytes service limit."',
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "(DeploymentQuotaExceeded) Creating the deployment 'x' would exceed the quota of '800'. The current deployment count is '800'.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ('"Error": "States.ResultPathMatchFailure"', C.CODE_ERROR),
+    ('"reason": "invalidQuery"', C.CODE_ERROR),
+    ('"reason": "tableUnavailable"', C.DEPENDENCY_UNAVAILABLE),
+    ('"reason": "jobInternalError"', C.DEPENDENCY_UNAVAILABLE),
+    (
+        "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref docker.io/acme/etl:1.2",
+        C.INFRASTRUCTURE,
+    ),
+    ('"Error": "States.HeartbeatTimeout"', C.TIMEOUT),
+    (
+        "(ResourceGroupBeingDeleted) The resource group 'rg-etl' is in deprovisioning state and cannot perform this operation.",
+        C.CONCURRENCY,
+    ),
 ]
 
 
