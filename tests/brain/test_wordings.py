@@ -1785,6 +1785,41 @@ CASES: list[tuple[str, C]] = [
         "(ResourceGroupBeingDeleted) The resource group 'rg-etl' is in deprovisioning state and cannot perform this operation.",
         C.CONCURRENCY,
     ),
+    ("Error: listen EAFNOSUPPORT: address family not supported ::1:8080", C.ENVIRONMENT),
+    ("OSError: [Errno 6] No such device or address: '/dev/tty'", C.ENVIRONMENT),
+    ('error: the server doesn\'t have a resource type "cronjobs"', C.ENVIRONMENT),
+    ("OSError: [Errno 9] Bad file descriptor", C.CODE_ERROR),
+    ("fatal error: concurrent map writes", C.CODE_ERROR),
+    ("fatal error: all goroutines are asleep - deadlock!", C.CODE_ERROR),
+    (
+        "runtime: goroutine stack exceeds 1000000000-byte limit\nfatal error: stack overflow",
+        C.CODE_ERROR,
+    ),
+    (
+        "org.apache.hadoop.security.token.SecretManager$InvalidToken: token (HDFS_DELEGATION_TOKEN token 1234 for etl) is expired, current time: 2026-12-01 10:00:00,000+0000 expected renewal time: 2026-11-30 10:00:00,000+0000",
+        C.AUTH_FAILURE,
+    ),
+    (
+        "org.apache.hadoop.ipc.RemoteException(org.apache.hadoop.security.token.SecretManager$InvalidToken): token (HDFS_DELEGATION_TOKEN token 77 for etl) can't be found in cache",
+        C.AUTH_FAILURE,
+    ),
+    (
+        "Error: Cannot create a string longer than 0x1fffffe8 characters\n  code: 'ERR_STRING_TOO_LONG'",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "RangeError [ERR_CHILD_PROCESS_STDIO_MAXBUFFER]: stdout maxBuffer length exceeded",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        'Error from server (InternalError): error when creating "job.yaml": Internal error occurred: failed calling webhook "validate.kyverno.svc-fail": failed to call webhook: Post "https://kyverno-svc.kyverno.svc:443/validate/fail?timeout=10s": context deadline exceeded',
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        'Error from server: error when creating "job.yaml": admission webhook "validation.gatekeeper.sh" denied the request: [require-labels] you must provide labels: {"team"}',
+        C.CONFIG_ERROR,
+    ),
+    ("Error response from daemon: No such container: etl-1", C.MISSING_INPUT),
 ]
 
 
