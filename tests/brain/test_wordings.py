@@ -1820,6 +1820,26 @@ CASES: list[tuple[str, C]] = [
         C.CONFIG_ERROR,
     ),
     ("Error response from daemon: No such container: etl-1", C.MISSING_INPUT),
+    (
+        "An error occurred (InvalidObjectState) when calling the GetObject operation: The operation is not valid for the object's storage class",
+        C.MISSING_INPUT,
+    ),
+    (
+        "An error occurred (ValidationException) when calling the PutItem operation: One or more parameter values were invalid: Missing the key order_id in the item",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "An error occurred (ValidationException) when calling the PutItem operation: Item size has exceeded the maximum allowed size",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "An error occurred (ExpiredIteratorException) when calling the GetRecords operation: Iterator expired. The iterator was created at time Mon Dec 01 10:00:00 UTC 2026 while right now it is Mon Dec 01 10:06:00 UTC 2026 which is further in the future than the tolerated delay of 300000 milliseconds.",
+        C.TIMEOUT,
+    ),
+    (
+        "An error occurred (InvalidParameterValue) when calling the DeleteMessage operation: Value AQEBx for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.",
+        C.TIMEOUT,
+    ),
 ]
 
 
