@@ -1840,6 +1840,15 @@ CASES: list[tuple[str, C]] = [
         "An error occurred (InvalidParameterValue) when calling the DeleteMessage operation: Value AQEBx for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.",
         C.TIMEOUT,
     ),
+    ("IsADirectoryError: [Errno 21] Is a directory: '/data/out'", C.CODE_ERROR),
+    ("Error: ENOTDIR: not a directory, open '/data/in.csv/part-0'", C.CODE_ERROR),
+    ("FileExistsError: [Errno 17] File exists: '/data/out/2026-12-01'", C.CONCURRENCY),
+    ("Error: ENOTEMPTY: directory not empty, rmdir '/data/tmp'", C.CONCURRENCY),
+    (
+        "kernel: oom_reaper: reaped process 4242 (java), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("systemd[1]: Dependency failed for ETL nightly load.", C.DEPENDENCY_UNAVAILABLE),
 ]
 
 
