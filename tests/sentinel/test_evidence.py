@@ -9,7 +9,10 @@ offline brain's answer on it.
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import dagster as dg
@@ -28,6 +31,7 @@ from dagster_sentinel.resources import sentinel_for
 from sentinel_brain.diagnose import diagnose
 from sentinel_brain.models import Category, Evidence, Report
 from tests.fakes import failing_jobs as jobs
+from tests.fakes.loopback import LoopbackHTTPServer
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -385,3 +389,82 @@ def test_hook_evidence_reads_the_live_capture_when_the_event_log_has_none(
         # Only the capture of that run: never another run's, nor the process's own console.
         assert other == ""
         assert live_captured_logs(run_id, "transform_data") == ""
+
+
+# ------------------------------------------------------- what changed since the last success
+
+
+class _Health(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def health_endpoint(port: int = 0) -> Iterator[str]:
+    """A loopback HTTP endpoint answering 200 on /health, for as long as the block runs."""
+    server = LoopbackHTTPServer(("127.0.0.1", port), _Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def run_http_job(instance: dg.DagsterInstance, url: str) -> dg.ExecuteInProcessResult:
+    return jobs.http_warehouse_job.execute_in_process(
+        run_config={"resources": {"warehouse": {"config": {"url": url}}}},
+        instance=instance,
+        raise_on_error=False,
+    )
+
+
+def test_a_changed_value_the_failure_names_leads_as_config_error(
+    instance: dg.DagsterInstance,
+) -> None:
+    with health_endpoint() as url:
+        good = run_http_job(instance, url)
+        assert good.success
+        port = closed_port()
+        bad = run_http_job(instance, f"http://127.0.0.1:{port}")
+    assert not bad.success
+    evidence, report = read_back(instance, bad.run_id)
+
+    ps = evidence.previous_success
+    assert ps is not None and ps.run_id == good.run_id
+    assert [(c.path, c.before, c.after) for c in ps.config_changes] == [
+        ("resources.warehouse.config.url", url, f"http://127.0.0.1:{port}")
+    ]
+    assert top(report) == Category.CONFIG_ERROR
+    assert report.top is not None and report.top.confidence >= 0.75
+    quoted, fact = report.top.evidence[:2]
+    assert f"port={port}" in quoted and quoted in evidence.text
+    assert "resources.warehouse.config.url" in fact and good.run_id[:8] in fact
+    assert "resources.warehouse.config.url" in report.top.remediation[0]
+    # The surface reading stays in view, just behind.
+    assert Category.DEPENDENCY_UNAVAILABLE in [c.category for c in report.candidates[1:3]]
+    assert any("run config changed since in 1 place" in n for n in report.notes)
+
+
+def test_no_change_since_the_last_success_keeps_the_surface_reading(
+    instance: dg.DagsterInstance,
+) -> None:
+    port = closed_port()
+    with health_endpoint(port) as url:
+        good = run_http_job(instance, url)
+    assert good.success
+    bad = run_http_job(instance, url)  # the same URL; nothing listens there any more
+    assert not bad.success
+    evidence, report = read_back(instance, bad.run_id)
+
+    assert evidence.previous_success is not None
+    assert evidence.previous_success.run_id == good.run_id
+    assert evidence.previous_success.config_changes == []
+    assert top(report) == Category.DEPENDENCY_UNAVAILABLE
+    assert any("same run config" in n for n in report.notes)
