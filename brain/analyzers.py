@@ -1495,6 +1495,10 @@ def _fix_text(frame: Frame, top: Candidate, hit: _Hit | None, source_line: str |
     what = None
     if hit is not None and hit.sig is not None and hit.sig.fix:
         what = hit.sig.fix
+    elif hit is not None and hit.strength == "changed" and hit.remediation:
+        # The code is as it was when the run succeeded; the value it was given is not.
+        first = hit.remediation[0].rstrip(".")
+        what = first[:1].lower() + first[1:]
     if what is None:
         what = _DEFAULT_FIX.get(top.category, "fix the logic at this line")
     code_part = f": `{code.strip()}`" if code else ""

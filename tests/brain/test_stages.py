@@ -202,6 +202,13 @@ REFUSED = (
 )
 
 
+TRACED_REFUSED = f"""Traceback (most recent call last):
+  File "/app/pipelines/resources.py", line 22, in setup_for_execution
+    requests.get(f"{{self.url}}/health", timeout=5).raise_for_status()
+{REFUSED}
+"""
+
+
 def _since_success(*changes: ConfigChange) -> PreviousSuccess:
     return PreviousSuccess(run_id="a1b2c3d4e5f6", end_time=1_764_000_000.0, config_changes=changes)
 
@@ -215,6 +222,10 @@ def test_a_changed_value_named_by_the_failure_leads() -> None:
     assert "resources.api.config.port: 5432 -> 5433" in rep.top.evidence[1]
     assert [c.category for c in rep.candidates][1] is Category.DEPENDENCY_UNAVAILABLE
     assert any("run config changed since in 1 place" in n for n in rep.notes)
+    # The fix points at the value, not at the code that read it.
+    traced = analyze(Evidence(text=TRACED_REFUSED, previous_success=_since_success(change)))
+    assert traced.fix_suggestion is not None
+    assert "check resources.api.config.port: it changed" in traced.fix_suggestion
 
 
 def test_a_change_the_failure_does_not_name_is_only_an_alternative() -> None:
