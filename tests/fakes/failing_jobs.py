@@ -138,6 +138,15 @@ def http_warehouse_job() -> None:
     load_orders()
 
 
+def run_http_warehouse(instance: dg.DagsterInstance, url: str) -> dg.ExecuteInProcessResult:
+    """One in-process run of `http_warehouse_job` against `url`."""
+    return http_warehouse_job.execute_in_process(
+        run_config={"resources": {"warehouse": {"config": {"url": url}}}},
+        instance=instance,
+        raise_on_error=False,
+    )
+
+
 class LaunchedWarehouse(dg.ConfigurableResource):
     url: str
 

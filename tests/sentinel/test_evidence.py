@@ -8,11 +8,7 @@ offline brain's answer on it.
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import dagster as dg
@@ -31,7 +27,7 @@ from dagster_sentinel.resources import sentinel_for
 from sentinel_brain.diagnose import diagnose
 from sentinel_brain.models import Category, Evidence, Report
 from tests.fakes import failing_jobs as jobs
-from tests.fakes.loopback import LoopbackHTTPServer
+from tests.fakes.loopback import closed_port, health_endpoint
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -40,13 +36,6 @@ REPO = Path(__file__).resolve().parents[2]
 def instance(dagster_home: Path) -> Iterator[dg.DagsterInstance]:
     with dg.instance_for_test(temp_dir=str(dagster_home)) as inst:
         yield inst
-
-
-def closed_port() -> int:
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def read_back(instance: dg.DagsterInstance, run_id: str) -> tuple[Evidence, Report]:
@@ -394,45 +383,14 @@ def test_hook_evidence_reads_the_live_capture_when_the_event_log_has_none(
 # ------------------------------------------------------- what changed since the last success
 
 
-class _Health(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@contextmanager
-def health_endpoint(port: int = 0) -> Iterator[str]:
-    """A loopback HTTP endpoint answering 200 on /health, for as long as the block runs."""
-    server = LoopbackHTTPServer(("127.0.0.1", port), _Health)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def run_http_job(instance: dg.DagsterInstance, url: str) -> dg.ExecuteInProcessResult:
-    return jobs.http_warehouse_job.execute_in_process(
-        run_config={"resources": {"warehouse": {"config": {"url": url}}}},
-        instance=instance,
-        raise_on_error=False,
-    )
-
-
 def test_a_changed_value_the_failure_names_leads_as_config_error(
     instance: dg.DagsterInstance,
 ) -> None:
     with health_endpoint() as url:
-        good = run_http_job(instance, url)
+        good = jobs.run_http_warehouse(instance, url)
         assert good.success
         port = closed_port()
-        bad = run_http_job(instance, f"http://127.0.0.1:{port}")
+        bad = jobs.run_http_warehouse(instance, f"http://127.0.0.1:{port}")
     assert not bad.success
     evidence, report = read_back(instance, bad.run_id)
 
@@ -457,9 +415,9 @@ def test_no_change_since_the_last_success_keeps_the_surface_reading(
 ) -> None:
     port = closed_port()
     with health_endpoint(port) as url:
-        good = run_http_job(instance, url)
+        good = jobs.run_http_warehouse(instance, url)
     assert good.success
-    bad = run_http_job(instance, url)  # the same URL; nothing listens there any more
+    bad = jobs.run_http_warehouse(instance, url)  # the same URL; nothing listens there any more
     assert not bad.success
     evidence, report = read_back(instance, bad.run_id)
 
