@@ -1438,6 +1438,257 @@ CASES: list[tuple[str, C]] = [
         '  Volume group "vg_data" has insufficient free space (1279 extents): 2560 required.',
         C.RESOURCE_EXHAUSTION,
     ),
+    # documented codes: runtimes and services
+    (
+        "RuntimeError: CUDA error: device-side assert triggered\nCUDA kernel errors might be asynchronously reported at some other API call, so the stacktrace below might be incorrect.",
+        C.CODE_ERROR,
+    ),
+    ("RuntimeError: CUDA error: an illegal memory access was encountered", C.CODE_ERROR),
+    (
+        "RuntimeError: Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!",
+        C.CODE_ERROR,
+    ),
+    (
+        "torch.distributed.DistBackendError: NCCL error in: ../torch/csrc/distributed/c10d/ProcessGroupNCCL.cpp:1275, invalid usage, NCCL version 2.18.1\nncclInvalidUsage: This usually reflects invalid usage of NCCL library.",
+        C.CODE_ERROR,
+    ),
+    (
+        'Exception in thread "main" java.lang.StackOverflowError\n\tat com.acme.Tree.walk(Tree.java:42)\n\tat com.acme.Tree.walk(Tree.java:42)',
+        C.CODE_ERROR,
+    ),
+    ("AttributeError: Can't pickle local object 'main.<locals>.work'", C.CODE_ERROR),
+    ("RuntimeError: dictionary changed size during iteration", C.CODE_ERROR),
+    (
+        'Error: Reference to undeclared resource\n\n  on main.tf line 3, in output "ip":\n   3:   value = aws_instance.web.public_ip\n\nA managed resource "aws_instance" "web" has not been declared in the root module.',
+        C.CODE_ERROR,
+    ),
+    (
+        "An error occurred (ValidationError) when calling the CreateStack operation: Template format error: Unresolved resource dependencies [RawBucket] in the Resources block of the template",
+        C.CODE_ERROR,
+    ),
+    (
+        "Error: Error acquiring the state lock\n\nError message: resource temporarily unavailable\nLock Info:\n  ID:        4f2c9a1e-0b7d-4c55-9e0a-1d2b3c4d5e6f\n  Path:      terraform.tfstate\n  Operation: OperationTypeApply",
+        C.CONCURRENCY,
+    ),
+    (
+        "An error occurred (ValidationError) when calling the UpdateStack operation: Stack:arn:aws:cloudformation:eu-west-1:123456789012:stack/etl-core/4d5e is in UPDATE_IN_PROGRESS state and can not be updated.",
+        C.CONCURRENCY,
+    ),
+    ("Error: INSTALLATION FAILED: cannot re-use a name that is still in use", C.CONCURRENCY),
+    (
+        '2026/12/01 10:00:01 [error] 3121#3121: *77 upstream sent too big header while reading response header from upstream, client: 10.0.0.1, server: api.internal, request: "GET /login HTTP/1.1", upstream: "http://10.0.0.9:8000/login"',
+        C.CONFIG_ERROR,
+    ),
+    (
+        '2026/12/01 10:00:01 [emerg] 1#1: host not found in upstream "app:8000" in /etc/nginx/conf.d/default.conf:12',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "2026/12/01 10:00:01 [emerg] 1#1: could not build server_names_hash, you should increase server_names_hash_bucket_size: 64",
+        C.CONFIG_ERROR,
+    ),
+    (
+        '[2026-12-01T10:00:01.123Z] "GET /v2/orders HTTP/1.1" 404 NR 0 0 0 - "10.0.0.1" "python-requests/2.32" "7c1e" "orders.internal" "-"',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "AH00526: Syntax error on line 12 of /etc/apache2/sites-enabled/app.conf:\nInvalid command 'RewriteEngine', perhaps misspelled or defined by a module not included in the server configuration",
+        C.CONFIG_ERROR,
+    ),
+    ("RuntimeError: CUDA error: invalid device ordinal", C.CONFIG_ERROR),
+    (
+        'Planning failed. Terraform encountered an error while generating this plan.\nError: No valid credential sources found\n  with provider["registry.terraform.io/hashicorp/aws"],',
+        C.CONFIG_ERROR,
+    ),
+    (
+        'Error: No value for required variable\n\n  on variables.tf line 1:\n   1: variable "db_password" {',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "An error occurred (InsufficientCapabilitiesException) when calling the CreateStack operation: Requires capabilities : [CAPABILITY_NAMED_IAM]",
+        C.CONFIG_ERROR,
+    ),
+    ("Error: Input required and not supplied: token", C.CONFIG_ERROR),
+    (
+        "ERROR: Couldn't find any revision to build. Verify the repository and branch configuration for this job.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        'org.apache.kafka.connect.errors.DataException: JsonConverter with schemas.enable requires "schema" and "payload" fields and may not contain additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.',
+        C.CONFIG_ERROR,
+    ),
+    (
+        'time="2026-12-01T10:00:01Z" level=error msg="middleware \\"auth@file\\" does not exist" entryPointName=web routerName=api@docker',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "2026/12/01 10:00:01 [error] 3121#3121: *77 upstream prematurely closed connection while reading response header from upstream, client: 10.0.0.1, server: api.internal",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        'Dec  1 10:00:01 lb haproxy[123]: 10.0.0.1:4242 [01/Dec/2026:10:00:01.123] fe_http be_app/app1 0/0/-1/-1/3002 503 212 - - SC-- 3/3/1/1/3 0/0 "GET /report HTTP/1.1"',
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "Dec  1 10:00:01 lb haproxy[123]: backend be_app has no server available!",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        '[2026-12-01T10:00:01.123Z] "POST /v1/ingest HTTP/1.1" 503 UF,URX 0 91 3 - "10.0.0.1" "python-requests/2.32" "abc" "ingest.internal" "10.0.0.9:8080"',
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "[Mon Dec 01 10:00:01.123456 2026] [proxy:error] [pid 4242:tid 1401] (111)Connection refused: AH00957: HTTP: attempt to connect to 127.0.0.1:8080 (localhost) failed",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "RuntimeError: CUDA error: no kernel image is available for execution on the device\nCUDA kernel errors might be asynchronously reported at some other API call.",
+        C.ENVIRONMENT,
+    ),
+    ("AssertionError: Torch not compiled with CUDA enabled", C.ENVIRONMENT),
+    ("RuntimeError: cuDNN error: CUDNN_STATUS_VERSION_MISMATCH", C.ENVIRONMENT),
+    (
+        "Error: state snapshot was created by Terraform v1.6.2, which is newer than current v1.5.7; upgrade to Terraform v1.6.2 or greater to work with this state",
+        C.ENVIRONMENT,
+    ),
+    ('Error: Backend initialization required, please run "terraform init"', C.ENVIRONMENT),
+    (
+        "org.apache.flink.table.api.ValidationException: Could not find any factory for identifier 'kafka' that implements 'org.apache.flink.table.factories.DynamicTableFactory' in the classpath.",
+        C.ENVIRONMENT,
+    ),
+    (
+        "org.apache.kafka.connect.errors.ConnectException: Failed to find any class that implements Connector and which name matches io.debezium.connector.postgresql.PostgresConnector, available connectors are: FileStreamSinkConnector",
+        C.ENVIRONMENT,
+    ),
+    (
+        "Error: INSTALLATION FAILED: chart requires kubeVersion: >=1.25.0-0 which is incompatible with Kubernetes v1.23.17",
+        C.ENVIRONMENT,
+    ),
+    (
+        "requests.exceptions.SSLError: HTTPSConnectionPool(host='legacy.example.com', port=443): Max retries exceeded with url: /export (Caused by SSLError(SSLError(1, '[SSL: UNSAFE_LEGACY_RENEGOTIATION_DISABLED] unsafe legacy renegotiation disabled (_ssl.c:1006)')))",
+        C.ENVIRONMENT,
+    ),
+    (
+        "java.util.concurrent.TimeoutException: Heartbeat of TaskManager with id 10.0.0.5:40123-abc timed out.",
+        C.INFRASTRUCTURE,
+    ),
+    ("Diagnostics: Container preempted by scheduler", C.INFRASTRUCTURE),
+    (
+        'hudson.remoting.ChannelClosedException: Channel "hudson.remoting.Channel@6b2c:agent-7": Remote call on agent-7 failed. The channel is closing down or has closed down',
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "This request was automatically failed because there were no enabled runners online to process the request for more than 1 days.",
+        C.INFRASTRUCTURE,
+    ),
+    ("RuntimeError: CUDA error: uncorrectable ECC error encountered", C.INFRASTRUCTURE),
+    (
+        "RuntimeError: CUDA error: all CUDA-capable devices are busy or unavailable",
+        C.INFRASTRUCTURE,
+    ),
+    ("Error: Resource not accessible by integration", C.PERMISSION_DENIED),
+    (
+        "org.jenkinsci.plugins.scriptsecurity.sandbox.RejectedAccessException: Scripts not permitted to use method java.lang.String execute",
+        C.PERMISSION_DENIED,
+    ),
+    (
+        "[Mon Dec 01 10:00:01.123456 2026] [authz_core:error] [pid 4242:tid 1401] [client 10.0.0.1:52312] AH01630: client denied by server configuration: /var/www/html/admin",
+        C.PERMISSION_DENIED,
+    ),
+    (
+        '[2026-12-01T10:00:01.123Z] "GET /admin HTTP/1.1" 403 UAEX 0 0 2 - "10.0.0.1" "curl/8.0" "abc" "admin.internal" "-"',
+        C.PERMISSION_DENIED,
+    ),
+    (
+        '2026/12/01 10:00:01 [error] 3121#3121: *77 limiting requests, excess: 20.500 by zone "api", client: 10.0.0.1, server: api.internal',
+        C.RATE_LIMITED,
+    ),
+    (
+        '[2026-12-01T10:00:01.123Z] "GET /api HTTP/1.1" 429 RL 0 18 0 - "10.0.0.1" "curl/8.0" "abc" "api" "-"',
+        C.RATE_LIMITED,
+    ),
+    (
+        "Container [pid=4242,containerID=container_1701424242_0007_01_000003] is running beyond physical memory limits. Current usage: 4.1 GB of 4 GB physical memory used; 6.2 GB of 8.4 GB virtual memory used. Killing container.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "WARN TaskSchedulerImpl: Initial job has not accepted any resources; check your cluster UI to ensure that workers are registered and have sufficient resources",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        'Dec  1 10:00:01 lb haproxy[123]: 10.0.0.1:4242 [01/Dec/2026:10:00:01.123] fe_http be_app/<NOSRV> 0/30001/-1/-1/30001 503 212 - - sQ-- 90/90/88/0/0 0/57 "GET /report HTTP/1.1"',
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        '[2026-12-01T10:00:01.123Z] "GET /api HTTP/1.1" 503 UO 0 81 0 - "10.0.0.1" "curl/8.0" "abc" "api" "-"',
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "2026/12/01 10:00:01 [alert] 3121#3121: 1024 worker_connections are not enough",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "[Mon Dec 01 10:00:01.123456 2026] [mpm_event:error] [pid 4242:tid 1401] AH00484: server reached MaxRequestWorkers setting, consider raising the MaxRequestWorkers setting",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("RuntimeError: cuDNN error: CUDNN_STATUS_ALLOC_FAILED", C.RESOURCE_EXHAUSTION),
+    ("RuntimeError: cuDNN error: CUDNN_STATUS_NOT_INITIALIZED", C.RESOURCE_EXHAUSTION),
+    (
+        "W tensorflow/core/common_runtime/bfc_allocator.cc:479] Allocator (GPU_0_bfc) ran out of memory trying to allocate 2.25GiB (rounded to 2415919104)requested by op MatMul",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "RuntimeError: DataLoader worker (pid 4242) is killed by signal: Killed.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "Shutting down JVM after 8 consecutive periods of measured GC thrashing. Memory is used/total/max = 3300/3500/3500 MB, GC last/max = 97.0/97.0 %, #pushbacks=0, gc thrashing=true.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "java.io.IOException: Insufficient number of network buffers: required 65, but only 12 available. The total number of network buffers is currently set to 2048 of 32768 bytes each.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "[2026-12-01, 10:00:01 UTC] {taskinstance.py:1157} INFO - Dependencies not met for <TaskInstance: etl.load scheduled__2026-12-01T00:00:00+00:00 [queued]>, dependency 'Pool Slots Available' FAILED: Not scheduling since there are 0 open slots in pool default_pool",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "Error: Failed to CreateArtifact: Artifact storage quota has been hit. Unable to upload any new artifacts. Usage is recalculated every 6-12 hours.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        'Dec  1 10:00:01 lb haproxy[123]: 10.0.0.1:4242 [01/Dec/2026:10:00:01.123] fe_http be_app/app1 0/0/1/-1/30001 504 194 - - sH-- 3/3/1/1/0 0/0 "GET /report HTTP/1.1"',
+        C.TIMEOUT,
+    ),
+    (
+        "Dec  1 10:00:01 lb haproxy[123]: 10.0.0.1:4242 [01/Dec/2026:10:00:01.123] fe_tcp be_db/db1 1/0/50001 1024 cD 12/12/10/10/0 0/0",
+        C.TIMEOUT,
+    ),
+    (
+        '[2026-12-01T10:00:01.123Z] "GET /api HTTP/1.1" 504 UT 0 24 15001 - "10.0.0.1" "curl/8.0" "abc" "api" "10.0.0.9:8080"',
+        C.TIMEOUT,
+    ),
+    (
+        "org.apache.spark.SparkException: Could not execute broadcast in 300 secs. You can increase the timeout for broadcasts via spark.sql.broadcastTimeout or disable broadcast join by setting spark.sql.autoBroadcastJoinThreshold to -1",
+        C.TIMEOUT,
+    ),
+    (
+        "org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint expired before completing.",
+        C.TIMEOUT,
+    ),
+    (
+        "[rank3]:[E1201 10:00:01.000 ProcessGroupNCCL.cpp:629] [Rank 3] Watchdog caught collective operation timeout: WorkNCCL(SeqNum=812, OpType=ALLREDUCE, NumelIn=1024, NumelOut=1024, Timeout(ms)=600000) ran for 600041 milliseconds before timing out.",
+        C.TIMEOUT,
+    ),
+    (
+        "[Mon Dec 01 10:00:01.123456 2026] [proxy_http:error] [pid 4242:tid 1401] (70007)The timeout specified has expired: [client 10.0.0.1:52312] AH01102: error reading status line from remote server 127.0.0.1:8080",
+        C.TIMEOUT,
+    ),
+    (
+        "WARNING: Operation ongoing in step s3 for at least 05m00s without outputting or completing in state process in thread DataflowWorkUnits-11 with id 1891593",
+        C.TIMEOUT,
+    ),
 ]
 
 
