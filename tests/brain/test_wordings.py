@@ -1689,6 +1689,104 @@ CASES: list[tuple[str, C]] = [
         "WARNING: Operation ongoing in step s3 for at least 05m00s without outputting or completing in state process in thread DataflowWorkUnits-11 with id 1891593",
         C.TIMEOUT,
     ),
+    (
+        "jaxlib.xla_extension.XlaRuntimeError: RESOURCE_EXHAUSTED: Out of memory while trying to allocate 4294967296 bytes.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "org.apache.spark.sql.execution.OutOfMemorySparkException: Not enough memory to build and broadcast the table to all worker nodes. As a workaround, you can either disable broadcast by setting spark.sql.autoBroadcastJoinThreshold to -1 or increase the spark driver memory by setting spark.driver.memory to a higher value.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "(raylet) Warning: The following resource request cannot be scheduled right now: {'GPU': 1.0}. This is likely due to all cluster resources being claimed by actors. Consider creating fewer actors or adding more nodes to this Ray cluster.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "[01-Dec-2026 10:00:01] WARNING: [pool www] server reached pm.max_children setting (5), consider raising it",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "ActiveRecord::ConnectionTimeoutError: could not obtain a connection from the pool within 5.000 seconds (waited 5.001 seconds); all pooled connections were in use",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "Application application_1701424242_0007 failed 2 times due to AM Container for appattempt_1701424242_0007_000002 exited with  exitCode: -104",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        'Error: INSTALLATION FAILED: template: etl/templates/deployment.yaml:12:24: executing "etl/templates/deployment.yaml" at <.Values.image.tag>: nil pointer evaluating interface {}.tag',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Error: Unable to resolve action `actions/checkout@v9`, unable to find version `v9`",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Still waiting to schedule task\nThere are no nodes with the label ‘gpu-large’",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "2026/12/01 10:00:01 [error] 31#31: *5 upstream sent no valid HTTP/1.0 header while reading response header from upstream, client: 10.0.0.1, server: api.internal",
+        C.CONFIG_ERROR,
+    ),
+    (
+        '2026/12/01 10:00:01 [emerg] 1#1: "proxy_pass" directive is not allowed here in /etc/nginx/conf.d/default.conf:7',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "[Mon Dec 01 10:00:01.123456 2026] [autoindex:error] [pid 4242] [client 10.0.0.1:52312] AH01276: Cannot serve directory /var/www/html/: No matching DirectoryIndex (index.html,index.php) found, and server-generated directory index forbidden by Options directive",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Error: error configuring S3 Backend: no valid credential sources for S3 Backend found.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "_pickle.UnpicklingError: Weights only load failed. This file can still be loaded, to do so you have two options, do those steps only if you trust the source of the checkpoint.",
+        C.ENVIRONMENT,
+    ),
+    (
+        "java.lang.IllegalAccessError: class org.apache.spark.storage.StorageUtils$ (in unnamed module @0x1b) cannot access class sun.nio.ch.DirectBuffer (in module java.base) because module java.base does not export sun.nio.ch to unnamed module @0x1b",
+        C.ENVIRONMENT,
+    ),
+    (
+        "Unrecognized VM option 'UseConcMarkSweepGC'\nError: Could not create the Java Virtual Machine.\nError: A fatal exception has occurred. Program will exit.",
+        C.ENVIRONMENT,
+    ),
+    (
+        "Error: error:0308010C:digital envelope routines::unsupported\n    at new Hash (node:internal/crypto/hash:69:19)\n  code: 'ERR_OSSL_EVP_UNSUPPORTED'",
+        C.ENVIRONMENT,
+    ),
+    (
+        "fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan receive]:\nmain.main()",
+        C.CODE_ERROR,
+    ),
+    (
+        "airflow.exceptions.AirflowException: dag_id could not be found: etl_daily. Either the dag did not exist or it failed to parse.",
+        C.CODE_ERROR,
+    ),
+    ("RuntimeError: cannot schedule new futures after interpreter shutdown", C.CODE_ERROR),
+    (
+        "RuntimeError: Error(s) in loading state_dict for ResNet:\n\tsize mismatch for fc.weight: copying a param with shape torch.Size([10, 512]) from checkpoint, the shape in current model is torch.Size([100, 512]).",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "Workflow failed. Causes: The Dataflow job appears to be stuck because no worker activity has been seen in the last 1h. Please check the worker logs in Stackdriver Logging.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "airflow.providers.cncf.kubernetes.utils.pod_manager.PodLaunchFailedException: Pod took longer than 120 seconds to start. Check the pod events in kubernetes to determine why.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "Error: Saved plan is stale\n\nThe given plan file can no longer be applied because the state was changed by another operation after the plan was created.",
+        C.CONCURRENCY,
+    ),
+    ("[2026-12-01 10:00:01 +0000] [1] [ERROR] Connection in use: ('0.0.0.0', 8000)", C.CONCURRENCY),
+    (
+        "2026/12/01 10:00:01 [crit] 31#31: *5 connect() to unix:/run/php/php8.2-fpm.sock failed (2: No such file or directory) while connecting to upstream, client: 10.0.0.1",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
 ]
 
 
