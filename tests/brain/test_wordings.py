@@ -1787,6 +1787,66 @@ CASES: list[tuple[str, C]] = [
         "2026/12/01 10:00:01 [crit] 31#31: *5 connect() to unix:/run/php/php8.2-fpm.sock failed (2: No such file or directory) while connecting to upstream, client: 10.0.0.1",
         C.DEPENDENCY_UNAVAILABLE,
     ),
+    (
+        "RuntimeError: Cannot re-initialize CUDA in forked subprocess. To use CUDA with multiprocessing, you must use the 'spawn' start method",
+        C.CODE_ERROR,
+    ),
+    (
+        "ValueError: The model's max seq len (32768) is larger than the maximum number of tokens that can be stored in KV cache (12345). Try increasing `gpu_memory_utilization` or decreasing `max_model_len` when initializing the engine.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "The job was not started because recent account payments have failed or your spending limit needs to be increased. Please check the 'Billing & plans' section in your settings",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        'CREATE_FAILED  AWS::EC2::EIP  NatEip  Resource handler returned message: "The maximum number of addresses has been reached." (RequestToken: 4a1b2c3d, HandlerErrorCode: ServiceLimitExceeded)',
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        'UPDATE_FAILED  AWS::Lambda::Permission  InvokePermission  Resource handler returned message: "No policy is found for: arn:aws:lambda:eu-west-1:123456789012:function:etl" (RequestToken: 4a1b2c3d, HandlerErrorCode: NotFound)',
+        C.MISSING_INPUT,
+    ),
+    (
+        'org.apache.spark.sql.streaming.StreamingQueryException: Cannot fetch offset 1234 (GroupId: spark-kafka-source-1, TopicPartition: events-0).\nSome data may have been lost because they are not available in Kafka any more; either the data was aged out by Kafka or the topic may have been deleted before all the data in the topic was processed. If you don\'t want your streaming query to fail on such cases, set the source option "failOnDataLoss" to "false".',
+        C.MISSING_INPUT,
+    ),
+    (
+        "org.apache.flink.util.StateMigrationException: The new state serializer (org.apache.flink.api.common.typeutils.base.LongSerializer) must not be incompatible with the old state serializer (org.apache.flink.api.common.typeutils.base.StringSerializer).",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "java.lang.IllegalStateException: Failed to rollback to checkpoint/savepoint s3://ckpt/savepoint-1. Cannot map checkpoint/savepoint state for operator 7a1b2c3d to the new program, because the operator is not available in the new program. If you want to allow to skip this, you can set the --allowNonRestoredState option on the CLI.",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "The scheduler does not appear to be running. Last heartbeat was received 12 minutes ago.\nThe DAGs list may not update, and new tasks will not be scheduled.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "Still waiting to schedule task\nAll nodes of label ‘linux-large’ are offline",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        'CREATE_FAILED  AWS::ECS::Service  ApiService  Resource handler returned message: "Exceeded attempts to wait" (RequestToken: 4a1b2c3d, HandlerErrorCode: NotStabilized)',
+        C.INFRASTRUCTURE,
+    ),
+    (
+        'UPDATE_FAILED  AWS::RDS::DBInstance  Db  Resource handler returned message: "Invalid request provided: Cannot modify DBName" (RequestToken: 4a1b2c3d, HandlerErrorCode: NotUpdatable)',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Error: Unable to locate executable file: pnpm. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.",
+        C.ENVIRONMENT,
+    ),
+    (
+        'CREATE_FAILED  AWS::Glue::Job  LoadJob  Resource handler returned message: "Internal service error" (RequestToken: 4a1b2c3d, HandlerErrorCode: ServiceInternalError)',
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        'CREATE_FAILED  AWS::S3::Bucket  Raw  Resource handler returned message: "raw-data-bucket already exists" (RequestToken: 4a1b2c3d, HandlerErrorCode: AlreadyExists)',
+        C.CONCURRENCY,
+    ),
 ]
 
 
