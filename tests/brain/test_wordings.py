@@ -1847,6 +1847,23 @@ CASES: list[tuple[str, C]] = [
         'CREATE_FAILED  AWS::S3::Bucket  Raw  Resource handler returned message: "raw-data-bucket already exists" (RequestToken: 4a1b2c3d, HandlerErrorCode: AlreadyExists)',
         C.CONCURRENCY,
     ),
+    (
+        "org.apache.spark.SparkException: Job aborted due to stage failure: Task 12 in stage 4.0 failed 4 times, most recent failure: java.lang.IllegalArgumentException: Size exceeds Integer.MAX_VALUE\n\tat sun.nio.ch.FileChannelImpl.map(FileChannelImpl.java:869)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("nbclient.exceptions.DeadKernelError: Kernel died", C.RESOURCE_EXHAUSTION),
+    (
+        "Error: org.apache.hadoop.mapreduce.task.reduce.Shuffle$ShuffleError: error in shuffle in fetcher#3\nCaused by: java.io.IOException: Exceeded MAX_FAILED_UNIQUE_FETCHES; bailing-out.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "10:00:01.123 | ERROR   | Flow run 'calm-otter' - Crash detected! Execution was cancelled by the runtime environment.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "org.apache.kafka.streams.errors.MissingSourceTopicException: One or more source topics were missing during rebalance",
+        C.MISSING_INPUT,
+    ),
 ]
 
 
