@@ -1864,6 +1864,26 @@ CASES: list[tuple[str, C]] = [
         "org.apache.kafka.streams.errors.MissingSourceTopicException: One or more source topics were missing during rebalance",
         C.MISSING_INPUT,
     ),
+    (
+        "26/12/01 10:00:01 ERROR TaskSchedulerImpl: Lost executor 3 on 10.0.0.5: The executor with id 3 exited with exit code 137(SIGKILL, possible container OOM).",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "org.apache.hadoop.yarn.exceptions.YarnException: Failed to submit application_1701424242_0007 to YARN : org.apache.hadoop.security.AccessControlException: Queue root.etl is STOPPED. Cannot accept submission of application: application_1701424242_0007",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Error: No runner matching the specified labels was found: self-hosted, gpu-large",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Invalid workflow file: .github/workflows/ci.yml#L12\nThe workflow is not valid. .github/workflows/ci.yml (Line: 12, Col: 9): Unexpected value 'run-on'",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Error: INSTALLATION FAILED: chart \"postgresql\" matching 99.1.0 not found in bitnami index. (try 'helm repo update'): no chart version found for postgresql-99.1.0",
+        C.CONFIG_ERROR,
+    ),
 ]
 
 
