@@ -18,6 +18,7 @@ category is `unknown`.
 from __future__ import annotations
 
 import argparse
+import signal
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -198,6 +199,8 @@ def evaluate_split(
 
 
 def main() -> None:
+    # `… | head` closes the pipe early: end quietly, as a command-line filter does.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=[*SPLITS, "both"], default="both")
     ap.add_argument("--verbose", "-v", action="store_true", help="list the misses")

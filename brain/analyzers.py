@@ -30,8 +30,10 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+from sentinel_brain.changes import named_in
 from sentinel_brain.evidence import failing_user_frame, parse_exceptions
 from sentinel_brain.fingerprint import fingerprint
 from sentinel_brain.health import DEFAULTS, health_hypotheses
@@ -234,7 +236,7 @@ class _Hit:
     evidence: list[str] = field(default_factory=list)
     remediation: tuple[str, ...] = ()
     exc: ExceptionInfo | None = None
-    strength: str = "exception"  # exception | text | upstream | kind | also
+    strength: str = "exception"  # exception | text | upstream | kind | changed | also
     # Names only the surface (a status, or an exception class matched by its type alone).
     surface: bool = False
     # A message wording re-read on a bare failure line (stage 2c): never counted as
@@ -959,6 +961,77 @@ def add_config_source_alternative(hits: list[_Hit], loc: Located, evidence: Evid
     return hits
 
 
+def prefer_changed_config(hits: list[_Hit], loc: Located, evidence: Evidence) -> list[_Hit]:
+    """Stage 3d: a failure right after a run-config change is first a question about it.
+
+    When the run config differs from the job's last successful run and the failure reads as
+    one a wrong configured value hides behind (stage 3c's surfaces): if a failure line names
+    a changed value (the new port, host, bucket), `config_error` leads, quoting that line and
+    the change; otherwise it joins the candidates below the surface reading.
+    """
+    ps = evidence.previous_success
+    if not hits or ps is None or not ps.config_changes:
+        return hits
+    best = max(hits, key=lambda h: h.score)
+    if best.category not in _CONFIG_SURFACES or best.strength == "also":
+        return hits
+    lines = [*loc.failing, *loc.window] if loc.failing else loc.window
+    for change in ps.config_changes:
+        line = named_in(change, lines)
+        if line is None:
+            continue
+        quoted = _quote(line, evidence, loc.hay)
+        if quoted is None:
+            continue
+        fact = (
+            f"run config {change.path}: {change.before or '(absent)'} -> {change.after} "
+            f"since the last success (run {ps.run_id[:8]})"
+        )
+        return [
+            *hits,
+            _Hit(
+                None,
+                Category.CONFIG_ERROR,
+                max(_WEAK_WORDING, min(0.97, best.score + 0.05)),
+                f"A run-config value changed since the last success and the failure names it: "
+                f"{change.path} is now {change.after} (was {change.before or 'absent'})",
+                [quoted, fact],
+                (
+                    f"Check {change.path}: it changed since the last successful run "
+                    f"({change.before or 'absent'} -> {change.after}); restore the previous "
+                    "value, or fix the target it now points at.",
+                    "Re-run once the value is right.",
+                ),
+                exc=best.exc,
+                strength="changed",
+            ),
+        ]
+    paths = ", ".join(c.path for c in ps.config_changes[:3])
+    more = len(ps.config_changes) - 3
+    paths += f" and {more} more" if more > 0 else ""
+    # Below the surface reading, above any other config_error alternative (stage 3c's): the
+    # change is one more fact for it. A config_error wording of the catalog says more.
+    mine = [h for h in hits if h.category is Category.CONFIG_ERROR]
+    if any(h.strength != "also" for h in mine):
+        return hits
+    prior = max((h.score for h in mine), default=0.0)
+    score = min(best.score - 0.01, max(min(0.7, best.score * 0.85), prior + 0.01))
+    return [
+        *hits,
+        _Hit(
+            None,
+            Category.CONFIG_ERROR,
+            score,
+            f"Alternative: the run config changed since the last success ({paths}); a changed "
+            f"value may be behind the {best.category.value.replace('_', ' ')}",
+            [f"run config changed since run {ps.run_id[:8]}: {paths}"],
+            (f"Compare the run config with the last successful run's ({paths}).",),
+            exc=best.exc,
+            strength="also",
+        ),
+    ]
+
+
 def _line_index(window: list[str]) -> dict[str, int]:
     index: dict[str, int] = {}
     for i, line in enumerate(window):
@@ -1248,9 +1321,19 @@ def _notes(evidence: Evidence, loc: Located, kind: Kind) -> list[str]:
         )
     if evidence.previous_success:
         ps = evidence.previous_success
-        when = ps.get("timestamp") or ps.get("time") or ps.get("run_id") or "a previous run"
+        when = (
+            datetime.fromtimestamp(ps.end_time, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+            if ps.end_time
+            else "time unknown"
+        )
+        changed = (
+            f"; run config changed since in {len(ps.config_changes)} place(s)"
+            if ps.config_changes
+            else "; same run config"
+        )
         notes.append(
-            f"Last success: {when}; compare what changed since (code version, config, data)."
+            f"Last success: run {ps.run_id[:8]} ({when}){changed}. Compare what changed since "
+            "(code version, config, data)."
         )
     if evidence.blast_radius:
         notes.append(
@@ -1373,6 +1456,7 @@ def _safe_report(evidence: Evidence) -> Report:
     hits = apply_root_cause_rules(hits + up_hits, up_hits, loc, evidence)
     hits = add_alternatives(hits)
     hits = add_config_source_alternative(hits, loc, evidence)
+    hits = prefer_changed_config(hits, loc, evidence)
     kind = evidence.kind
     extra = kind_hits(evidence, hits)
     kind_examined = [f"health-check incident of kind {kind.value}"] if extra else []
@@ -1411,6 +1495,10 @@ def _fix_text(frame: Frame, top: Candidate, hit: _Hit | None, source_line: str |
     what = None
     if hit is not None and hit.sig is not None and hit.sig.fix:
         what = hit.sig.fix
+    elif hit is not None and hit.strength == "changed" and hit.remediation:
+        # The code is as it was when the run succeeded; the value it was given is not.
+        first = hit.remediation[0].rstrip(".")
+        what = first[:1].lower() + first[1:]
     if what is None:
         what = _DEFAULT_FIX.get(top.category, "fix the logic at this line")
     code_part = f": `{code.strip()}`" if code else ""

@@ -183,7 +183,11 @@ def _context_json(evidence: Evidence, report: Report) -> str:
             "recurrence": evidence.recurrence or None,
             "error_type": report.error_type,
             "upstream": [u.model_dump(mode="json") for u in evidence.upstream] or None,
-            "previous_success": evidence.previous_success,
+            "previous_success": (
+                evidence.previous_success.model_dump(mode="json")
+                if evidence.previous_success
+                else None
+            ),
             "blast_radius": evidence.blast_radius or None,
         }.items()
         if v is not None

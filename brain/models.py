@@ -133,6 +133,27 @@ class LogTemplate(BaseModel):
     is_new: bool = False
 
 
+class ConfigChange(BaseModel):
+    """One leaf of the run config that differs from the last successful run's (redacted).
+
+    `before`/`after` are None when the leaf was absent on that side."""
+
+    path: str
+    before: str | None = None
+    after: str | None = None
+
+
+class PreviousSuccess(BaseModel):
+    """The job's last successful run, and what changed in the run config since."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    run_id: str
+    end_time: float | None = None
+    duration_s: float | None = None
+    config_changes: list[ConfigChange] = Field(default_factory=list)
+
+
 class Evidence(BaseModel):
     """Everything known about one failure, as plain data.
 
@@ -156,7 +177,7 @@ class Evidence(BaseModel):
     run_id: str | None = None
     location: str | None = None
     upstream: list[UpstreamAsset] = Field(default_factory=list)
-    previous_success: dict[str, Any] | None = None
+    previous_success: PreviousSuccess | None = None
     blast_radius: list[str] = Field(default_factory=list)
     owners: list[str] = Field(default_factory=list)
     group: str | None = None

@@ -6,6 +6,8 @@ system it has never seen words the same causes differently ("time limit" for a t
 analyzers would answer `unknown` although a reader sees the cause. This module reads
 those lines by their words instead:
 
+- words are compared by their stem (Snowball's English stemmer), so "refused",
+  "refusing" and "refuses" are one word, as are "exceeded" and "exceeds";
 - a multinomial naive Bayes model (Laplace smoothing, uniform prior) whose training
   documents are the catalog's own entries: each entry's cause, every word its patterns
   spell and its exception type names (`AccessDeniedException` reads as "access
@@ -41,7 +43,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+
+import snowballstemmer
 
 from sentinel_brain.models import Category
 from sentinel_brain.signatures import SIGNATURES, Signature
@@ -67,8 +71,9 @@ _STOP = frozenset(
 )
 # Words that report that something ran and ended, not why: never cue words (they still
 # weigh in the posterior).
-_REPORT_WORDS = frozenset(
+_REPORT_WORDS = (
     "exit exited status returned process task job step run build command worker".split()
+    + "terminated terminating".split()
     + "my your our we you".split()
 )
 
@@ -90,7 +95,19 @@ _BASE_EXCEPTION = re.compile(
 )
 
 
-def tokens(text: str) -> list[str]:
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """The Snowball (Porter 2) English stem of a lowercase word: "refused" -> "refus"."""
+    return str(_STEMMER.stemWord(word))
+
+
+_REPORT_STEMS = frozenset(stem(w) for w in _REPORT_WORDS)
+
+
+def words(text: str) -> list[str]:
     """Lowercase words of `text`, camelCase split, stop words and one-letter words dropped."""
     text = _BASE_EXCEPTION.sub(" ", _DOTTED.sub(r"\1", _URL_OR_PATH.sub(" ", text)))
     out: list[str] = []
@@ -102,10 +119,33 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+def tokens(text: str) -> list[str]:
+    """The stems of `words(text)`."""
+    return [stem(w) for w in words(text)]
+
+
+def _pairs(t: Sequence[str]) -> set[str]:
+    return {f"{a}_{b}" for a, b in zip(t, t[1:], strict=False)}
+
+
 def features(text: str) -> set[str]:
-    """Words and adjacent word pairs (`time_limit`)."""
+    """Stems and adjacent stem pairs (`time_limit`)."""
     t = tokens(text)
-    return set(t) | {f"{a}_{b}" for a, b in zip(t, t[1:], strict=False)}
+    return set(t) | _pairs(t)
+
+
+def _spelled(lines: Iterable[str]) -> dict[str, str]:
+    """Each feature of `lines` as the lines spell it (its first occurrence): a stem pair
+    `refus_connect` as "refused connection"."""
+    out: dict[str, str] = {}
+    for line in lines:
+        w = words(line)
+        t = [stem(x) for x in w]
+        for k, f in enumerate(t):
+            out.setdefault(f, w[k])
+            if k + 1 < len(t):
+                out.setdefault(f"{f}_{t[k + 1]}", f"{w[k]} {w[k + 1]}")
+    return out
 
 
 _REGEX_SYNTAX = re.compile(r"\\[a-zA-Z]|\(\?[:=!<]*|[\\^$.|?*+()\[\]{}]")
@@ -235,7 +275,7 @@ class Vocabulary:
 
     def is_cue(self, f: str, cat: Category, alpha: float = _ALPHA) -> bool:
         """The cue rule; under `_WEAK_ALPHA` smoothing it names the weak cues."""
-        if self._counts[cat][f] < _CUE_MIN_ENTRIES or f in _REPORT_WORDS:
+        if self._counts[cat][f] < _CUE_MIN_ENTRIES or f in _REPORT_STEMS:
             return False
 
         def q(c: Category) -> float:
@@ -275,12 +315,13 @@ class Vocabulary:
         cues = cues + sorted(extra)
         cue_set = set(cues)
         i = max(range(len(lines)), key=lambda k: (len(per_line[k] & cue_set), k))
+        spelled = _spelled(lines)
         nearest = max(
             self._entries[best], key=lambda e: (len(e[1] & cue_set), len(e[1] & fs)), default=None
         )
         return VocabularyMatch(
             ranked=tuple(ranked),
-            cues=tuple(c.replace("_", " ") for c in cues),
+            cues=tuple(spelled.get(c, c.replace("_", " ")) for c in cues),
             line=lines[i].strip(),
             nearest=nearest[0] if nearest else None,
         )

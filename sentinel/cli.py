@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sentinel_brain.logs.cli import register as register_logs
+
+if TYPE_CHECKING:
+    from sentinel_brain.models import Evidence
 
 
 def _decode(data: bytes) -> str:
@@ -17,6 +22,25 @@ def _decode(data: bytes) -> str:
     return sanitize(data.decode("utf-8-sig", errors="replace"))
 
 
+def _run_evidence(run_id: str) -> tuple[Evidence | None, str]:
+    """The evidence of a failed run of the instance at $DAGSTER_HOME, as the sensor reads it
+    (redacted), or None and why not."""
+    import dagster as dg
+
+    from dagster_sentinel.evidence import from_run
+    from sentinel_brain.redact import redact_data
+
+    if not os.environ.get("DAGSTER_HOME"):
+        return None, "--run reads the Dagster instance at $DAGSTER_HOME, which is not set"
+    with dg.DagsterInstance.get() as instance:
+        run = instance.get_run_by_id(run_id)
+        if run is None:
+            return None, f"no run {run_id} in the instance at {os.environ['DAGSTER_HOME']}"
+        if run.status not in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):
+            return None, f"run {run_id} did not fail (status {run.status.value})"
+        return redact_data(from_run(instance, run)), ""
+
+
 def _cmd_diagnose(args: argparse.Namespace) -> int:
     from dagster_sentinel.config import SentinelConfig
     from dagster_sentinel.errors import ConfigurationError
@@ -24,24 +48,34 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     from sentinel_brain.evidence import from_text
     from sentinel_brain.render import to_markdown
 
-    # Read bytes, never text: under a strict locale, decoding stdin with the locale's codec
-    # raises on the first invalid byte (and under C, yields surrogates that break output).
-    if args.file in (None, "-"):
-        data = sys.stdin.buffer.read()
-    else:
-        try:
-            with open(args.file, "rb") as fh:
-                data = fh.read()
-        except OSError as e:
-            print(f"sentinel diagnose: cannot read {args.file}: {e.strerror}", file=sys.stderr)
-            return 2
-    text = _decode(data)
     try:
         settings = SentinelConfig.from_env().brain_settings()
     except ConfigurationError as e:
         print(f"sentinel diagnose: {e}", file=sys.stderr)
         return 2
-    report = diagnose(from_text(text), settings)
+    if args.run:
+        if args.file not in (None, "-"):
+            print("sentinel diagnose: give a file or --run, not both", file=sys.stderr)
+            return 2
+        evidence, why = _run_evidence(args.run)
+        if evidence is None:
+            print(f"sentinel diagnose: {why}", file=sys.stderr)
+            return 2
+    else:
+        # Read bytes, never text: under a strict locale, decoding stdin with the locale's
+        # codec raises on the first invalid byte (and under C, yields surrogates that break
+        # output).
+        if args.file in (None, "-"):
+            data = sys.stdin.buffer.read()
+        else:
+            try:
+                with open(args.file, "rb") as fh:
+                    data = fh.read()
+            except OSError as e:
+                print(f"sentinel diagnose: cannot read {args.file}: {e.strerror}", file=sys.stderr)
+                return 2
+        evidence = from_text(_decode(data))
+    report = diagnose(evidence, settings)
     if args.format == "json":
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
     else:
@@ -145,8 +179,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sentinel", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    diag = sub.add_parser("diagnose", help="diagnose a failure text (traceback, error output, log)")
+    diag = sub.add_parser(
+        "diagnose", help="diagnose a failure text (traceback, error output, log) or a failed run"
+    )
     diag.add_argument("file", nargs="?", default="-", help="file to read, or - for stdin")
+    diag.add_argument(
+        "--run",
+        metavar="RUN_ID",
+        help="diagnose a failed run of the instance at $DAGSTER_HOME instead, from its event "
+        "log, as the run-failure sensor does (with what changed since the last success)",
+    )
     diag.add_argument("--format", choices=("json", "markdown"), default="markdown")
     diag.set_defaults(func=_cmd_diagnose)
 

@@ -35,6 +35,7 @@ from pydantic import BaseModel, Field
 
 from dagster_sentinel.config import SentinelConfig
 from dagster_sentinel.incidents import Failure, FailureSource
+from sentinel_brain.changes import config_changes
 from sentinel_brain.evidence import (
     exceptions_from_live,
     failing_user_frame,
@@ -42,7 +43,7 @@ from sentinel_brain.evidence import (
     source_context,
 )
 from sentinel_brain.fingerprint import fingerprint
-from sentinel_brain.models import Evidence, ExceptionInfo, Kind, UpstreamAsset
+from sentinel_brain.models import Evidence, ExceptionInfo, Kind, PreviousSuccess, UpstreamAsset
 from sentinel_brain.paths import shorten_model_paths
 
 LOG_TAIL_BYTES = 16_000
@@ -244,7 +245,8 @@ def _upstream(instance: DagsterInstance, asset_keys: Sequence[dg.AssetKey]) -> l
     return out
 
 
-def _previous_success(instance: DagsterInstance, run: DagsterRun) -> dict[str, Any] | None:
+def _previous_success(instance: DagsterInstance, run: DagsterRun) -> PreviousSuccess | None:
+    """The job's last successful run and what changed in the run config since (redacted)."""
     records = instance.get_run_records(
         dg.RunsFilter(job_name=run.job_name, statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1
     )
@@ -252,17 +254,12 @@ def _previous_success(instance: DagsterInstance, run: DagsterRun) -> dict[str, A
         return None
     rec = records[0]
     prev = rec.dagster_run
-    diff = sorted(
-        k
-        for k in set(prev.run_config) | set(run.run_config)
-        if prev.run_config.get(k) != run.run_config.get(k)
+    return PreviousSuccess(
+        run_id=prev.run_id,
+        end_time=rec.end_time,
+        duration_s=(rec.end_time - rec.start_time) if rec.end_time and rec.start_time else None,
+        config_changes=config_changes(prev.run_config or {}, run.run_config or {}),
     )
-    return {
-        "run_id": prev.run_id,
-        "end_time": rec.end_time,
-        "duration_s": (rec.end_time - rec.start_time) if rec.end_time and rec.start_time else None,
-        "config_keys_changed": diff,
-    }
 
 
 LOG_WINDOW_S = 3600.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sentinel_brain.analyzers import (
     _Hit,
     add_alternatives,
+    analyze,
     apply_root_cause_rules,
     build_candidates,
     build_report,
@@ -16,7 +17,15 @@ from sentinel_brain.analyzers import (
     rank,
 )
 from sentinel_brain.fingerprint import fingerprint
-from sentinel_brain.models import Category, Evidence, ExceptionInfo, Frame, Kind
+from sentinel_brain.models import (
+    Category,
+    ConfigChange,
+    Evidence,
+    ExceptionInfo,
+    Frame,
+    Kind,
+    PreviousSuccess,
+)
 from sentinel_brain.signatures import SIGNATURES
 
 ENV_TB = """\
@@ -184,3 +193,58 @@ def test_a_reread_line_does_not_corroborate_its_own_wordings() -> None:
     reread = _Hit(_sig("http_401"), Category.AUTH_FAILURE, 0.7, "c", ["x"], reread=True)  # type: ignore[arg-type]
     assert rank([first, reread])[0].score == 0.9
     assert rank([first, second])[0].score > 0.9
+
+
+REFUSED = (
+    "requests.exceptions.ConnectionError: HTTPConnectionPool(host='10.0.0.7', port=5433): Max "
+    "retries exceeded with url: /health (Caused by NewConnectionError('Failed to establish a new "
+    "connection: [Errno 111] Connection refused'))"
+)
+
+
+TRACED_REFUSED = f"""Traceback (most recent call last):
+  File "/app/pipelines/resources.py", line 22, in setup_for_execution
+    requests.get(f"{{self.url}}/health", timeout=5).raise_for_status()
+{REFUSED}
+"""
+
+
+def _since_success(*changes: ConfigChange) -> PreviousSuccess:
+    return PreviousSuccess(run_id="a1b2c3d4e5f6", end_time=1_764_000_000.0, config_changes=changes)
+
+
+def test_a_changed_value_named_by_the_failure_leads() -> None:
+    change = ConfigChange(path="resources.api.config.port", before="5432", after="5433")
+    rep = analyze(Evidence(text=REFUSED, previous_success=_since_success(change)))
+    assert rep.category is Category.CONFIG_ERROR
+    assert rep.top is not None and rep.top.confidence >= 0.75
+    assert rep.top.evidence[0] in REFUSED and "port=5433" in rep.top.evidence[0]
+    assert "resources.api.config.port: 5432 -> 5433" in rep.top.evidence[1]
+    assert [c.category for c in rep.candidates][1] is Category.DEPENDENCY_UNAVAILABLE
+    assert any("run config changed since in 1 place" in n for n in rep.notes)
+    # The fix points at the value, not at the code that read it.
+    traced = analyze(Evidence(text=TRACED_REFUSED, previous_success=_since_success(change)))
+    assert traced.fix_suggestion is not None
+    assert "check resources.api.config.port: it changed" in traced.fix_suggestion
+
+
+def test_a_change_the_failure_does_not_name_is_only_an_alternative() -> None:
+    change = ConfigChange(path="ops.load.config.batch_size", before="500", after="1000")
+    rep = analyze(Evidence(text=REFUSED, previous_success=_since_success(change)))
+    assert rep.category is Category.DEPENDENCY_UNAVAILABLE
+    alt = next(c for c in rep.candidates if c.category is Category.CONFIG_ERROR)
+    assert "ops.load.config.batch_size" in alt.cause
+    assert alt.confidence < rep.candidates[0].confidence
+
+
+def test_no_change_or_no_config_surface_leaves_the_diagnosis_alone() -> None:
+    plain = analyze(Evidence(text=REFUSED))
+    same = analyze(Evidence(text=REFUSED, previous_success=_since_success()))
+    assert plain.category is same.category is Category.DEPENDENCY_UNAVAILABLE
+    assert [c.category for c in plain.candidates] == [c.category for c in same.candidates]
+    assert any("same run config" in n for n in same.notes)
+    # A programming error is not a configuration question, whatever changed.
+    change = ConfigChange(path="ops.load.config.divisor", before="2", after="1000")
+    code = "Traceback (most recent call last):\nZeroDivisionError: division by zero (1000)"
+    rep = analyze(Evidence(text=code, previous_success=_since_success(change)))
+    assert rep.category is Category.CODE_ERROR

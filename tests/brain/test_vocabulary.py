@@ -14,12 +14,14 @@ from sentinel_brain.vocabulary import (
     catalog_vocabulary,
     entry_document,
     features,
+    stem,
     tokens,
+    words,
 )
 
 
-def test_tokens_split_camel_case_and_drop_stop_words() -> None:
-    assert tokens("AccessDeniedException: the S3Bucket is HTTPServerError") == [
+def test_words_split_camel_case_and_drop_stop_words() -> None:
+    assert words("AccessDeniedException: the S3Bucket is HTTPServerError") == [
         "access",
         "denied",
         "exception",
@@ -31,18 +33,33 @@ def test_tokens_split_camel_case_and_drop_stop_words() -> None:
     assert "time_limit" in features("job cancelled due to time limit")
 
 
+def test_tokens_are_stems_so_inflections_are_one_word() -> None:
+    assert tokens("refused refusing refuses") == [stem("refused")] * 3
+    assert tokens("exceeded exceeds exceeding") == [stem("exceed")] * 3
+    assert tokens("AccessDeniedException") == ["access", stem("denied"), stem("exception")]
+    assert "time_limit" in features("time limits")
+
+
+def test_cue_words_are_quoted_as_the_line_spells_them() -> None:
+    line = "deadlocks detected between writers"  # the catalog says "deadlock"
+    found = catalog_vocabulary(_UNKNOWN_BELOW).match([line])
+    assert found is not None and found.ranked[0][0] is Category.CONCURRENCY
+    assert "deadlocks" in found.cues  # not the stem "deadlock"
+    assert all(c in line for c in found.cues)
+
+
 def test_paths_urls_and_package_names_are_not_words_of_the_failure() -> None:
     line = (
         "ERR file=/home/runner/work/app/internal/copy.go url=https://example.com/a/b "
         "org.apache.kafka.connect.errors.ConnectException: disk full"
     )
-    assert tokens(line) == ["err", "file", "url", "connect", "exception", "disk", "full"]
+    assert words(line) == ["err", "file", "url", "connect", "exception", "disk", "full"]
 
 
 def test_entry_documents_spell_every_word_of_a_pattern() -> None:
     sig = next(s for s in SIGNATURES if s.id == "http_read_timeout")
-    words = set(tokens(entry_document(sig)))
-    assert {"read", "timed", "out", "connect", "timeout", "endpoint"} <= words
+    spelled = set(tokens(entry_document(sig)))
+    assert {stem(w) for w in ("read", "timed", "out", "connect", "timeout", "endpoint")} <= spelled
 
 
 # One word per category, repeated across its entries; "request failed" is in every entry.
@@ -322,6 +339,6 @@ def test_statements_that_name_no_cause_are_not_given_one() -> None:
 
 
 def test_base_exception_classes_are_not_words_of_the_failure() -> None:
-    assert tokens("java.lang.RuntimeException: Task failed") == ["task", "failed"]
-    assert tokens("RuntimeError: boom") == ["boom"]
-    assert "runtime" in tokens("the Lambda runtime python3.8 is deprecated")
+    assert words("java.lang.RuntimeException: Task failed") == ["task", "failed"]
+    assert words("RuntimeError: boom") == ["boom"]
+    assert "runtime" in words("the Lambda runtime python3.8 is deprecated")

@@ -122,6 +122,31 @@ def resource_refused_job() -> None:
     load_orders()
 
 
+class HttpWarehouse(dg.ConfigurableResource):
+    """Checks its HTTP endpoint when a step starts, as a REST client does (`requests`)."""
+
+    url: str
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        import requests
+
+        requests.get(f"{self.url}/health", timeout=5).raise_for_status()
+
+
+@dg.job(resource_defs={"warehouse": HttpWarehouse.configure_at_launch()})
+def http_warehouse_job() -> None:
+    load_orders()
+
+
+def run_http_warehouse(instance: dg.DagsterInstance, url: str) -> dg.ExecuteInProcessResult:
+    """One in-process run of `http_warehouse_job` against `url`."""
+    return http_warehouse_job.execute_in_process(
+        run_config={"resources": {"warehouse": {"config": {"url": url}}}},
+        instance=instance,
+        raise_on_error=False,
+    )
+
+
 class LaunchedWarehouse(dg.ConfigurableResource):
     url: str
 

@@ -11,10 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import pytest
 
 from tests.brain.test_redact import CORPUS, SECRETS
+from tests.fakes.failing_jobs import run_http_warehouse
 from tests.fakes.gemini_server import FakeGemini, Reply
+from tests.fakes.loopback import closed_port, health_endpoint
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).with_name("sentinel")
@@ -252,3 +255,40 @@ def test_logs_parse_long_token_line_does_not_stall(
         pytest.fail("sentinel logs parse stalled on a 100 KB line")
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "o.csv").read_text(encoding="utf-8").count("\n") == 2
+
+
+# ---------------------------------------------------------------- diagnose --run
+
+
+def test_diagnose_a_failed_run_of_the_instance(
+    base_env: dict[str, str], dagster_home: Path
+) -> None:
+    """`--run` reads the run back from $DAGSTER_HOME as the sensor does: the change since the
+    last success is in the evidence, and it decides."""
+    with dg.DagsterInstance.get() as instance:
+        with health_endpoint() as url:
+            good = run_http_warehouse(instance, url)
+        port = closed_port()
+        bad = run_http_warehouse(instance, f"http://127.0.0.1:{port}")
+    assert good.success and not bad.success
+    env = {**base_env, "DAGSTER_HOME": str(dagster_home), "SENTINEL_BRAIN": "rules"}
+
+    report = parse_json_stdout(run_cli(["diagnose", "--run", bad.run_id, "--format", "json"], env))
+    assert report["category"] == "config_error"
+    assert f"port={port}" in report["candidates"][0]["evidence"][0]
+    assert "resources.warehouse.config.url" in report["candidates"][0]["evidence"][1]
+
+    markdown = run_cli(["diagnose", "--run", bad.run_id], env)
+    assert markdown.returncode == 0 and "config_error" in markdown.stdout
+
+    for args, why in (
+        (["--run", good.run_id], f"run {good.run_id} did not fail (status SUCCESS)"),
+        (["--run", "0" * 36], "no run 000"),
+        (["somefile.txt", "--run", bad.run_id], "give a file or --run, not both"),
+    ):
+        proc = run_cli(["diagnose", *args], env)
+        assert proc.returncode == 2 and why in proc.stderr, proc.stderr
+        assert proc.stdout == ""
+    unset = {k: v for k, v in env.items() if k != "DAGSTER_HOME"}
+    proc = run_cli(["diagnose", "--run", bad.run_id], unset)
+    assert proc.returncode == 2 and "$DAGSTER_HOME, which is not set" in proc.stderr

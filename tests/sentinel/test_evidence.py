@@ -8,7 +8,6 @@ offline brain's answer on it.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from dagster_sentinel.resources import sentinel_for
 from sentinel_brain.diagnose import diagnose
 from sentinel_brain.models import Category, Evidence, Report
 from tests.fakes import failing_jobs as jobs
+from tests.fakes.loopback import closed_port, health_endpoint
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,13 +36,6 @@ REPO = Path(__file__).resolve().parents[2]
 def instance(dagster_home: Path) -> Iterator[dg.DagsterInstance]:
     with dg.instance_for_test(temp_dir=str(dagster_home)) as inst:
         yield inst
-
-
-def closed_port() -> int:
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def read_back(instance: dg.DagsterInstance, run_id: str) -> tuple[Evidence, Report]:
@@ -385,3 +378,51 @@ def test_hook_evidence_reads_the_live_capture_when_the_event_log_has_none(
         # Only the capture of that run: never another run's, nor the process's own console.
         assert other == ""
         assert live_captured_logs(run_id, "transform_data") == ""
+
+
+# ------------------------------------------------------- what changed since the last success
+
+
+def test_a_changed_value_the_failure_names_leads_as_config_error(
+    instance: dg.DagsterInstance,
+) -> None:
+    with health_endpoint() as url:
+        good = jobs.run_http_warehouse(instance, url)
+        assert good.success
+        port = closed_port()
+        bad = jobs.run_http_warehouse(instance, f"http://127.0.0.1:{port}")
+    assert not bad.success
+    evidence, report = read_back(instance, bad.run_id)
+
+    ps = evidence.previous_success
+    assert ps is not None and ps.run_id == good.run_id
+    assert [(c.path, c.before, c.after) for c in ps.config_changes] == [
+        ("resources.warehouse.config.url", url, f"http://127.0.0.1:{port}")
+    ]
+    assert top(report) == Category.CONFIG_ERROR
+    assert report.top is not None and report.top.confidence >= 0.75
+    quoted, fact = report.top.evidence[:2]
+    assert f"port={port}" in quoted and quoted in evidence.text
+    assert "resources.warehouse.config.url" in fact and good.run_id[:8] in fact
+    assert "resources.warehouse.config.url" in report.top.remediation[0]
+    # The surface reading stays in view, just behind.
+    assert Category.DEPENDENCY_UNAVAILABLE in [c.category for c in report.candidates[1:3]]
+    assert any("run config changed since in 1 place" in n for n in report.notes)
+
+
+def test_no_change_since_the_last_success_keeps_the_surface_reading(
+    instance: dg.DagsterInstance,
+) -> None:
+    port = closed_port()
+    with health_endpoint(port) as url:
+        good = jobs.run_http_warehouse(instance, url)
+    assert good.success
+    bad = jobs.run_http_warehouse(instance, url)  # the same URL; nothing listens there any more
+    assert not bad.success
+    evidence, report = read_back(instance, bad.run_id)
+
+    assert evidence.previous_success is not None
+    assert evidence.previous_success.run_id == good.run_id
+    assert evidence.previous_success.config_changes == []
+    assert top(report) == Category.DEPENDENCY_UNAVAILABLE
+    assert any("same run config" in n for n in report.notes)

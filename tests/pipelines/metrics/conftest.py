@@ -5,9 +5,11 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+
+from tests.fakes.loopback import LoopbackHTTPServer
 
 
 class _PromHandler(BaseHTTPRequestHandler):
@@ -61,8 +63,8 @@ class _PromHandler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def prom_server() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _PromHandler)
+def prom_server() -> Iterator[LoopbackHTTPServer]:
+    server = LoopbackHTTPServer(("127.0.0.1", 0), _PromHandler)
     server.daemon_threads = True
     server.seen = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
