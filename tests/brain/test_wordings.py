@@ -2272,6 +2272,11 @@ CASES: list[tuple[str, C]] = [
         C.RESOURCE_EXHAUSTION,
     ),
     ("systemd[1]: Dependency failed for ETL nightly load.", C.DEPENDENCY_UNAVAILABLE),
+    (
+        "An error occurred (ConcurrentRunsExceededException) when calling the StartJobRun operation: Concurrent runs exceeded for etl_job",
+        C.RATE_LIMITED,
+    ),
+    ("curl: (3) URL rejected: Malformed input to a URL function", C.CONFIG_ERROR),
 ]
 
 
