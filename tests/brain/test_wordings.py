@@ -2242,7 +2242,6 @@ CASES: list[tuple[str, C]] = [
         'Error from server: error when creating "job.yaml": admission webhook "validation.gatekeeper.sh" denied the request: [require-labels] you must provide labels: {"team"}',
         C.CONFIG_ERROR,
     ),
-    ("Error response from daemon: No such container: etl-1", C.MISSING_INPUT),
     (
         "An error occurred (InvalidObjectState) when calling the GetObject operation: The operation is not valid for the object's storage class",
         C.MISSING_INPUT,
