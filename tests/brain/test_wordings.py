@@ -1884,6 +1884,398 @@ CASES: list[tuple[str, C]] = [
         "Error: INSTALLATION FAILED: chart \"postgresql\" matching 99.1.0 not found in bitnami index. (try 'helm repo update'): no chart version found for postgresql-99.1.0",
         C.CONFIG_ERROR,
     ),
+    # documented codes: platform
+    ("io.grpc.StatusRuntimeException: UNAVAILABLE: io exception", C.DEPENDENCY_UNAVAILABLE),
+    ("Error: 14 UNAVAILABLE: No connection established", C.DEPENDENCY_UNAVAILABLE),
+    (
+        'KafkaError{code=NOT_LEADER_FOR_PARTITION,val=6,str="Broker: Not leader for partition"}',
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "org.apache.kafka.common.errors.CoordinatorNotAvailableException: The coordinator is not available.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    ("curl: (52) Empty reply from server", C.DEPENDENCY_UNAVAILABLE),
+    ("curl: (18) transfer closed with 1024 bytes remaining to read", C.DEPENDENCY_UNAVAILABLE),
+    ("curl: (22) The requested URL returned error: 503", C.DEPENDENCY_UNAVAILABLE),
+    ("OSError: [Errno 112] Host is down", C.DEPENDENCY_UNAVAILABLE),
+    ("Error: connect ENETUNREACH 10.1.2.3:443", C.DEPENDENCY_UNAVAILABLE),
+    (
+        "org.apache.hadoop.ipc.RemoteException(org.apache.hadoop.ipc.StandbyException): Operation category READ is not supported in state standby",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    ('KafkaError{code=_MSG_TIMED_OUT,val=-192,str="Local: Message timed out"}', C.TIMEOUT),
+    ("read tcp 10.0.0.2:51234->10.0.0.5:5432: i/o timeout", C.TIMEOUT),
+    ('Get "https://registry.acme.dev/v2/": net/http: TLS handshake timeout', C.TIMEOUT),
+    ("systemd[1]: etl.service: Failed with result 'timeout'.", C.TIMEOUT),
+    (
+        "systemd[1]: etl.service: Watchdog timeout (limit 30s)!\nsystemd[1]: etl.service: Failed with result 'watchdog'.",
+        C.TIMEOUT,
+    ),
+    (
+        'KafkaError{code=UNKNOWN_TOPIC_OR_PART,val=3,str="Subscribed topic not available: orders: Broker: Unknown topic or partition"}',
+        C.MISSING_INPUT,
+    ),
+    (
+        "[Consumer clientId=c-1, groupId=g] Error while fetching metadata with correlation id 7 : {orders=UNKNOWN_TOPIC_OR_PARTITION}",
+        C.MISSING_INPUT,
+    ),
+    (
+        'KafkaError{code=OFFSET_OUT_OF_RANGE,val=1,str="Broker: Offset out of range"}',
+        C.MISSING_INPUT,
+    ),
+    ("curl: (22) The requested URL returned error: 404", C.MISSING_INPUT),
+    ('Error from server (NotFound): deployments.apps "etl" not found', C.MISSING_INPUT),
+    ('"reason": "RESOURCE_QUOTA_EXCEEDED"', C.RATE_LIMITED),
+    (
+        "An error occurred (IncompleteSignature) when calling the ListQueues operation: The request signature does not conform to AWS standards.",
+        C.AUTH_FAILURE,
+    ),
+    (
+        "An error occurred (RequestExpired) when calling the DescribeInstances operation: Request has expired.",
+        C.AUTH_FAILURE,
+    ),
+    ('"reason": "API_KEY_INVALID"', C.AUTH_FAILURE),
+    ("(InvalidAuthenticationToken) The access token is invalid.", C.AUTH_FAILURE),
+    ("error:0A000418:SSL routines::tlsv1 alert unknown ca", C.AUTH_FAILURE),
+    ("remote error: tls: bad certificate", C.AUTH_FAILURE),
+    (
+        'KafkaError{code=SASL_AUTHENTICATION_FAILED,val=58,str="Broker: SASL Authentication failed"}',
+        C.AUTH_FAILURE,
+    ),
+    (
+        "rpc error: code = PermissionDenied desc = caller does not have permission",
+        C.PERMISSION_DENIED,
+    ),
+    (
+        'KafkaError{code=TOPIC_AUTHORIZATION_FAILED,val=29,str="Broker: Topic authorization failed"}',
+        C.PERMISSION_DENIED,
+    ),
+    (
+        "org.apache.kafka.common.errors.ClusterAuthorizationException: Cluster authorization failed.",
+        C.PERMISSION_DENIED,
+    ),
+    ('"reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT"', C.PERMISSION_DENIED),
+    ("(RequestDisallowedByPolicy) Resource 'vm1' was disallowed by policy.", C.PERMISSION_DENIED),
+    ("curl: (22) The requested URL returned error: 403", C.PERMISSION_DENIED),
+    ("java.io.FileNotFoundException: /var/log/app.log (Permission denied)", C.PERMISSION_DENIED),
+    (
+        "google.api_core.exceptions.PermissionDenied: 403 BigQuery API has not been used in project 123456 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/bigquery.googleapis.com/overview?project=123456 then retry.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "google.api_core.exceptions.Forbidden: 403 Billing has not been enabled for this project. Enable billing at https://console.cloud.google.com/billing.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "An error occurred (MissingAuthenticationToken) when calling the DescribeStacks operation: Request is missing Authentication Token",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "An error occurred (OptInRequired) when calling the RunInstances operation: You are not subscribed to this service.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "An error occurred (InvalidAMIID.NotFound) when calling the RunInstances operation: The image id '[ami-0abc]' does not exist",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "(MissingSubscriptionRegistration) The subscription is not registered to use namespace 'Microsoft.DataFactory'.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "An error occurred (BucketAlreadyExists) when calling the CreateBucket operation: The requested bucket name is not available.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Warning  FailedScheduling  10s  default-scheduler  0/4 nodes are available: 4 node(s) didn't match Pod's node affinity/selector.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Warning  FailedScheduling  10s  default-scheduler  0/9 nodes are available: 3 Insufficient memory, 6 node(s) didn't match Pod's node affinity/selector.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        'Error from server (Forbidden): error when creating "job.yaml": pods "etl" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "org.apache.kafka.common.errors.UnsupportedSaslMechanismException: Client SASL mechanism 'SCRAM-SHA-512' not enabled in the server, enabled mechanisms are [PLAIN]",
+        C.CONFIG_ERROR,
+    ),
+    (
+        'KafkaError{code=MSG_SIZE_TOO_LARGE,val=10,str="Broker: Message size too large"}',
+        C.CONFIG_ERROR,
+    ),
+    ("http: server gave HTTP response to HTTPS client", C.CONFIG_ERROR),
+    ("tls: first record does not look like a TLS handshake", C.CONFIG_ERROR),
+    ("error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure", C.CONFIG_ERROR),
+    ("curl: (5) Could not resolve proxy: proxy.acme.internal", C.CONFIG_ERROR),
+    ("Failed to start etl.service: Unit etl.service not found.", C.CONFIG_ERROR),
+    (
+        "systemd[1]: etl.service: Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "org.apache.hadoop.security.AccessControlException: Client cannot authenticate via:[TOKEN, KERBEROS]",
+        C.CONFIG_ERROR,
+    ),
+    ("Error: spawn ENOMEM", C.RESOURCE_EXHAUSTION),
+    ("OSError: [Errno 105] No buffer space available", C.RESOURCE_EXHAUSTION),
+    ("OSError: [Errno 7] Argument list too long: '/usr/bin/gsutil'", C.RESOURCE_EXHAUSTION),
+    (
+        'Error from server (Forbidden): pods "etl-1" is forbidden: exceeded quota: compute-resources, requested: limits.memory=4Gi, used: limits.memory=14Gi, limited: limits.memory=16Gi',
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "(QuotaExceeded) Operation could not be completed as it results in exceeding approved standardDSv3Family Cores quota.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "Code=OperationNotAllowed Message=Operation results in exceeding quota limits of Core. Maximum allowed: 4, Current in use: 4, Additional requested: 2.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "An error occurred (VcpuLimitExceeded) when calling the RunInstances operation: You have requested more vCPU capacity than your current vCPU limit of 32 allows",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "An error occurred (SubnetIPAddressLimitReachedException) when calling the Invoke operation: Lambda was not able to set up VPC access for the Lambda function because one or more configured subnets has no available IP addresses.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ('KafkaError{code=_QUEUE_FULL,val=-184,str="Local: Queue full"}', C.RESOURCE_EXHAUSTION),
+    (
+        "java.util.concurrent.RejectedExecutionException: Task java.util.concurrent.FutureTask@1a2b rejected from java.util.concurrent.ThreadPoolExecutor@3c4d[Running, pool size = 8, active threads = 8, queued tasks = 1000, completed tasks = 10]",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("kernel: nf_conntrack: nf_conntrack: table full, dropping packet", C.RESOURCE_EXHAUSTION),
+    (
+        "Warning  SystemOOM  kubelet  System OOM encountered, victim process: java, pid: 1234",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        'KafkaError{code=REBALANCE_IN_PROGRESS,val=27,str="Broker: Group rebalance in progress"}',
+        C.CONCURRENCY,
+    ),
+    (
+        "org.apache.kafka.common.errors.ProducerFencedException: There is a newer producer with the same transactionalId which fences the current one.",
+        C.CONCURRENCY,
+    ),
+    (
+        "org.apache.kafka.common.errors.IllegalGenerationException: Specified group generation id is not valid.",
+        C.CONCURRENCY,
+    ),
+    ("rpc error: code = Aborted desc = transaction aborted due to conflict", C.CONCURRENCY),
+    ("Error: 10 ABORTED: Too much contention on these documents. Please try again.", C.CONCURRENCY),
+    (
+        "(AnotherOperationInProgress) Another operation on this or dependent resource is in progress.",
+        C.CONCURRENCY,
+    ),
+    (
+        'Warning  FailedAttachVolume  1m  attachdetach-controller  Multi-Attach error for volume "pvc-123" Volume is already exclusively attached to one node and can\'t be attached to another',
+        C.CONCURRENCY,
+    ),
+    ("kernel: INFO: task kworker/u8:2:1234 blocked for more than 120 seconds.", C.INFRASTRUCTURE),
+    ("kernel: watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [java:4242]", C.INFRASTRUCTURE),
+    ("kernel: XFS (sdb1): Corruption detected. Unmount and run xfs_repair", C.INFRASTRUCTURE),
+    ("OSError: [Errno 117] Structure needs cleaning: '/mnt/data/part-0001'", C.INFRASTRUCTURE),
+    (
+        "kernel: EDAC MC0: 1 UE memory read error on CPU_SrcID#0_Ha#0_Chan#1_DIMM#0",
+        C.INFRASTRUCTURE,
+    ),
+    ("systemd[1]: etl.service: Main process exited, code=dumped, status=11/SEGV", C.INFRASTRUCTURE),
+    ("systemd[1]: etl.service: Failed with result 'core-dump'.", C.INFRASTRUCTURE),
+    (
+        "org.apache.kafka.common.errors.KafkaStorageException: Disk error when trying to access log file on the disk.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "org.apache.hadoop.fs.ChecksumException: Checksum error: /data/orders/part-0 at 0 exp: 123 got: 456",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "Error: unable to verify the first certificate\n  code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'",
+        C.ENVIRONMENT,
+    ),
+    ("curl: (60) SSL certificate problem: certificate has expired", C.ENVIRONMENT),
+    (
+        "curl: (77) error setting certificate verify locations:  CAfile: /etc/ssl/certs/ca-certificates.crt CApath: none",
+        C.ENVIRONMENT,
+    ),
+    (
+        "tls: failed to verify certificate: x509: certificate is valid for a.acme.dev, not b.acme.dev",
+        C.ENVIRONMENT,
+    ),
+    (
+        "javax.net.ssl.SSLPeerUnverifiedException: Certificate for <db.internal> doesn't match any of the subject alternative names: [x.internal]",
+        C.ENVIRONMENT,
+    ),
+    (
+        "[ERROR] Failed to execute goal on project etl: Could not resolve dependencies for project com.acme:etl:jar:1.0: Could not find artifact com.acme:core:jar:2.0 in central (https://repo.maven.apache.org/maven2)",
+        C.ENVIRONMENT,
+    ),
+    (
+        "> Could not resolve all files for configuration ':app:runtimeClasspath'.\n   > Could not find com.acme:core:2.0.",
+        C.ENVIRONMENT,
+    ),
+    ("E: Unable to locate package python3.13-venv", C.ENVIRONMENT),
+    ("E: Unable to correct problems, you have held broken packages.", C.ENVIRONMENT),
+    ("No package postgresql16-server available.", C.ENVIRONMENT),
+    (
+        "npm ERR! code ETARGET\nnpm ERR! notarget No matching version found for left-pad@9.9.9.",
+        C.ENVIRONMENT,
+    ),
+    ("rpc error: code = Unimplemented desc = unknown service acme.v1.Orders", C.ENVIRONMENT),
+    (
+        "org.apache.kafka.common.errors.UnsupportedVersionException: The broker does not support INIT_PRODUCER_ID",
+        C.ENVIRONMENT,
+    ),
+    (
+        'TypeError [ERR_INVALID_ARG_TYPE]: The "path" argument must be of type string. Received undefined',
+        C.CODE_ERROR,
+    ),
+    (
+        "Error [ERR_HTTP_HEADERS_SENT]: Cannot set headers after they are sent to the client",
+        C.CODE_ERROR,
+    ),
+    ("rpc error: code = FailedPrecondition desc = the index is not ready", C.CONFIG_ERROR),
+    (
+        "io.grpc.StatusRuntimeException: FAILED_PRECONDITION: The query requires an index.",
+        C.CONFIG_ERROR,
+    ),
+    ("rpc error: code = NotFound desc = table not found", C.MISSING_INPUT),
+    (
+        "An error occurred (ValidationException) when calling the GetItem operation: The provided key element does not match the schema",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "azure.core.exceptions.ResourceExistsError: There is currently a lease on the blob and no lease ID was specified in the request.\nErrorCode:LeaseIdMissing",
+        C.CONCURRENCY,
+    ),
+    (
+        "ErrorCode:ConditionNotMet The condition specified using HTTP conditional header(s) is not met.",
+        C.CONCURRENCY,
+    ),
+    (
+        "javax.net.ssl.SSLHandshakeException: Received fatal alert: handshake_failure",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "javax.net.ssl.SSLHandshakeException: No appropriate protocol (protocol is disabled or cipher suites are inappropriate)",
+        C.CONFIG_ERROR,
+    ),
+    ("javax.net.ssl.SSLHandshakeException: Received fatal alert: bad_certificate", C.AUTH_FAILURE),
+    (
+        "org.apache.hadoop.security.authorize.AuthorizationException: User: etl@ACME.COM is not allowed to impersonate alice",
+        C.PERMISSION_DENIED,
+    ),
+    ("curl: (22) The requested URL returned error: 401", C.AUTH_FAILURE),
+    (
+        "kernel: java: page allocation failure: order:4, mode:0x40cc0(GFP_KERNEL|__GFP_COMP), nodemask=(null)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("OSError: [Errno 99] Cannot assign requested address", C.CONFIG_ERROR),
+    (
+        "org.apache.kafka.common.errors.InvalidTopicException: Invalid topics: [orders events]",
+        C.CONFIG_ERROR,
+    ),
+    ("Error [ERR_SOCKET_CONNECTION_TIMEOUT]: Socket connection timeout", C.TIMEOUT),
+    (
+        "An error occurred (DisabledException) when calling the Decrypt operation: arn:aws:kms:us-east-1:1:key/abc is disabled.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "An error occurred (KMSInvalidStateException) when calling the Decrypt operation: arn:aws:kms:us-east-1:1:key/abc is pending deletion.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        'Warning  FailedScheduling  default-scheduler  0/3 nodes are available: persistentvolumeclaim "data" not found.',
+        C.CONFIG_ERROR,
+    ),
+    ('"Error": "States.Permissions"', C.PERMISSION_DENIED),
+    (
+        '"Error": "States.DataLimitExceeded", "Cause": "The state/task \'Load\' returned a result with a size exceeding the maximum number of bytes service limit."',
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "(DeploymentQuotaExceeded) Creating the deployment 'x' would exceed the quota of '800'. The current deployment count is '800'.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ('"Error": "States.ResultPathMatchFailure"', C.CODE_ERROR),
+    ('"reason": "invalidQuery"', C.CODE_ERROR),
+    ('"reason": "tableUnavailable"', C.DEPENDENCY_UNAVAILABLE),
+    ('"reason": "jobInternalError"', C.DEPENDENCY_UNAVAILABLE),
+    (
+        "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref docker.io/acme/etl:1.2",
+        C.INFRASTRUCTURE,
+    ),
+    ('"Error": "States.HeartbeatTimeout"', C.TIMEOUT),
+    (
+        "(ResourceGroupBeingDeleted) The resource group 'rg-etl' is in deprovisioning state and cannot perform this operation.",
+        C.CONCURRENCY,
+    ),
+    ("Error: listen EAFNOSUPPORT: address family not supported ::1:8080", C.ENVIRONMENT),
+    ("OSError: [Errno 6] No such device or address: '/dev/tty'", C.ENVIRONMENT),
+    ('error: the server doesn\'t have a resource type "cronjobs"', C.ENVIRONMENT),
+    ("OSError: [Errno 9] Bad file descriptor", C.CODE_ERROR),
+    (
+        "org.apache.hadoop.security.token.SecretManager$InvalidToken: token (HDFS_DELEGATION_TOKEN token 1234 for etl) is expired, current time: 2026-12-01 10:00:00,000+0000 expected renewal time: 2026-11-30 10:00:00,000+0000",
+        C.AUTH_FAILURE,
+    ),
+    (
+        "org.apache.hadoop.ipc.RemoteException(org.apache.hadoop.security.token.SecretManager$InvalidToken): token (HDFS_DELEGATION_TOKEN token 77 for etl) can't be found in cache",
+        C.AUTH_FAILURE,
+    ),
+    (
+        "Error: Cannot create a string longer than 0x1fffffe8 characters\n  code: 'ERR_STRING_TOO_LONG'",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "RangeError [ERR_CHILD_PROCESS_STDIO_MAXBUFFER]: stdout maxBuffer length exceeded",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        'Error from server (InternalError): error when creating "job.yaml": Internal error occurred: failed calling webhook "validate.kyverno.svc-fail": failed to call webhook: Post "https://kyverno-svc.kyverno.svc:443/validate/fail?timeout=10s": context deadline exceeded',
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        'Error from server: error when creating "job.yaml": admission webhook "validation.gatekeeper.sh" denied the request: [require-labels] you must provide labels: {"team"}',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "An error occurred (InvalidObjectState) when calling the GetObject operation: The operation is not valid for the object's storage class",
+        C.MISSING_INPUT,
+    ),
+    (
+        "An error occurred (ValidationException) when calling the PutItem operation: One or more parameter values were invalid: Missing the key order_id in the item",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "An error occurred (ValidationException) when calling the PutItem operation: Item size has exceeded the maximum allowed size",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "An error occurred (ExpiredIteratorException) when calling the GetRecords operation: Iterator expired. The iterator was created at time Mon Dec 01 10:00:00 UTC 2026 while right now it is Mon Dec 01 10:06:00 UTC 2026 which is further in the future than the tolerated delay of 300000 milliseconds.",
+        C.TIMEOUT,
+    ),
+    (
+        "An error occurred (InvalidParameterValue) when calling the DeleteMessage operation: Value AQEBx for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.",
+        C.TIMEOUT,
+    ),
+    ("IsADirectoryError: [Errno 21] Is a directory: '/data/out'", C.CODE_ERROR),
+    ("Error: ENOTDIR: not a directory, open '/data/in.csv/part-0'", C.CODE_ERROR),
+    ("FileExistsError: [Errno 17] File exists: '/data/out/2026-12-01'", C.CONCURRENCY),
+    ("Error: ENOTEMPTY: directory not empty, rmdir '/data/tmp'", C.CONCURRENCY),
+    (
+        "kernel: oom_reaper: reaped process 4242 (java), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("systemd[1]: Dependency failed for ETL nightly load.", C.DEPENDENCY_UNAVAILABLE),
+    (
+        "An error occurred (ConcurrentRunsExceededException) when calling the StartJobRun operation: Concurrent runs exceeded for etl_job",
+        C.RATE_LIMITED,
+    ),
+    ("curl: (3) URL rejected: Malformed input to a URL function", C.CONFIG_ERROR),
 ]
 
 
