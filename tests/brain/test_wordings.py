@@ -1438,6 +1438,56 @@ CASES: list[tuple[str, C]] = [
         '  Volume group "vg_data" has insufficient free space (1279 extents): 2560 required.',
         C.RESOURCE_EXHAUSTION,
     ),
+    # documented codes: data stores
+    (
+        "2026-12-01 03:10:44 UTC [8812] FATAL:  terminating connection due to idle-in-transaction timeout",
+        C.TIMEOUT,
+    ),
+    (
+        "psycopg.errors.IdleSessionTimeout: terminating connection due to idle-session timeout",
+        C.TIMEOUT,
+    ),
+    (
+        "psycopg2.errors.QueryCanceled: canceling statement due to user request",
+        C.TIMEOUT,
+    ),
+    (
+        'ERROR:  database "analytics" is being accessed by other users\nDETAIL:  There are 3 other sessions using the database.',
+        C.CONCURRENCY,
+    ),
+    (
+        "ERROR:  ON CONFLICT DO UPDATE command cannot affect row a second time\nHINT:  Ensure that no rows proposed for insertion within the same command have duplicate constrained values.",
+        C.DATA_QUALITY,
+    ),
+    (
+        'ERROR:  character with byte sequence 0xe2 0x80 0x9c in encoding "UTF8" has no equivalent in encoding "LATIN1"',
+        C.DATA_QUALITY,
+    ),
+    ("2026-12-01 04:00:00 UTC [311] ERROR:  division by zero", C.DATA_QUALITY),
+    (
+        "psycopg2.errors.DependentObjectsStillExist: cannot drop table staging.orders because other objects depend on it\nDETAIL:  view reporting.daily_orders depends on table staging.orders",
+        C.CODE_ERROR,
+    ),
+    (
+        'ERROR:  nextval: reached maximum value of sequence "events_id_seq" (2147483647)',
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "ERROR:  temporary file size exceeds temp_file_limit (1048576kB)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "2026-12-01 02:14:09 UTC [1] LOG:  server process (PID 4242) was terminated by signal 9: Killed",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "ERROR:  invalid page in block 1234 of relation base/16384/16390",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "WARNING:  terminating connection because of crash of another server process\nDETAIL:  The postmaster has commanded this server process to roll back the current transaction and exit.",
+        C.INFRASTRUCTURE,
+    ),
 ]
 
 
