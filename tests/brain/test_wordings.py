@@ -1488,6 +1488,66 @@ CASES: list[tuple[str, C]] = [
         "WARNING:  terminating connection because of crash of another server process\nDETAIL:  The postmaster has commanded this server process to roll back the current transaction and exit.",
         C.INFRASTRUCTURE,
     ),
+    ("ERROR 1242 (21000) at line 12: Subquery returns more than 1 row", C.DATA_QUALITY),
+    (
+        "pymysql.err.IntegrityError: (1452, 'Cannot add or update a child row: a foreign key constraint fails (`shop`.`orders`, CONSTRAINT `fk_cust` FOREIGN KEY (`customer_id`) REFERENCES `customers` (`id`))')",
+        C.DATA_QUALITY,
+    ),
+    (
+        "ERROR 1226 (42000): User 'etl' has exceeded the 'max_user_connections' resource (current value: 10)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("ERROR 1030 (HY000): Got error 28 from storage engine", C.RESOURCE_EXHAUSTION),
+    (
+        "ERROR 1130 (HY000): Host '10.0.4.17' is not allowed to connect to this MySQL server",
+        C.PERMISSION_DENIED,
+    ),
+    (
+        "ERROR 2005 (HY000): Unknown MySQL server host 'db-primary.intrnal' (-2)",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "(3159, 'Connections using insecure transport are prohibited while --require_secure_transport=ON.')",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "ERROR 1251 (08004): Client does not support authentication protocol requested by server; consider upgrading MySQL client",
+        C.ENVIRONMENT,
+    ),
+    ("ERROR 1273 (HY000) at line 25: Unknown collation: 'utf8mb4_0900_ai_ci'", C.ENVIRONMENT),
+    (
+        "ERROR 1055 (42000): Expression #2 of SELECT list is not in GROUP BY clause and contains nonaggregated column 'shop.o.status' which is not functionally dependent on columns in GROUP BY clause; this is incompatible with sql_mode=only_full_group_by",
+        C.CODE_ERROR,
+    ),
+    (
+        "ERROR 1093 (HY000): You can't specify target table 'orders' for update in FROM clause",
+        C.CODE_ERROR,
+    ),
+    (
+        "ERROR 1071 (42000): Specified key was too long; max key length is 767 bytes",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "pymysql.err.OperationalError: (1364, \"Field 'created_at' doesn't have a default value\")",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "ERROR 1267 (HY000): Illegal mix of collations (utf8mb4_0900_ai_ci,IMPLICIT) and (utf8mb4_unicode_ci,IMPLICIT) for operation '='",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "mysqldump: Error 1412: Table definition has changed, please retry transaction when dumping table `orders` at row: 0",
+        C.CONCURRENCY,
+    ),
+    (
+        "ERROR 4031 (HY000): The client was disconnected by the server because of inactivity. See wait_timeout and interactive_timeout for configuring this behavior.",
+        C.TIMEOUT,
+    ),
+    ("ERROR 1053 (08S01): Server shutdown in progress", C.DEPENDENCY_UNAVAILABLE),
+    (
+        "ERROR 1194 (HY000): Table 'events' is marked as crashed and should be repaired",
+        C.INFRASTRUCTURE,
+    ),
 ]
 
 
