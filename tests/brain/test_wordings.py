@@ -1548,6 +1548,48 @@ CASES: list[tuple[str, C]] = [
         "ERROR 1194 (HY000): Table 'events' is marked as crashed and should be repaired",
         C.INFRASTRUCTURE,
     ),
+    ("Msg 8134, Level 16, State 1, Line 4\nDivide by zero error encountered.", C.DATA_QUALITY),
+    (
+        "Msg 8672, Level 16, State 1, Line 1\nThe MERGE statement attempted to UPDATE or DELETE the same row more than once. This happens when a target row matches more than one source row.",
+        C.DATA_QUALITY,
+    ),
+    (
+        'Msg 547, Level 16, State 0, Line 1\nThe INSERT statement conflicted with the FOREIGN KEY constraint "FK_Orders_Customers". The conflict occurred in database "Sales", table "dbo.Customers", column \'CustomerID\'.',
+        C.DATA_QUALITY,
+    ),
+    ("Msg 1222, Level 16, State 45, Line 1\nLock request time out period exceeded.", C.CONCURRENCY),
+    (
+        "Msg 2714, Level 16, State 6, Line 1\nThere is already an object named 'stg_orders' in the database.",
+        C.CONCURRENCY,
+    ),
+    (
+        "Msg 40501, Level 20, State 1, Line 1\nThe service is currently busy. Retry the request after 10 seconds. Incident ID: {3F2A}. Code: 4325376.",
+        C.RATE_LIMITED,
+    ),
+    (
+        "Msg 40613, Level 20, State 1, Line 1\nDatabase 'sales' on server 'acme-sql' is not currently available. Please retry the connection later.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "Msg 10928, Level 20, State 1, Line 1\nResource ID : 1. The request limit for the database is 200 and has been reached.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "Msg 2812, Level 16, State 62, Line 1\nCould not find stored procedure 'dbo.usp_load_orders'.",
+        C.MISSING_INPUT,
+    ),
+    (
+        'Msg 4104, Level 16, State 1, Line 3\nThe multi-part identifier "o.CustomerID" could not be bound.',
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "Msg 4064, Level 16, State 1, Server acme\nCannot open user default database. Login failed.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Msg 824, Level 24, State 2\nSQL Server detected a logical consistency-based I/O error: incorrect checksum (expected: 0x1a2b; actual: 0x3c4d). It occurred during a read of page (1:123) in database ID 5",
+        C.INFRASTRUCTURE,
+    ),
 ]
 
 
