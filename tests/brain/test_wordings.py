@@ -1590,6 +1590,29 @@ CASES: list[tuple[str, C]] = [
         "Msg 824, Level 24, State 2\nSQL Server detected a logical consistency-based I/O error: incorrect checksum (expected: 0x1a2b; actual: 0x3c4d). It occurred during a read of page (1:123) in database ID 5",
         C.INFRASTRUCTURE,
     ),
+    (
+        'ORA-01555: snapshot too old: rollback segment number 12 with name "_SYSSMU12_1234$" too small',
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("ORA-00020: maximum number of processes (300) exceeded", C.RESOURCE_EXHAUSTION),
+    (
+        "cx_Oracle.IntegrityError: ORA-02291: integrity constraint (APP.FK_ORD_CUST) violated - parent key not found",
+        C.DATA_QUALITY,
+    ),
+    ("ORA-01427: single-row subquery returns more than one row", C.DATA_QUALITY),
+    ("oracledb.exceptions.DatabaseError: ORA-00933: SQL command not properly ended", C.CODE_ERROR),
+    ("ORA-00932: inconsistent datatypes: expected NUMBER got DATE", C.SCHEMA_MISMATCH),
+    ("ORA-01034: ORACLE not available", C.DEPENDENCY_UNAVAILABLE),
+    ("ORA-12154: TNS:could not resolve the connect identifier specified", C.CONFIG_ERROR),
+    (
+        "ORA-01045: user ETL_READER lacks CREATE SESSION privilege; logon denied",
+        C.PERMISSION_DENIED,
+    ),
+    (
+        "ORA-00600: internal error code, arguments: [kdsgrp1], [], [], [], [], [], [], [], [], [], [], []",
+        C.INFRASTRUCTURE,
+    ),
+    ("ORA-04021: timeout occurred while waiting to lock object APP.PKG_LOAD", C.CONCURRENCY),
 ]
 
 
