@@ -1613,6 +1613,74 @@ CASES: list[tuple[str, C]] = [
         C.INFRASTRUCTURE,
     ),
     ("ORA-04021: timeout occurred while waiting to lock object APP.PKG_LOAD", C.CONCURRENCY),
+    (
+        'ibm_db_dbi::ProgrammingError: SQLNumResultCols failed: [IBM][CLI Driver][DB2/LINUXX8664] SQL0204N  "ETL.ORDERS" is an undefined name.  SQLSTATE=42704',
+        C.MISSING_INPUT,
+    ),
+    (
+        '[IBM][CLI Driver] SQL30082N  Security processing failed with reason "24" ("USERNAME AND/OR PASSWORD INVALID").  SQLSTATE=08001',
+        C.AUTH_FAILURE,
+    ),
+    ("SQL0968C  The file system is full.  SQLSTATE=57011", C.RESOURCE_EXHAUSTION),
+    (
+        'SQL1013N  The database alias name or database name "SALESDB" could not be found.  SQLSTATE=42705',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "[IBM][CLI Driver] SQL1032N  No start database manager command was issued.  SQLSTATE=57019",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    ("sqlite3.DatabaseError: database disk image is malformed", C.INFRASTRUCTURE),
+    ("sqlite3.OperationalError: too many SQL variables", C.CODE_ERROR),
+    (
+        "snowflake.connector.errors.ProgrammingError: 100016 (22000): Field delimiter ',' found while expecting record delimiter '\\n'\n  File 'orders_2026-12-01.csv', line 42, character 118",
+        C.DATA_QUALITY,
+    ),
+    ('100069 (22P02): Error parsing JSON: unknown keyword "nul", pos 4', C.DATA_QUALITY),
+    (
+        "snowflake.connector.errors.ProgrammingError: 000604 (57014): SQL execution canceled",
+        C.TIMEOUT,
+    ),
+    (
+        "090073 (22000): Warehouse 'ETL_WH' cannot be resumed because resource monitor 'ETL_MONITOR' has exceeded its quota.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "000603 (XX000): SQL execution internal error: Processing aborted due to error 300010:391167117; incident 1234567.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "250001 (08001): Failed to connect to DB: acme.snowflakecomputing.com:443. The requested warehouse does not exist or not authorized.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "001044 (42P13): SQL compilation error: error line 3 at position 9\nInvalid argument types for function 'DATEADD': (VARCHAR(3), NUMBER(1,0), DATE)",
+        C.CODE_ERROR,
+    ),
+    (
+        "google.api_core.exceptions.BadRequest: 400 UPDATE/MERGE must match at most one source row for each target row",
+        C.DATA_QUALITY,
+    ),
+    (
+        "google.api_core.exceptions.BadRequest: 400 Scalar subquery produced more than one element",
+        C.DATA_QUALITY,
+    ),
+    (
+        "google.api_core.exceptions.Forbidden: 403 Billing has not been enabled for this project. Enable billing at https://console.cloud.google.com/billing. DML queries are not allowed in the free tier.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "google.api_core.exceptions.BadRequest: 400 Cannot read and write in different locations: source: EU, destination: US",
+        C.CONFIG_ERROR,
+    ),
+    (
+        '{"error": {"code": 500, "errors": [{"reason": "internalError", "message": "An internal error occurred and the request could not be completed."}]}}',
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        '{"errors": [{"reason": "resourceInUse", "message": "The resource is in use."}]}',
+        C.CONCURRENCY,
+    ),
 ]
 
 
