@@ -1681,6 +1681,183 @@ CASES: list[tuple[str, C]] = [
         '{"errors": [{"reason": "resourceInUse", "message": "The resource is in use."}]}',
         C.CONCURRENCY,
     ),
+    (
+        "pyspark.errors.exceptions.captured.AnalysisException: [UNRESOLVED_ROUTINE] Cannot resolve routine `to_dat` on search path [`system`.`builtin`, `system`.`session`, `spark_catalog`.`default`].",
+        C.CODE_ERROR,
+    ),
+    (
+        "Query 20261201_083012_00042_abcde failed: line 1:8: Function 'to_dat' not registered",
+        C.CODE_ERROR,
+    ),
+    (
+        "Code: 46. DB::Exception: Unknown function toDat. Maybe you meant: ['toDate']. (UNKNOWN_FUNCTION) (version 24.8.4.13 (official build))",
+        C.CODE_ERROR,
+    ),
+    ("redis.exceptions.NoScriptError: NOSCRIPT No matching script. Please use EVAL.", C.CODE_ERROR),
+    (
+        'cassandra.InvalidRequest: Error from server: code=2200 [Invalid query] message="Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING"',
+        C.CODE_ERROR,
+    ),
+    (
+        "elasticsearch.BadRequestError: BadRequestError(400, 'search_phase_execution_exception', 'Result window is too large, from + size must be less than or equal to: [10000] but was [20000].')",
+        C.CODE_ERROR,
+    ),
+    (
+        'duckdb.duckdb.CatalogException: Catalog Error: Scalar Function with name to_dat does not exist!\nDid you mean "to_days"?',
+        C.CODE_ERROR,
+    ),
+    ('Compilation Error\n  dbt found two models with the name "orders".', C.CODE_ERROR),
+    (
+        "Found a cycle: model.shop.stg_orders --> model.shop.fct_orders --> model.shop.stg_orders",
+        C.CODE_ERROR,
+    ),
+    (
+        "ERROR:  This type of correlated subquery pattern is not supported due to internal error",
+        C.CODE_ERROR,
+    ),
+    (
+        "pyspark.errors.exceptions.captured.AnalysisException: [UNABLE_TO_INFER_SCHEMA] Unable to infer schema for Parquet. It must be specified manually.",
+        C.MISSING_INPUT,
+    ),
+    (
+        "pymongo.errors.OperationFailure: ns not found, full error: {'ok': 0.0, 'errmsg': 'ns not found', 'code': 26, 'codeName': 'NamespaceNotFound'}",
+        C.MISSING_INPUT,
+    ),
+    (
+        "elasticsearch.NotFoundError: NotFoundError(404, 'document_missing_exception', '[_doc][42]: document missing')",
+        C.MISSING_INPUT,
+    ),
+    (
+        "org.apache.spark.sql.delta.DeltaUnsupportedOperationException: [DELTA_MULTIPLE_SOURCE_ROW_MATCHING_TARGET_ROW_IN_MERGE] Cannot perform Merge as multiple source rows matched and attempted to modify the same target row in the Delta table in possibly conflicting ways.",
+        C.DATA_QUALITY,
+    ),
+    (
+        "Query 20261201_083012_00042_abcde failed: Scalar sub-query has returned multiple rows",
+        C.DATA_QUALITY,
+    ),
+    (
+        "pymongo.errors.WriteError: Document failed validation, full error: {'index': 0, 'code': 121, 'errmsg': 'Document failed validation'}",
+        C.DATA_QUALITY,
+    ),
+    ("  error:  Invalid digit, Value 'N', Pos 0, Type: Integer", C.DATA_QUALITY),
+    (
+        "Query 20261201_083012_00042_abcde failed: line 3:9: Cannot apply operator: varchar = integer",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "elasticsearch.BadRequestError: BadRequestError(400, 'illegal_argument_exception', 'Limit of total fields [1000] has been exceeded while adding new fields [3]')",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "Compilation Error in model fct_orders (models/marts/fct_orders.sql)\n  The source and target schemas on this incremental model are out of sync!",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "Query 20261201_083012_00042_abcde failed: line 1:15: Catalog 'hivee' not found",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "pymongo.errors.OperationFailure: Transaction numbers are only allowed on a replica set member or mongos, full error: {'ok': 0.0, 'errmsg': 'Transaction numbers are only allowed on a replica set member or mongos', 'code': 20, 'codeName': 'IllegalOperation'}",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "elasticsearch.ApiError: ApiError(403, 'cluster_block_exception', 'index [orders] blocked by: [FORBIDDEN/8/index write (api)];')",
+        C.CONFIG_ERROR,
+    ),
+    ("Package dbt-labs/dbt_utilz was not found in the package index", C.CONFIG_ERROR),
+    (
+        "Code: 201. DB::Exception: Quota for user `etl` for 3600s has been exceeded: queries = 1001/1000. Interval will end at 2026-12-01 11:00:00. (QUOTA_EXCEEDED)",
+        C.RATE_LIMITED,
+    ),
+    (
+        'cassandra.OverloadedException: Error from server: code=1001 [Coordinator node overloaded] message="Too many in flight hints: 10485760"',
+        C.RATE_LIMITED,
+    ),
+    (
+        "Code: 158. DB::Exception: Limit for rows (controlled by 'max_rows_to_read' setting) exceeded, max rows: 1.00 billion, current rows: 1.20 billion. (TOO_MANY_ROWS)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "ERROR [ReadStage-2] 2026-12-01 10:00:00,000 StorageProxy.java:2000 - Scanned over 100001 tombstones during query 'SELECT * FROM shop.events WHERE id = ?' (last scanned row token was 123); query aborted",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "elasticsearch.BadRequestError: BadRequestError(400, 'validation_exception', 'Validation Failed: 1: this action would add [2] shards, but this cluster currently has [1000]/[1000] maximum normal shards open;')",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "ERROR:  Canceling query because of high VMEM usage. Used: 7000MB, available 600MB, red zone: 6800MB (runaway_cleaner.c:202)  (seg3 slice2 10.0.0.4:6000 pid=1234)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "ERROR:  tuple decompression limit exceeded by operation\nDETAIL:  current limit: 100000, tuples decompressed: 100829",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "pymongo.errors.DocumentTooLarge: BSON document too large (17000000 bytes) - the connected server supports BSON document sizes up to 16793598 bytes.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "pymongo.errors.CursorNotFound: cursor id 7283649123 not found, full error: {'ok': 0.0, 'errmsg': 'cursor id 7283649123 not found', 'code': 43, 'codeName': 'CursorNotFound'}",
+        C.TIMEOUT,
+    ),
+    (
+        "redis.exceptions.BusyLoadingError: BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
+        C.TIMEOUT,
+    ),
+    (
+        "elasticsearch.ApiError: ApiError(503, 'process_cluster_event_timeout_exception', 'failed to process cluster event (put-mapping [orders/abc]) within 30s')",
+        C.TIMEOUT,
+    ),
+    (
+        'ERROR:  Query (123456) cancelled by WLM abort action of Query Monitoring Rule "long_running".',
+        C.TIMEOUT,
+    ),
+    (
+        "Code: 164. DB::Exception: etl: Cannot execute query in readonly mode. (READONLY)",
+        C.PERMISSION_DENIED,
+    ),
+    (
+        'cassandra.Unauthorized: Error from server: code=2100 [Unauthorized] message="User etl has no SELECT permission on <table shop.orders> or any of its parents"',
+        C.PERMISSION_DENIED,
+    ),
+    (
+        "pymongo.errors.NotPrimaryError: not primary, full error: {'ok': 0.0, 'errmsg': 'not primary', 'code': 10107, 'codeName': 'NotWritablePrimary'}",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "redis.exceptions.ResponseError: MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "Code: 242. DB::Exception: Table is in readonly mode (replica path: /clickhouse/tables/01/orders/replicas/r1). (TABLE_IS_READ_ONLY)",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        'cassandra.ReadFailure: Error from server: code=1300 [Replica(s) failed to execute read] message="Operation failed - received 0 responses and 1 failures: UNKNOWN from /10.0.0.7:7000"',
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "elasticsearch.TransportError: TransportError(503, 'no_shard_available_action_exception', 'No shard available for [get [orders][_doc][1]: routing [null]]')",
+        C.INFRASTRUCTURE,
+    ),
+    ("Query 20261201_083012_00042_abcde failed: No nodes available to run query", C.INFRASTRUCTURE),
+    (
+        "io.trino.spi.TrinoException: ICEBERG_COMMIT_ERROR: Failed to commit Iceberg update to table: sales.orders",
+        C.CONCURRENCY,
+    ),
+    (
+        'duckdb.duckdb.IOException: IO Error: Extension "/root/.duckdb/extensions/v1.1.0/linux_amd64/httpfs.duckdb_extension" not found.\nInstall it first using "INSTALL httpfs".',
+        C.ENVIRONMENT,
+    ),
+    (
+        "redis.exceptions.ReadOnlyError: You can't write against a read only replica.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "redis.exceptions.BusyLoadingError: Redis is loading the dataset in memory",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
 ]
 
 
