@@ -1858,6 +1858,60 @@ CASES: list[tuple[str, C]] = [
         "redis.exceptions.BusyLoadingError: Redis is loading the dataset in memory",
         C.DEPENDENCY_UNAVAILABLE,
     ),
+    ('ERROR:  relation "stg_orders" already exists', C.CONCURRENCY),
+    (
+        "psycopg2.errors.SerializationFailure: canceling statement due to conflict with recovery\nDETAIL:  User query might have needed to see row versions that must be removed.",
+        C.CONCURRENCY,
+    ),
+    (
+        'pg_basebackup: error: could not create temporary replication slot "pg_basebackup_4242": ERROR:  all replication slots are in use\nHINT:  Free one or increase max_replication_slots.',
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "psycopg2.OperationalError: FATAL:  no more connections allowed (max_client_conn)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("psycopg2.OperationalError: ERROR:  query_wait_timeout", C.TIMEOUT),
+    ("ORA-02396: exceeded maximum idle time, please connect again", C.TIMEOUT),
+    (
+        "FATAL:  the database system is not yet accepting connections\nDETAIL:  Consistent recovery state has not been yet reached.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    ("ERROR:  pgbouncer cannot connect to server", C.DEPENDENCY_UNAVAILABLE),
+    (
+        "oracledb.exceptions.DatabaseError: ORA-03135: connection lost contact",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "[Microsoft][ODBC Driver 18 for SQL Server]The connection is broken and recovery is not possible. The connection is marked by the client driver as unrecoverable.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "Msg 213, Level 16, State 1, Line 1\nColumn name or number of supplied values does not match table definition.",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "Msg 206, Level 16, State 2, Line 1\nOperand type clash: int is incompatible with date",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "Msg 544, Level 16, State 1, Line 1\nCannot insert explicit value for identity column in table 'Orders' when IDENTITY_INSERT is set to OFF.",
+        C.CODE_ERROR,
+    ),
+    (
+        'ERROR:  cannot insert a non-DEFAULT value into column "id"\nDETAIL:  Column "id" is an identity column defined as GENERATED ALWAYS.',
+        C.CODE_ERROR,
+    ),
+    (
+        "Msg 242, Level 16, State 3, Line 1\nThe conversion of a varchar data type to a datetime data type resulted in an out-of-range value.",
+        C.DATA_QUALITY,
+    ),
+    ("ORA-16000: database or pluggable database open for read-only access", C.INFRASTRUCTURE),
+    ("ORA-02391: exceeded simultaneous SESSIONS_PER_USER limit", C.RESOURCE_EXHAUSTION),
+    (
+        "Msg 1101, Level 17, State 12, Line 1\nCould not allocate a new page for database 'tempdb' because of insufficient disk space in filegroup 'PRIMARY'.",
+        C.RESOURCE_EXHAUSTION,
+    ),
 ]
 
 
