@@ -1912,6 +1912,14 @@ CASES: list[tuple[str, C]] = [
         "Msg 1101, Level 17, State 12, Line 1\nCould not allocate a new page for database 'tempdb' because of insufficient disk space in filegroup 'PRIMARY'.",
         C.RESOURCE_EXHAUSTION,
     ),
+    (
+        "google.api_core.exceptions.BadRequest: 400 The query is too large. The maximum standard SQL query length is 1024.00K characters, including comments and white space characters.",
+        C.CODE_ERROR,
+    ),
+    (
+        "duckdb.duckdb.InvalidInputException: Invalid Input Error: CSV Error on Line: 42\nExpected Number of Columns: 5 Found: 6",
+        C.DATA_QUALITY,
+    ),
 ]
 
 
