@@ -1920,6 +1920,16 @@ CASES: list[tuple[str, C]] = [
         "duckdb.duckdb.InvalidInputException: Invalid Input Error: CSV Error on Line: 42\nExpected Number of Columns: 5 Found: 6",
         C.DATA_QUALITY,
     ),
+    ("cx_Oracle.DatabaseError: ORA-28040: No matching authentication protocol", C.ENVIRONMENT),
+    (
+        "sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (1524, \"Plugin 'mysql_native_password' is not loaded\")",
+        C.ENVIRONMENT,
+    ),
+    ("java.sql.SQLException: ORA-01882: timezone region not found", C.ENVIRONMENT),
+    (
+        'ERROR:  could not access file "$libdir/postgis-3": No such file or directory',
+        C.ENVIRONMENT,
+    ),
 ]
 
 
