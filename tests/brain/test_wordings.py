@@ -1930,6 +1930,30 @@ CASES: list[tuple[str, C]] = [
         'ERROR:  could not access file "$libdir/postgis-3": No such file or directory',
         C.ENVIRONMENT,
     ),
+    (
+        "Query 20261201_083012_00042_abcde failed: Insufficient active worker nodes. Waited 5.00m for at least 1 workers, but only 0 workers are active",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        'org.apache.spark.SparkArithmeticException: [CAST_OVERFLOW] The value 3000000000L of the type "BIGINT" cannot be cast to "INT" due to an overflow.',
+        C.DATA_QUALITY,
+    ),
+    (
+        "pyspark.errors.exceptions.captured.AnalysisException: [NUM_COLUMNS_MISMATCH] UNION can only be performed on inputs with the same number of columns, but the first input has 3 columns and the second input has 4 columns.",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "elasticsearch.BadRequestError: BadRequestError(400, 'illegal_argument_exception', 'mapper [amount] cannot be changed from type [long] to [float]')",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "F261201 10:00:00.000000 2763 server/server.go:276 [n1] clock synchronization error: this node is more than 500ms away from at least half of the known nodes (0 of 3 are within the offset)",
+        C.ENVIRONMENT,
+    ),
+    (
+        "ERROR: split failed while applying backpressure to Put [/Table/53/1/42/0,/Min) on range r123:/Table/53/1/{0-100}: range 123 is too large; are rows updated in a tight loop?",
+        C.RESOURCE_EXHAUSTION,
+    ),
 ]
 
 
