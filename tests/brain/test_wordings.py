@@ -1954,6 +1954,14 @@ CASES: list[tuple[str, C]] = [
         "ERROR: split failed while applying backpressure to Put [/Table/53/1/42/0,/Min) on range r123:/Table/53/1/{0-100}: range 123 is too large; are rows updated in a tight loop?",
         C.RESOURCE_EXHAUSTION,
     ),
+    (
+        "redis.exceptions.ResponseError: MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "elasticsearch.ApiError: ApiError(503, 'cluster_block_exception', 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];')",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
 ]
 
 
