@@ -1962,6 +1962,26 @@ CASES: list[tuple[str, C]] = [
         "elasticsearch.ApiError: ApiError(503, 'cluster_block_exception', 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];')",
         C.DEPENDENCY_UNAVAILABLE,
     ),
+    (
+        "psycopg2.errors.ActiveSqlTransaction: VACUUM cannot run inside a transaction block",
+        C.CODE_ERROR,
+    ),
+    (
+        'ERROR:  column "o.status" must appear in the GROUP BY clause or be used in an aggregate function\nLINE 1: SELECT o.status, count(*) FROM orders o',
+        C.CODE_ERROR,
+    ),
+    (
+        "ERROR:  there is no unique or exclusion constraint matching the ON CONFLICT specification",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        'ERROR:  conflicting key value violates exclusion constraint "bookings_room_during_excl"',
+        C.DATA_QUALITY,
+    ),
+    (
+        'ERROR:  invalid byte sequence for encoding "UTF8": 0x00\nCONTEXT:  COPY events, line 1042',
+        C.DATA_QUALITY,
+    ),
 ]
 
 
