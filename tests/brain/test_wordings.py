@@ -1982,6 +1982,18 @@ CASES: list[tuple[str, C]] = [
         'ERROR:  invalid byte sequence for encoding "UTF8": 0x00\nCONTEXT:  COPY events, line 1042',
         C.DATA_QUALITY,
     ),
+    (
+        "pymysql.err.OperationalError: (1047, 'WSREP has not yet prepared node for application use')",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "ERROR 3101 (HY000): Plugin instructed the server to rollback the current transaction.",
+        C.CONCURRENCY,
+    ),
+    (
+        "ERROR:  Query error: Restart read required at: { read: { physical: 1656351408684482 } local_limit: { physical: 1656351408684482 } }",
+        C.CONCURRENCY,
+    ),
 ]
 
 
