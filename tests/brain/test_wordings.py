@@ -2276,6 +2276,562 @@ CASES: list[tuple[str, C]] = [
         C.RATE_LIMITED,
     ),
     ("curl: (3) URL rejected: Malformed input to a URL function", C.CONFIG_ERROR),
+    # documented codes: data stores
+    (
+        "2026-12-01 03:10:44 UTC [8812] FATAL:  terminating connection due to idle-in-transaction timeout",
+        C.TIMEOUT,
+    ),
+    (
+        "psycopg.errors.IdleSessionTimeout: terminating connection due to idle-session timeout",
+        C.TIMEOUT,
+    ),
+    (
+        "psycopg2.errors.QueryCanceled: canceling statement due to user request",
+        C.TIMEOUT,
+    ),
+    (
+        'ERROR:  database "analytics" is being accessed by other users\nDETAIL:  There are 3 other sessions using the database.',
+        C.CONCURRENCY,
+    ),
+    (
+        "ERROR:  ON CONFLICT DO UPDATE command cannot affect row a second time\nHINT:  Ensure that no rows proposed for insertion within the same command have duplicate constrained values.",
+        C.DATA_QUALITY,
+    ),
+    (
+        'ERROR:  character with byte sequence 0xe2 0x80 0x9c in encoding "UTF8" has no equivalent in encoding "LATIN1"',
+        C.DATA_QUALITY,
+    ),
+    ("2026-12-01 04:00:00 UTC [311] ERROR:  division by zero", C.DATA_QUALITY),
+    (
+        "psycopg2.errors.DependentObjectsStillExist: cannot drop table staging.orders because other objects depend on it\nDETAIL:  view reporting.daily_orders depends on table staging.orders",
+        C.CODE_ERROR,
+    ),
+    (
+        'ERROR:  nextval: reached maximum value of sequence "events_id_seq" (2147483647)',
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "ERROR:  temporary file size exceeds temp_file_limit (1048576kB)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "2026-12-01 02:14:09 UTC [1] LOG:  server process (PID 4242) was terminated by signal 9: Killed",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "ERROR:  invalid page in block 1234 of relation base/16384/16390",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "WARNING:  terminating connection because of crash of another server process\nDETAIL:  The postmaster has commanded this server process to roll back the current transaction and exit.",
+        C.INFRASTRUCTURE,
+    ),
+    ("ERROR 1242 (21000) at line 12: Subquery returns more than 1 row", C.DATA_QUALITY),
+    (
+        "pymysql.err.IntegrityError: (1452, 'Cannot add or update a child row: a foreign key constraint fails (`shop`.`orders`, CONSTRAINT `fk_cust` FOREIGN KEY (`customer_id`) REFERENCES `customers` (`id`))')",
+        C.DATA_QUALITY,
+    ),
+    (
+        "ERROR 1226 (42000): User 'etl' has exceeded the 'max_user_connections' resource (current value: 10)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("ERROR 1030 (HY000): Got error 28 from storage engine", C.RESOURCE_EXHAUSTION),
+    (
+        "ERROR 1130 (HY000): Host '10.0.4.17' is not allowed to connect to this MySQL server",
+        C.PERMISSION_DENIED,
+    ),
+    (
+        "ERROR 2005 (HY000): Unknown MySQL server host 'db-primary.intrnal' (-2)",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "(3159, 'Connections using insecure transport are prohibited while --require_secure_transport=ON.')",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "ERROR 1251 (08004): Client does not support authentication protocol requested by server; consider upgrading MySQL client",
+        C.ENVIRONMENT,
+    ),
+    ("ERROR 1273 (HY000) at line 25: Unknown collation: 'utf8mb4_0900_ai_ci'", C.ENVIRONMENT),
+    (
+        "ERROR 1055 (42000): Expression #2 of SELECT list is not in GROUP BY clause and contains nonaggregated column 'shop.o.status' which is not functionally dependent on columns in GROUP BY clause; this is incompatible with sql_mode=only_full_group_by",
+        C.CODE_ERROR,
+    ),
+    (
+        "ERROR 1093 (HY000): You can't specify target table 'orders' for update in FROM clause",
+        C.CODE_ERROR,
+    ),
+    (
+        "ERROR 1071 (42000): Specified key was too long; max key length is 767 bytes",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "pymysql.err.OperationalError: (1364, \"Field 'created_at' doesn't have a default value\")",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "ERROR 1267 (HY000): Illegal mix of collations (utf8mb4_0900_ai_ci,IMPLICIT) and (utf8mb4_unicode_ci,IMPLICIT) for operation '='",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "mysqldump: Error 1412: Table definition has changed, please retry transaction when dumping table `orders` at row: 0",
+        C.CONCURRENCY,
+    ),
+    (
+        "ERROR 4031 (HY000): The client was disconnected by the server because of inactivity. See wait_timeout and interactive_timeout for configuring this behavior.",
+        C.TIMEOUT,
+    ),
+    ("ERROR 1053 (08S01): Server shutdown in progress", C.DEPENDENCY_UNAVAILABLE),
+    (
+        "ERROR 1194 (HY000): Table 'events' is marked as crashed and should be repaired",
+        C.INFRASTRUCTURE,
+    ),
+    ("Msg 8134, Level 16, State 1, Line 4\nDivide by zero error encountered.", C.DATA_QUALITY),
+    (
+        "Msg 8672, Level 16, State 1, Line 1\nThe MERGE statement attempted to UPDATE or DELETE the same row more than once. This happens when a target row matches more than one source row.",
+        C.DATA_QUALITY,
+    ),
+    (
+        'Msg 547, Level 16, State 0, Line 1\nThe INSERT statement conflicted with the FOREIGN KEY constraint "FK_Orders_Customers". The conflict occurred in database "Sales", table "dbo.Customers", column \'CustomerID\'.',
+        C.DATA_QUALITY,
+    ),
+    ("Msg 1222, Level 16, State 45, Line 1\nLock request time out period exceeded.", C.CONCURRENCY),
+    (
+        "Msg 2714, Level 16, State 6, Line 1\nThere is already an object named 'stg_orders' in the database.",
+        C.CONCURRENCY,
+    ),
+    (
+        "Msg 40501, Level 20, State 1, Line 1\nThe service is currently busy. Retry the request after 10 seconds. Incident ID: {3F2A}. Code: 4325376.",
+        C.RATE_LIMITED,
+    ),
+    (
+        "Msg 40613, Level 20, State 1, Line 1\nDatabase 'sales' on server 'acme-sql' is not currently available. Please retry the connection later.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "Msg 10928, Level 20, State 1, Line 1\nResource ID : 1. The request limit for the database is 200 and has been reached.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "Msg 2812, Level 16, State 62, Line 1\nCould not find stored procedure 'dbo.usp_load_orders'.",
+        C.MISSING_INPUT,
+    ),
+    (
+        'Msg 4104, Level 16, State 1, Line 3\nThe multi-part identifier "o.CustomerID" could not be bound.',
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "Msg 4064, Level 16, State 1, Server acme\nCannot open user default database. Login failed.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Msg 824, Level 24, State 2\nSQL Server detected a logical consistency-based I/O error: incorrect checksum (expected: 0x1a2b; actual: 0x3c4d). It occurred during a read of page (1:123) in database ID 5",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        'ORA-01555: snapshot too old: rollback segment number 12 with name "_SYSSMU12_1234$" too small',
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("ORA-00020: maximum number of processes (300) exceeded", C.RESOURCE_EXHAUSTION),
+    (
+        "cx_Oracle.IntegrityError: ORA-02291: integrity constraint (APP.FK_ORD_CUST) violated - parent key not found",
+        C.DATA_QUALITY,
+    ),
+    ("ORA-01427: single-row subquery returns more than one row", C.DATA_QUALITY),
+    ("oracledb.exceptions.DatabaseError: ORA-00933: SQL command not properly ended", C.CODE_ERROR),
+    ("ORA-00932: inconsistent datatypes: expected NUMBER got DATE", C.SCHEMA_MISMATCH),
+    ("ORA-01034: ORACLE not available", C.DEPENDENCY_UNAVAILABLE),
+    ("ORA-12154: TNS:could not resolve the connect identifier specified", C.CONFIG_ERROR),
+    (
+        "ORA-01045: user ETL_READER lacks CREATE SESSION privilege; logon denied",
+        C.PERMISSION_DENIED,
+    ),
+    (
+        "ORA-00600: internal error code, arguments: [kdsgrp1], [], [], [], [], [], [], [], [], [], [], []",
+        C.INFRASTRUCTURE,
+    ),
+    ("ORA-04021: timeout occurred while waiting to lock object APP.PKG_LOAD", C.CONCURRENCY),
+    (
+        'ibm_db_dbi::ProgrammingError: SQLNumResultCols failed: [IBM][CLI Driver][DB2/LINUXX8664] SQL0204N  "ETL.ORDERS" is an undefined name.  SQLSTATE=42704',
+        C.MISSING_INPUT,
+    ),
+    (
+        '[IBM][CLI Driver] SQL30082N  Security processing failed with reason "24" ("USERNAME AND/OR PASSWORD INVALID").  SQLSTATE=08001',
+        C.AUTH_FAILURE,
+    ),
+    ("SQL0968C  The file system is full.  SQLSTATE=57011", C.RESOURCE_EXHAUSTION),
+    (
+        'SQL1013N  The database alias name or database name "SALESDB" could not be found.  SQLSTATE=42705',
+        C.CONFIG_ERROR,
+    ),
+    (
+        "[IBM][CLI Driver] SQL1032N  No start database manager command was issued.  SQLSTATE=57019",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    ("sqlite3.DatabaseError: database disk image is malformed", C.INFRASTRUCTURE),
+    ("sqlite3.OperationalError: too many SQL variables", C.CODE_ERROR),
+    (
+        "snowflake.connector.errors.ProgrammingError: 100016 (22000): Field delimiter ',' found while expecting record delimiter '\\n'\n  File 'orders_2026-12-01.csv', line 42, character 118",
+        C.DATA_QUALITY,
+    ),
+    ('100069 (22P02): Error parsing JSON: unknown keyword "nul", pos 4', C.DATA_QUALITY),
+    (
+        "snowflake.connector.errors.ProgrammingError: 000604 (57014): SQL execution canceled",
+        C.TIMEOUT,
+    ),
+    (
+        "090073 (22000): Warehouse 'ETL_WH' cannot be resumed because resource monitor 'ETL_MONITOR' has exceeded its quota.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "000603 (XX000): SQL execution internal error: Processing aborted due to error 300010:391167117; incident 1234567.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "250001 (08001): Failed to connect to DB: acme.snowflakecomputing.com:443. The requested warehouse does not exist or not authorized.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "001044 (42P13): SQL compilation error: error line 3 at position 9\nInvalid argument types for function 'DATEADD': (VARCHAR(3), NUMBER(1,0), DATE)",
+        C.CODE_ERROR,
+    ),
+    (
+        "google.api_core.exceptions.BadRequest: 400 UPDATE/MERGE must match at most one source row for each target row",
+        C.DATA_QUALITY,
+    ),
+    (
+        "google.api_core.exceptions.BadRequest: 400 Scalar subquery produced more than one element",
+        C.DATA_QUALITY,
+    ),
+    (
+        "google.api_core.exceptions.Forbidden: 403 Billing has not been enabled for this project. Enable billing at https://console.cloud.google.com/billing. DML queries are not allowed in the free tier.",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "google.api_core.exceptions.BadRequest: 400 Cannot read and write in different locations: source: EU, destination: US",
+        C.CONFIG_ERROR,
+    ),
+    (
+        '{"error": {"code": 500, "errors": [{"reason": "internalError", "message": "An internal error occurred and the request could not be completed."}]}}',
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        '{"errors": [{"reason": "resourceInUse", "message": "The resource is in use."}]}',
+        C.CONCURRENCY,
+    ),
+    (
+        "pyspark.errors.exceptions.captured.AnalysisException: [UNRESOLVED_ROUTINE] Cannot resolve routine `to_dat` on search path [`system`.`builtin`, `system`.`session`, `spark_catalog`.`default`].",
+        C.CODE_ERROR,
+    ),
+    (
+        "Query 20261201_083012_00042_abcde failed: line 1:8: Function 'to_dat' not registered",
+        C.CODE_ERROR,
+    ),
+    (
+        "Code: 46. DB::Exception: Unknown function toDat. Maybe you meant: ['toDate']. (UNKNOWN_FUNCTION) (version 24.8.4.13 (official build))",
+        C.CODE_ERROR,
+    ),
+    ("redis.exceptions.NoScriptError: NOSCRIPT No matching script. Please use EVAL.", C.CODE_ERROR),
+    (
+        'cassandra.InvalidRequest: Error from server: code=2200 [Invalid query] message="Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING"',
+        C.CODE_ERROR,
+    ),
+    (
+        "elasticsearch.BadRequestError: BadRequestError(400, 'search_phase_execution_exception', 'Result window is too large, from + size must be less than or equal to: [10000] but was [20000].')",
+        C.CODE_ERROR,
+    ),
+    (
+        'duckdb.duckdb.CatalogException: Catalog Error: Scalar Function with name to_dat does not exist!\nDid you mean "to_days"?',
+        C.CODE_ERROR,
+    ),
+    ('Compilation Error\n  dbt found two models with the name "orders".', C.CODE_ERROR),
+    (
+        "Found a cycle: model.shop.stg_orders --> model.shop.fct_orders --> model.shop.stg_orders",
+        C.CODE_ERROR,
+    ),
+    (
+        "ERROR:  This type of correlated subquery pattern is not supported due to internal error",
+        C.CODE_ERROR,
+    ),
+    (
+        "pyspark.errors.exceptions.captured.AnalysisException: [UNABLE_TO_INFER_SCHEMA] Unable to infer schema for Parquet. It must be specified manually.",
+        C.MISSING_INPUT,
+    ),
+    (
+        "pymongo.errors.OperationFailure: ns not found, full error: {'ok': 0.0, 'errmsg': 'ns not found', 'code': 26, 'codeName': 'NamespaceNotFound'}",
+        C.MISSING_INPUT,
+    ),
+    (
+        "elasticsearch.NotFoundError: NotFoundError(404, 'document_missing_exception', '[_doc][42]: document missing')",
+        C.MISSING_INPUT,
+    ),
+    (
+        "org.apache.spark.sql.delta.DeltaUnsupportedOperationException: [DELTA_MULTIPLE_SOURCE_ROW_MATCHING_TARGET_ROW_IN_MERGE] Cannot perform Merge as multiple source rows matched and attempted to modify the same target row in the Delta table in possibly conflicting ways.",
+        C.DATA_QUALITY,
+    ),
+    (
+        "Query 20261201_083012_00042_abcde failed: Scalar sub-query has returned multiple rows",
+        C.DATA_QUALITY,
+    ),
+    (
+        "pymongo.errors.WriteError: Document failed validation, full error: {'index': 0, 'code': 121, 'errmsg': 'Document failed validation'}",
+        C.DATA_QUALITY,
+    ),
+    ("  error:  Invalid digit, Value 'N', Pos 0, Type: Integer", C.DATA_QUALITY),
+    (
+        "Query 20261201_083012_00042_abcde failed: line 3:9: Cannot apply operator: varchar = integer",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "elasticsearch.BadRequestError: BadRequestError(400, 'illegal_argument_exception', 'Limit of total fields [1000] has been exceeded while adding new fields [3]')",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "Compilation Error in model fct_orders (models/marts/fct_orders.sql)\n  The source and target schemas on this incremental model are out of sync!",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "Query 20261201_083012_00042_abcde failed: line 1:15: Catalog 'hivee' not found",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "pymongo.errors.OperationFailure: Transaction numbers are only allowed on a replica set member or mongos, full error: {'ok': 0.0, 'errmsg': 'Transaction numbers are only allowed on a replica set member or mongos', 'code': 20, 'codeName': 'IllegalOperation'}",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "elasticsearch.ApiError: ApiError(403, 'cluster_block_exception', 'index [orders] blocked by: [FORBIDDEN/8/index write (api)];')",
+        C.CONFIG_ERROR,
+    ),
+    ("Package dbt-labs/dbt_utilz was not found in the package index", C.CONFIG_ERROR),
+    (
+        "Code: 201. DB::Exception: Quota for user `etl` for 3600s has been exceeded: queries = 1001/1000. Interval will end at 2026-12-01 11:00:00. (QUOTA_EXCEEDED)",
+        C.RATE_LIMITED,
+    ),
+    (
+        'cassandra.OverloadedException: Error from server: code=1001 [Coordinator node overloaded] message="Too many in flight hints: 10485760"',
+        C.RATE_LIMITED,
+    ),
+    (
+        "Code: 158. DB::Exception: Limit for rows (controlled by 'max_rows_to_read' setting) exceeded, max rows: 1.00 billion, current rows: 1.20 billion. (TOO_MANY_ROWS)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "ERROR [ReadStage-2] 2026-12-01 10:00:00,000 StorageProxy.java:2000 - Scanned over 100001 tombstones during query 'SELECT * FROM shop.events WHERE id = ?' (last scanned row token was 123); query aborted",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "elasticsearch.BadRequestError: BadRequestError(400, 'validation_exception', 'Validation Failed: 1: this action would add [2] shards, but this cluster currently has [1000]/[1000] maximum normal shards open;')",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "ERROR:  Canceling query because of high VMEM usage. Used: 7000MB, available 600MB, red zone: 6800MB (runaway_cleaner.c:202)  (seg3 slice2 10.0.0.4:6000 pid=1234)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "ERROR:  tuple decompression limit exceeded by operation\nDETAIL:  current limit: 100000, tuples decompressed: 100829",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "pymongo.errors.DocumentTooLarge: BSON document too large (17000000 bytes) - the connected server supports BSON document sizes up to 16793598 bytes.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "pymongo.errors.CursorNotFound: cursor id 7283649123 not found, full error: {'ok': 0.0, 'errmsg': 'cursor id 7283649123 not found', 'code': 43, 'codeName': 'CursorNotFound'}",
+        C.TIMEOUT,
+    ),
+    (
+        "redis.exceptions.BusyLoadingError: BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
+        C.TIMEOUT,
+    ),
+    (
+        "elasticsearch.ApiError: ApiError(503, 'process_cluster_event_timeout_exception', 'failed to process cluster event (put-mapping [orders/abc]) within 30s')",
+        C.TIMEOUT,
+    ),
+    (
+        'ERROR:  Query (123456) cancelled by WLM abort action of Query Monitoring Rule "long_running".',
+        C.TIMEOUT,
+    ),
+    (
+        "Code: 164. DB::Exception: etl: Cannot execute query in readonly mode. (READONLY)",
+        C.PERMISSION_DENIED,
+    ),
+    (
+        'cassandra.Unauthorized: Error from server: code=2100 [Unauthorized] message="User etl has no SELECT permission on <table shop.orders> or any of its parents"',
+        C.PERMISSION_DENIED,
+    ),
+    (
+        "pymongo.errors.NotPrimaryError: not primary, full error: {'ok': 0.0, 'errmsg': 'not primary', 'code': 10107, 'codeName': 'NotWritablePrimary'}",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "redis.exceptions.ResponseError: MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "Code: 242. DB::Exception: Table is in readonly mode (replica path: /clickhouse/tables/01/orders/replicas/r1). (TABLE_IS_READ_ONLY)",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        'cassandra.ReadFailure: Error from server: code=1300 [Replica(s) failed to execute read] message="Operation failed - received 0 responses and 1 failures: UNKNOWN from /10.0.0.7:7000"',
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "elasticsearch.TransportError: TransportError(503, 'no_shard_available_action_exception', 'No shard available for [get [orders][_doc][1]: routing [null]]')",
+        C.INFRASTRUCTURE,
+    ),
+    ("Query 20261201_083012_00042_abcde failed: No nodes available to run query", C.INFRASTRUCTURE),
+    (
+        "io.trino.spi.TrinoException: ICEBERG_COMMIT_ERROR: Failed to commit Iceberg update to table: sales.orders",
+        C.CONCURRENCY,
+    ),
+    (
+        'duckdb.duckdb.IOException: IO Error: Extension "/root/.duckdb/extensions/v1.1.0/linux_amd64/httpfs.duckdb_extension" not found.\nInstall it first using "INSTALL httpfs".',
+        C.ENVIRONMENT,
+    ),
+    (
+        "redis.exceptions.ReadOnlyError: You can't write against a read only replica.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "redis.exceptions.BusyLoadingError: Redis is loading the dataset in memory",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    ('ERROR:  relation "stg_orders" already exists', C.CONCURRENCY),
+    (
+        "psycopg2.errors.SerializationFailure: canceling statement due to conflict with recovery\nDETAIL:  User query might have needed to see row versions that must be removed.",
+        C.CONCURRENCY,
+    ),
+    (
+        'pg_basebackup: error: could not create temporary replication slot "pg_basebackup_4242": ERROR:  all replication slots are in use\nHINT:  Free one or increase max_replication_slots.',
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "psycopg2.OperationalError: FATAL:  no more connections allowed (max_client_conn)",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("psycopg2.OperationalError: ERROR:  query_wait_timeout", C.TIMEOUT),
+    ("ORA-02396: exceeded maximum idle time, please connect again", C.TIMEOUT),
+    (
+        "FATAL:  the database system is not yet accepting connections\nDETAIL:  Consistent recovery state has not been yet reached.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    ("ERROR:  pgbouncer cannot connect to server", C.DEPENDENCY_UNAVAILABLE),
+    (
+        "oracledb.exceptions.DatabaseError: ORA-03135: connection lost contact",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "[Microsoft][ODBC Driver 18 for SQL Server]The connection is broken and recovery is not possible. The connection is marked by the client driver as unrecoverable.",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "Msg 213, Level 16, State 1, Line 1\nColumn name or number of supplied values does not match table definition.",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "Msg 206, Level 16, State 2, Line 1\nOperand type clash: int is incompatible with date",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "Msg 544, Level 16, State 1, Line 1\nCannot insert explicit value for identity column in table 'Orders' when IDENTITY_INSERT is set to OFF.",
+        C.CODE_ERROR,
+    ),
+    (
+        'ERROR:  cannot insert a non-DEFAULT value into column "id"\nDETAIL:  Column "id" is an identity column defined as GENERATED ALWAYS.',
+        C.CODE_ERROR,
+    ),
+    (
+        "Msg 242, Level 16, State 3, Line 1\nThe conversion of a varchar data type to a datetime data type resulted in an out-of-range value.",
+        C.DATA_QUALITY,
+    ),
+    ("ORA-16000: database or pluggable database open for read-only access", C.INFRASTRUCTURE),
+    ("ORA-02391: exceeded simultaneous SESSIONS_PER_USER limit", C.RESOURCE_EXHAUSTION),
+    (
+        "Msg 1101, Level 17, State 12, Line 1\nCould not allocate a new page for database 'tempdb' because of insufficient disk space in filegroup 'PRIMARY'.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "google.api_core.exceptions.BadRequest: 400 The query is too large. The maximum standard SQL query length is 1024.00K characters, including comments and white space characters.",
+        C.CODE_ERROR,
+    ),
+    (
+        "duckdb.duckdb.InvalidInputException: Invalid Input Error: CSV Error on Line: 42\nExpected Number of Columns: 5 Found: 6",
+        C.DATA_QUALITY,
+    ),
+    ("cx_Oracle.DatabaseError: ORA-28040: No matching authentication protocol", C.ENVIRONMENT),
+    (
+        "sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (1524, \"Plugin 'mysql_native_password' is not loaded\")",
+        C.ENVIRONMENT,
+    ),
+    ("java.sql.SQLException: ORA-01882: timezone region not found", C.ENVIRONMENT),
+    (
+        'ERROR:  could not access file "$libdir/postgis-3": No such file or directory',
+        C.ENVIRONMENT,
+    ),
+    (
+        "Query 20261201_083012_00042_abcde failed: Insufficient active worker nodes. Waited 5.00m for at least 1 workers, but only 0 workers are active",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        'org.apache.spark.SparkArithmeticException: [CAST_OVERFLOW] The value 3000000000L of the type "BIGINT" cannot be cast to "INT" due to an overflow.',
+        C.DATA_QUALITY,
+    ),
+    (
+        "pyspark.errors.exceptions.captured.AnalysisException: [NUM_COLUMNS_MISMATCH] UNION can only be performed on inputs with the same number of columns, but the first input has 3 columns and the second input has 4 columns.",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "elasticsearch.BadRequestError: BadRequestError(400, 'illegal_argument_exception', 'mapper [amount] cannot be changed from type [long] to [float]')",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        "F261201 10:00:00.000000 2763 server/server.go:276 [n1] clock synchronization error: this node is more than 500ms away from at least half of the known nodes (0 of 3 are within the offset)",
+        C.ENVIRONMENT,
+    ),
+    (
+        "ERROR: split failed while applying backpressure to Put [/Table/53/1/42/0,/Min) on range r123:/Table/53/1/{0-100}: range 123 is too large; are rows updated in a tight loop?",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "redis.exceptions.ResponseError: MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    (
+        "elasticsearch.ApiError: ApiError(503, 'cluster_block_exception', 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];')",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "psycopg2.errors.ActiveSqlTransaction: VACUUM cannot run inside a transaction block",
+        C.CODE_ERROR,
+    ),
+    (
+        'ERROR:  column "o.status" must appear in the GROUP BY clause or be used in an aggregate function\nLINE 1: SELECT o.status, count(*) FROM orders o',
+        C.CODE_ERROR,
+    ),
+    (
+        "ERROR:  there is no unique or exclusion constraint matching the ON CONFLICT specification",
+        C.SCHEMA_MISMATCH,
+    ),
+    (
+        'ERROR:  conflicting key value violates exclusion constraint "bookings_room_during_excl"',
+        C.DATA_QUALITY,
+    ),
+    (
+        'ERROR:  invalid byte sequence for encoding "UTF8": 0x00\nCONTEXT:  COPY events, line 1042',
+        C.DATA_QUALITY,
+    ),
+    (
+        "pymysql.err.OperationalError: (1047, 'WSREP has not yet prepared node for application use')",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "ERROR 3101 (HY000): Plugin instructed the server to rollback the current transaction.",
+        C.CONCURRENCY,
+    ),
+    (
+        "ERROR:  Query error: Restart read required at: { read: { physical: 1656351408684482 } local_limit: { physical: 1656351408684482 } }",
+        C.CONCURRENCY,
+    ),
 ]
 
 
