@@ -2832,6 +2832,108 @@ CASES: list[tuple[str, C]] = [
         "ERROR:  Query error: Restart read required at: { read: { physical: 1656351408684482 } local_limit: { physical: 1656351408684482 } }",
         C.CONCURRENCY,
     ),
+    # batch 13-14: a queue job over the server's size limit; a CLI with no target; repo metadata a release no longer serves
+    (
+        "2026/12/06 01:00:00 enqueue failed: Put() error: job too big",
+        C.RESOURCE_EXHAUSTION,
+    ),
+    ("Expected non-empty Director URL\n\nExit code 1", C.CONFIG_ERROR),
+    (
+        "Error: Failed to download metadata for repo 'appstream': Cannot prepare internal mirrorlist: No URLs in mirrorlist",
+        C.CONFIG_ERROR,
+    ),
+    # batch 13-14: a memory limit below what the thread count needs; Go modules switched off; a kind the cluster does not serve
+    (
+        "E20261206 01:00:00.000100     1 dfly_main.cc:168] There are 16 threads, so 4.00GiB are required. Exiting...",
+        C.CONFIG_ERROR,
+    ),
+    ("go: modules disabled by GO111MODULE=off; see 'go help modules'", C.CONFIG_ERROR),
+    (
+        'error: resource mapping not found for name: "web-cert" namespace: "shop" from "cert.yaml": no matches for kind "Certificate" in version "cert-manager.io/v1"\nensure CRDs are installed first',
+        C.CONFIG_ERROR,
+    ),
+    # batch 13-14: an option value a client rejects; a signature that does not verify
+    (
+        "Error: invalid connection string: invalid value for option `target_session_attrs`",
+        C.CONFIG_ERROR,
+    ),
+    (
+        "Error: no matching signatures:\nsignature not found in transparency log",
+        C.CONFIG_ERROR,
+    ),
+    # batch 13-14: a stack left failed by an earlier create; a storage engine error; too few cluster servers
+    (
+        "An error occurred (ValidationError) when calling the UpdateStack operation: Stack:arn:aws:cloudformation:eu-west-1:123456789012:stack/orders-api/1a2b3c4d is in ROLLBACK_COMPLETE state and can not be updated.",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        "ERROR 1030 (HY000): Got error 168 - 'Unknown (generic) error from engine' from storage engine",
+        C.INFRASTRUCTURE,
+    ),
+    (
+        'Severity="40" Type="ClusterRecoveryRetrying" Error="no_more_servers" ErrorDescription="Not enough physical servers available" ErrorCode="1008"',
+        C.INFRASTRUCTURE,
+    ),
+    # batch 13-14: no RPC provider registered; an iSCSI portal unreachable; a database closing the connection mid-operation
+    (
+        "java.lang.IllegalStateException: Failed to check the status of the service com.acme.OrderService. No provider available for the service com.acme.OrderService:1.0.0 from the url nacos://10.0.0.8:8848/org.apache.dubbo.registry.RegistryService",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "iscsiadm: Connection to Discovery Address 10.20.0.15 failed\niscsiadm: Login I/O error, failed to receive a PDU",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    (
+        "Error applying statement: ClientConnectionEosError\nRolling back last operation...",
+        C.DEPENDENCY_UNAVAILABLE,
+    ),
+    # batch 13-14: a Ruby library not installed; a parser older than the configured language; a binary without a driver
+    (
+        "/usr/lib/ruby/3.2.0/rubygems/core_ext/kernel_require.rb:85:in `require': cannot load such file -- pg (LoadError)",
+        C.ENVIRONMENT,
+    ),
+    (
+        "src/app.js\n  0:0  error  Parsing error: ecmaVersion must be 3, 5, 6, or 7.",
+        C.ENVIRONMENT,
+    ),
+    (
+        "2026/12/06 01:00:00 [FATAL] Failed to initialize ORM engine: this binary version does not build support for SQLite3",
+        C.ENVIRONMENT,
+    ),
+    # batch 13-14: an agent older than its server; a TLS handshake aborted for want of a common protocol
+    (
+        'level=error msg="unable to create environment" error="Agent Platform Header is missing"',
+        C.ENVIRONMENT,
+    ),
+    (
+        "curl: (35) error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure",
+        C.ENVIRONMENT,
+    ),
+    # batch 13-14: a linter's parser stopping; native-image unsupported features; SQL a dialect cannot parse
+    ("/app/src/util.js\n  12:7  error  Parsing error: Unexpected token =>", C.CODE_ERROR),
+    (
+        "Error: Unsupported features in 3 methods\nDetailed message:\nError: com.oracle.svm.hosted.substitute.DeletedElementException: Unsupported method java.lang.ClassLoader.defineClass is reachable",
+        C.CODE_ERROR,
+    ),
+    (
+        "L:  12 | P:   5 |  PRS | Line 12, Position 5: Found unparsable section: 'QUALIFY ROW_NUMBER() OVER'",
+        C.CODE_ERROR,
+    ),
+    # batch 13-14: a transaction past its time limit; a package missing from vendor/; an image not in local storage
+    (
+        "FoundationDB error 1007: Transaction is too old to perform reads or be committed",
+        C.TIMEOUT,
+    ),
+    (
+        "cmd/api/main.go:9:2: cannot find module providing package github.com/acme/metrics: import lookup disabled by -mod=vendor",
+        C.MISSING_INPUT,
+    ),
+    (
+        'Error: reference "[overlay@/var/lib/containers/storage]localhost/app:dev" does not resolve to an image ID',
+        C.MISSING_INPUT,
+    ),
+    # batch 13-14: a migration adding a column the table already has
+    ('ERROR:  column "created_at" of relation "orders" already exists', C.SCHEMA_MISMATCH),
 ]
 
 
