@@ -2009,7 +2009,6 @@ CASES: list[tuple[str, C]] = [
     ),
     ("http: server gave HTTP response to HTTPS client", C.CONFIG_ERROR),
     ("tls: first record does not look like a TLS handshake", C.CONFIG_ERROR),
-    ("error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure", C.CONFIG_ERROR),
     ("curl: (5) Could not resolve proxy: proxy.acme.internal", C.CONFIG_ERROR),
     ("Failed to start etl.service: Unit etl.service not found.", C.CONFIG_ERROR),
     (
