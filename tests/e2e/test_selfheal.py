@@ -115,13 +115,20 @@ def test_a_transient_failure_is_recovered_with_no_human(deployment: Split, home:
             deployment,
         )
         assert incident.resolved_by_run_id == recovered[0].run_id
+        # The sensor resolves the incident, then records the timeline entry, then queues the
+        # thread reply (Slack is not configured here: it waits in the outbox): wait for the
+        # last of them before reading the others.
+        said = _wait(
+            lambda: Outbox(_url(home)).get(f"{incident_id}:autoretry:{run_id}:recovered"),
+            60,
+            "the recovery reply queued",
+            deployment,
+        )
+        assert "recovered automatically after" in said.payload
         entries = TimelineStore(_url(home)).entries(incident_id)
         # No human did anything: every timeline entry is Sentinel's own.
         assert {e.actor for e in entries} == {"sentinel"}
         assert ("auto_retry", "recovered") in {(e.action, e.result) for e in entries}
-        # The thread says so (Slack is not configured here: the message waits in the outbox).
-        said = Outbox(_url(home)).get(f"{incident_id}:autoretry:{run_id}:recovered")
-        assert said is not None and "recovered automatically after" in said.payload
     finally:
         service.down()
 
