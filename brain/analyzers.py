@@ -1006,14 +1006,14 @@ def prefer_changed_config(hits: list[_Hit], loc: Located, evidence: Evidence) ->
                 strength="changed",
             ),
         ]
-    paths = ", ".join(c.path for c in ps.config_changes[:3])
-    more = len(ps.config_changes) - 3
-    paths += f" and {more} more" if more > 0 else ""
     # Below the surface reading, above any other config_error alternative (stage 3c's): the
     # change is one more fact for it. A config_error wording of the catalog says more.
     mine = [h for h in hits if h.category is Category.CONFIG_ERROR]
     if any(h.strength != "also" for h in mine):
         return hits
+    paths = ", ".join(c.path for c in ps.config_changes[:3])
+    more = len(ps.config_changes) - 3
+    paths += f" and {more} more" if more > 0 else ""
     prior = max((h.score for h in mine), default=0.0)
     score = min(best.score - 0.01, max(min(0.7, best.score * 0.85), prior + 0.01))
     return [

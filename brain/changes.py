@@ -23,6 +23,10 @@ _MAX_VALUE = 200
 _MASK = "[changed secret]"
 # Values too short or too generic to be looked for in failure text ("1", "true", "db").
 _MIN_NEEDLE = 3
+_NOT_NEEDLES = frozenset({"true", "false", "null", "none", "http", "https"})
+_TOKEN = re.compile(r"[\w.-]+")
+# A leaf present on one side only.
+_ABSENT = object()
 
 
 def _leaves(value: Any, path: str) -> Iterable[tuple[str, Any]]:
@@ -44,9 +48,6 @@ def _shown(path: str, value: Any) -> str | None:
     return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
 
 
-_ABSENT = object()
-
-
 def config_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[ConfigChange]:
     """The leaves of `after` that differ from `before` (added, removed or changed), by path.
 
@@ -66,9 +67,6 @@ def config_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[
     return out
 
 
-_TOKEN = re.compile(r"[\w.-]+")
-
-
 def _new_tokens(change: ConfigChange) -> list[str]:
     """The parts of the new value the old one lacked: the port of a changed URL, a new host."""
     if change.after is None or change.after == _MASK:
@@ -81,9 +79,6 @@ def _new_tokens(change: ConfigChange) -> list[str]:
             continue
         out.append(token)
     return list(dict.fromkeys(out))
-
-
-_NOT_NEEDLES = frozenset({"true", "false", "null", "none", "http", "https"})
 
 
 def named_in(change: ConfigChange, lines: Iterable[str]) -> str | None:

@@ -128,18 +128,21 @@ def _pairs(t: Sequence[str]) -> set[str]:
     return {f"{a}_{b}" for a, b in zip(t, t[1:], strict=False)}
 
 
-def features(text: str) -> set[str]:
-    """Stems and adjacent stem pairs (`time_limit`)."""
-    t = tokens(text)
+def _features_of(ws: Sequence[str]) -> set[str]:
+    t = [stem(w) for w in ws]
     return set(t) | _pairs(t)
 
 
-def _spelled(lines: Iterable[str]) -> dict[str, str]:
-    """Each feature of `lines` as the lines spell it (its first occurrence): a stem pair
-    `refus_connect` as "refused connection"."""
+def features(text: str) -> set[str]:
+    """Stems and adjacent stem pairs (`time_limit`)."""
+    return _features_of(words(text))
+
+
+def _spelled(per_line_words: Iterable[Sequence[str]]) -> dict[str, str]:
+    """Each feature as the lines' words (`words()` of each line) spell it, first occurrence
+    first: a stem pair `refus_connect` as "refused connection"."""
     out: dict[str, str] = {}
-    for line in lines:
-        w = words(line)
+    for w in per_line_words:
         t = [stem(x) for x in w]
         for k, f in enumerate(t):
             out.setdefault(f, w[k])
@@ -298,12 +301,14 @@ class Vocabulary:
         ]
         if not lines or not self.categories:
             return None
-        per_line = [features(ln) for ln in lines]
+        per_words = [words(ln) for ln in lines]
+        per_line = [_features_of(w) for w in per_words]
         # A line with no cue word of any category names no cause ("terminating with error
         # status"): its words do not vote, unless no line has any.
         voting = [k for k, f in enumerate(per_line) if any(self._is_any_cue(x) for x in f)]
         if voting and len(voting) < len(lines):
             lines = [lines[k] for k in voting]
+            per_words = [per_words[k] for k in voting]
             per_line = [per_line[k] for k in voting]
         fs: set[str] = set().union(*per_line)
         ranked = self.posterior(fs)
@@ -315,7 +320,7 @@ class Vocabulary:
         cues = cues + sorted(extra)
         cue_set = set(cues)
         i = max(range(len(lines)), key=lambda k: (len(per_line[k] & cue_set), k))
-        spelled = _spelled(lines)
+        spelled = _spelled(per_words)
         nearest = max(
             self._entries[best], key=lambda e: (len(e[1] & cue_set), len(e[1] & fs)), default=None
         )
