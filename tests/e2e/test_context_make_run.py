@@ -14,7 +14,8 @@ import pytest
 import requests
 
 from tests.fakes.dagster_dev import Deployment, make_run
-from tests.fakes.slack_app import SIGNING_SECRET, free_port
+from tests.fakes.loopback import free_port
+from tests.fakes.slack_app import SIGNING_SECRET
 from tests.fakes.slack_server import FakeSlack
 
 pytestmark = pytest.mark.e2e

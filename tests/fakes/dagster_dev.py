@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,14 +18,10 @@ from pathlib import Path
 
 from dagster_graphql import DagsterGraphQLClient
 
+from tests.fakes.loopback import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 DAGSTER = Path(sys.executable).parent / "dagster"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Deployment:
@@ -74,7 +69,7 @@ def dagster_dev(
 ) -> Iterator[Deployment]:
     """Start `dagster dev -w workspace.yaml` like `make run` does, and stop it afterwards."""
     shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
-    port = _free_port()
+    port = free_port()
     env = _clean_env(home, port, extra_env)
     argv = [str(DAGSTER), "dev", "-w", workspace, "-h", "127.0.0.1", "-p", str(port)]
     with _started(argv, env, home, port, home / "dagster-dev.log") as deployment:
@@ -116,7 +111,7 @@ def make_run(home: Path, extra_env: dict[str, str]) -> Iterator[Deployment]:
     when the Slack app is configured in `extra_env`), and stop the whole tree with one
     SIGTERM afterwards. `Deployment.launch` waits for the webserver."""
     shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
-    port = _free_port()
+    port = free_port()
     env = _clean_env(home, port, {"DAGSTER_PORT": str(port), **extra_env})
     argv = [sys.executable, "scripts/run.py", "--port", str(port)]
     with _started(argv, env, home, port, home / "make-run.log") as deployment:

@@ -19,7 +19,8 @@ from typing import Any
 
 from dagster_graphql import DagsterGraphQLClient
 
-from tests.fakes.dagster_dev import REPO, _free_port
+from tests.fakes.dagster_dev import REPO
+from tests.fakes.loopback import free_port
 
 BIN = Path(sys.executable).parent
 
@@ -27,7 +28,7 @@ BIN = Path(sys.executable).parent
 class Split:
     def __init__(self, home: Path, env: dict[str, str]) -> None:
         self.home = home
-        self.port = _free_port()
+        self.port = free_port()
         self.env = env
         self.webserver: subprocess.Popen[bytes] | None = None
         self.daemon: subprocess.Popen[bytes] | None = None

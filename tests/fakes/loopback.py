@@ -27,8 +27,9 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-def closed_port() -> int:
-    """A loopback port nobody listens on (bound, then released)."""
+def free_port() -> int:
+    """A loopback port nobody listens on now (bound, then released): free for a server to
+    listen on, or closed for a client to be refused at."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])

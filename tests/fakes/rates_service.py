@@ -8,8 +8,7 @@ import threading
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.fakes.loopback import LoopbackHTTPServer
-from tests.fakes.slack_app import free_port
+from tests.fakes.loopback import LoopbackHTTPServer, free_port
 
 
 class RatesService:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -23,14 +22,9 @@ import requests
 import uvicorn
 
 from dagster_sentinel.serve import ChatOps, asgi_app, build_app
+from tests.fakes.loopback import free_port
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class SlackSigner:

@@ -16,7 +16,7 @@ from dagster_sentinel.dagster_api import DagsterClient, DagsterUnreachable
 from dagster_sentinel.incidents import Failure, Incident, IncidentStore
 from dagster_sentinel.resources import sentinel_for
 from dagster_sentinel.timeline import Reexecution, TimelineStore, add_last_time
-from tests.fakes.slack_app import free_port
+from tests.fakes.loopback import free_port
 
 INCIDENT_ID = "20261204-031200-abcdef12-0a1b"
 

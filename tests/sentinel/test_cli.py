@@ -17,7 +17,7 @@ import pytest
 from tests.brain.test_redact import CORPUS, SECRETS
 from tests.fakes.failing_jobs import run_http_warehouse
 from tests.fakes.gemini_server import FakeGemini, Reply
-from tests.fakes.loopback import closed_port, health_endpoint
+from tests.fakes.loopback import free_port, health_endpoint
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).with_name("sentinel")
@@ -268,7 +268,7 @@ def test_diagnose_a_failed_run_of_the_instance(
     with dg.DagsterInstance.get() as instance:
         with health_endpoint() as url:
             good = run_http_warehouse(instance, url)
-        port = closed_port()
+        port = free_port()
         bad = run_http_warehouse(instance, f"http://127.0.0.1:{port}")
     assert good.success and not bad.success
     env = {**base_env, "DAGSTER_HOME": str(dagster_home), "SENTINEL_BRAIN": "rules"}

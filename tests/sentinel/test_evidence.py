@@ -27,7 +27,7 @@ from dagster_sentinel.resources import sentinel_for
 from sentinel_brain.diagnose import diagnose
 from sentinel_brain.models import Category, Evidence, Report
 from tests.fakes import failing_jobs as jobs
-from tests.fakes.loopback import closed_port, health_endpoint
+from tests.fakes.loopback import free_port, health_endpoint
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -88,7 +88,7 @@ def test_resource_env_var_missing(
 
 @pytest.mark.slow
 def test_resource_connection_refused_in_step_process(instance: dg.DagsterInstance) -> None:
-    port = closed_port()
+    port = free_port()
     result = dg.execute_job(
         dg.reconstructable(jobs.resource_refused_job),
         instance=instance,
@@ -112,7 +112,7 @@ def test_launch_failure_without_a_step(dagster_home: Path) -> None:
     launcher = {
         "module": "tests.fakes.failing_jobs",
         "class": "UnreachableRunLauncher",
-        "config": {"port": closed_port()},
+        "config": {"port": free_port()},
     }
     with dg.instance_for_test(
         temp_dir=str(dagster_home), overrides={"run_launcher": launcher}
@@ -389,7 +389,7 @@ def test_a_changed_value_the_failure_names_leads_as_config_error(
     with health_endpoint() as url:
         good = jobs.run_http_warehouse(instance, url)
         assert good.success
-        port = closed_port()
+        port = free_port()
         bad = jobs.run_http_warehouse(instance, f"http://127.0.0.1:{port}")
     assert not bad.success
     evidence, report = read_back(instance, bad.run_id)
@@ -413,7 +413,7 @@ def test_a_changed_value_the_failure_names_leads_as_config_error(
 def test_no_change_since_the_last_success_keeps_the_surface_reading(
     instance: dg.DagsterInstance,
 ) -> None:
-    port = closed_port()
+    port = free_port()
     with health_endpoint(port) as url:
         good = jobs.run_http_warehouse(instance, url)
     assert good.success

@@ -17,7 +17,8 @@ from dagster_sentinel.metrics_chart import load_series, render_png, windows_for
 from dagster_sentinel.serve import ChatOps
 from pipelines.metrics.assets import metrics_csv
 from pipelines.metrics.resources import MetricsCsvResource
-from tests.fakes.slack_app import SIGNING_SECRET, SlackSigner, free_port, running_server
+from tests.fakes.loopback import free_port
+from tests.fakes.slack_app import SIGNING_SECRET, SlackSigner, running_server
 from tests.fakes.slack_server import FakeSlack
 
 PNG = b"\x89PNG\r\n\x1a\n"

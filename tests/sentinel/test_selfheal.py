@@ -5,7 +5,6 @@ tests/e2e/test_selfheal.py; here Dagster's webserver is a closed loopback port."
 from __future__ import annotations
 
 import json
-import socket
 import time
 from pathlib import Path
 
@@ -32,17 +31,11 @@ from dagster_sentinel.resources import sentinel_for
 from dagster_sentinel.timeline import TimelineStore
 from pipelines.demo.dependency import demo_dependency
 from pipelines.demo.etl import demo_etl
+from tests.fakes.loopback import free_port
 from tests.fakes.slack_server import FakeSlack
 from tests.sentinel.conftest import MaterializeRca
 
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-DOWN = {"ops": {"fetch_rates": {"config": {"url": f"http://127.0.0.1:{_closed_port()}/r"}}}}
+DOWN = {"ops": {"fetch_rates": {"config": {"url": f"http://127.0.0.1:{free_port()}/r"}}}}
 
 
 @pytest.fixture
@@ -201,7 +194,7 @@ def test_cancel_is_idempotent_and_nothing_launches(
     assert selfheal.cancel(s, row.key, "UCANCEL01") == "Canceled automatic retry attempt 1."
     assert selfheal.cancel(s, row.key, "UCANCEL01").startswith("Too late to cancel")
     # The sensor's work finds nothing due: Dagster (a closed port here) is never called.
-    client = DagsterClient(f"http://127.0.0.1:{_closed_port()}/graphql", timeout_s=1)
+    client = DagsterClient(f"http://127.0.0.1:{free_port()}/graphql", timeout_s=1)
     counts = selfheal.tick(s, client)
     assert counts["launched"] == 0 and counts["errors"] == 0
     assert store.get(row.key).status == "canceled"  # type: ignore[union-attr]
@@ -217,7 +210,7 @@ def test_a_due_retry_stays_scheduled_while_dagster_is_unreachable(
         instance=instance, raise_on_error=False, run_config=DOWN
     )
     s = sentinel_for(SentinelConfig(), instance)
-    client = DagsterClient(f"http://127.0.0.1:{_closed_port()}/graphql", timeout_s=1)
+    client = DagsterClient(f"http://127.0.0.1:{free_port()}/graphql", timeout_s=1)
     counts = selfheal.tick(s, client)
     assert counts["errors"] == 1 and counts["launched"] == 0
     row = _store(instance).chain(result.run_id)[0]
@@ -292,7 +285,7 @@ def test_an_action_needing_approval_is_refused_without_one_and_recorded(
     s = sentinel_for(SentinelConfig(), instance)
     url = s.settings.database_url
     runner = ActionRunner(
-        DagsterClient(f"http://127.0.0.1:{_closed_port()}/graphql", timeout_s=1),
+        DagsterClient(f"http://127.0.0.1:{free_port()}/graphql", timeout_s=1),
         RemediationStore(url),
         TimelineStore(url),
     )

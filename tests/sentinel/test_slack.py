@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,7 @@ from dagster_sentinel.slack import (
     truncate,
 )
 from sentinel_brain.models import Candidate, Category, Report
+from tests.fakes.loopback import free_port
 from tests.fakes.slack_server import FakeSlack, Scripted
 
 HOSTILE = "boom <!channel> <@U123ABC> <http://evil.example|click me> & more"
@@ -162,12 +162,6 @@ def test_invalid_auth_is_a_delivery_error(tmp_path: Path, fake_slack: FakeSlack)
         SlackTransport(settings).post("#c", render_incident(_incident(), _report(), None))
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_outbox_keeps_messages_while_slack_is_down_and_sends_each_once(
     tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
@@ -175,7 +169,7 @@ def test_outbox_keeps_messages_while_slack_is_down_and_sends_each_once(
         env={
             "DAGSTER_HOME": str(tmp_path),
             "SLACK_BOT_TOKEN": fake_slack.token,
-            "SLACK_API_URL": f"http://127.0.0.1:{_closed_port()}/api/",
+            "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/",
         }
     )
     outbox = Outbox(down.database_url)

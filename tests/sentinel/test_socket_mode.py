@@ -16,7 +16,8 @@ import pytest
 from dagster_sentinel.config import SentinelConfig
 from dagster_sentinel.incidents import Failure
 from dagster_sentinel.serve import ChatOps, build_app, start_socket_mode
-from tests.fakes.slack_app import SIGNING_SECRET, block_action, free_port
+from tests.fakes.loopback import free_port
+from tests.fakes.slack_app import SIGNING_SECRET, block_action
 from tests.fakes.slack_server import FakeSlack
 from tests.fakes.socket_mode_server import FakeSocketMode
 
