@@ -40,6 +40,7 @@ from sentinel_brain.health import DEFAULTS, health_hypotheses
 from sentinel_brain.models import (
     Candidate,
     Category,
+    ConfigChange,
     Evidence,
     ExceptionInfo,
     Frame,
@@ -961,6 +962,14 @@ def add_config_source_alternative(hits: list[_Hit], loc: Located, evidence: Evid
     return hits
 
 
+def _change_fact(change: ConfigChange, run_id: str) -> str:
+    """One changed setting as evidence: its path, old and new value, and the run compared."""
+    return (
+        f"run config {change.path}: {change.before or '(absent)'} -> "
+        f"{change.after or '(absent)'} since the last success (run {run_id[:8]})"
+    )
+
+
 def prefer_changed_config(hits: list[_Hit], loc: Located, evidence: Evidence) -> list[_Hit]:
     """Stage 3d: a failure right after a run-config change is first a question about it.
 
@@ -983,10 +992,6 @@ def prefer_changed_config(hits: list[_Hit], loc: Located, evidence: Evidence) ->
         quoted = _quote(line, evidence, loc.hay)
         if quoted is None:
             continue
-        fact = (
-            f"run config {change.path}: {change.before or '(absent)'} -> {change.after} "
-            f"since the last success (run {ps.run_id[:8]})"
-        )
         return [
             *hits,
             _Hit(
@@ -995,7 +1000,7 @@ def prefer_changed_config(hits: list[_Hit], loc: Located, evidence: Evidence) ->
                 max(_WEAK_WORDING, min(0.97, best.score + 0.05)),
                 f"A run-config value changed since the last success and the failure names it: "
                 f"{change.path} is now {change.after} (was {change.before or 'absent'})",
-                [quoted, fact],
+                [quoted, _change_fact(change, ps.run_id)],
                 (
                     f"Check {change.path}: it changed since the last successful run "
                     f"({change.before or 'absent'} -> {change.after}); restore the previous "
@@ -1024,7 +1029,7 @@ def prefer_changed_config(hits: list[_Hit], loc: Located, evidence: Evidence) ->
             score,
             f"Alternative: the run config changed since the last success ({paths}); a changed "
             f"value may be behind the {best.category.value.replace('_', ' ')}",
-            [f"run config changed since run {ps.run_id[:8]}: {paths}"],
+            [_change_fact(c, ps.run_id) for c in ps.config_changes[:3]],
             (f"Compare the run config with the last successful run's ({paths}).",),
             exc=best.exc,
             strength="also",

@@ -235,6 +235,10 @@ def test_a_change_the_failure_does_not_name_is_only_an_alternative() -> None:
     alt = next(c for c in rep.candidates if c.category is Category.CONFIG_ERROR)
     assert "ops.load.config.batch_size" in alt.cause
     assert alt.confidence < rep.candidates[0].confidence
+    # The evidence shows what changed, not only where.
+    assert alt.evidence == [
+        "run config ops.load.config.batch_size: 500 -> 1000 since the last success (run a1b2c3d4)"
+    ]
 
 
 def test_no_change_or_no_config_surface_leaves_the_diagnosis_alone() -> None:
